@@ -1,0 +1,42 @@
+# Tutor Lakehouse: every target creates .venv and installs the project on first use.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+LH     := $(VENV)/bin/lakehouse
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install test lint format demo demo-s3 bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with dev extras
+
+test: $(STAMP) ## Run the test suite (no network, no Docker)
+	$(PY) -m pytest
+
+lint: $(STAMP) ## ruff lint + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+demo: $(STAMP) ## Run the whole chain on a local lake (./lake)
+	$(PY) -m cli.demo --lake ./lake
+
+demo-s3: $(STAMP) ## Run the demo against MinIO if it answers, else a local moto S3 server
+	$(PY) -m cli.demo --s3
+
+bench: $(STAMP) ## Run the benchmarks in bench/ (prints figures)
+	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+clean: ## Remove the venv, the local lake and build outputs
+	rm -rf $(VENV) lake exports reports build .pytest_cache .ruff_cache

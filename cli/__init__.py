@@ -1,0 +1,1 @@
+"""The `lakehouse` command line: thin commands over `lakehouse` and `sim`."""

@@ -1,0 +1,57 @@
+"""Shared CLI plumbing: global options, lazily loaded settings, error reporting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from lakehouse.config import Settings, load_settings
+from lakehouse.errors import LakehouseError
+
+if TYPE_CHECKING:
+    import click
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class AppState:
+    config: str | None = None
+    profile: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(
+                self.config, profile=self.profile, overrides=self.overrides
+            )
+        return self._settings
+
+
+def state(ctx: typer.Context) -> AppState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj
+
+
+def settings(ctx: typer.Context) -> Settings:
+    return state(ctx).settings
+
+
+class GuardedGroup(TyperGroup):
+    """Turns a LakehouseError anywhere below into a red message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LakehouseError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None

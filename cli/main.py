@@ -1,0 +1,47 @@
+"""The `lakehouse` app: global options and the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import lake
+from cli.context import GuardedGroup, state
+
+app = typer.Typer(
+    name="lakehouse",
+    cls=GuardedGroup,
+    help="Tutor Lakehouse: simulate a tutoring business, land raw CSV, build silver and gold "
+    "tables with DuckDB, export them. Local folder or S3; DuckDB or Athena.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    lake_: str | None = typer.Option(
+        None, "--lake", help="Lake root: a folder or s3://bucket/prefix (overrides LAKEHOUSE_LAKE)."
+    ),
+    config: str | None = typer.Option(
+        None, "--config", help="Settings file (default ./lakehouse.toml, or LAKEHOUSE_CONFIG)."
+    ),
+    profile: str | None = typer.Option(
+        None,
+        "--profile",
+        help="A \\[profile.NAME] table of the settings file (or LAKEHOUSE_PROFILE).",
+    ),
+) -> None:
+    app_state = state(ctx)
+    app_state.config = config
+    app_state.profile = profile
+    app_state.overrides["lake"] = lake_
+
+
+app.command("init")(lake.init)
+app.add_typer(lake.config_app, name="config")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Query engines: DuckDB in process (local folder or S3) and Athena (AWS)."""

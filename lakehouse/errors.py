@@ -1,0 +1,29 @@
+"""Errors the CLI turns into clear messages and non-zero exit codes."""
+
+
+class LakehouseError(Exception):
+    """Base class: a problem the user can act on, with a message that says what and where."""
+
+    exit_code = 1
+
+
+class ConfigError(LakehouseError):
+    """A setting is missing, unknown or invalid."""
+
+    exit_code = 2
+
+
+class StorageError(LakehouseError):
+    """The lake cannot be reached, or an object cannot be read or written."""
+
+
+class TransientStorageError(StorageError):
+    """A timeout or throttling error that may succeed when retried."""
+
+
+class EngineError(LakehouseError):
+    """The query engine failed (a query error, or an extension that cannot be loaded)."""
+
+
+class InputFileError(LakehouseError):
+    """A raw file cannot be ingested as a whole (missing column, unreadable, wrong encoding)."""

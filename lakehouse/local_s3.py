@@ -1,0 +1,71 @@
+"""A throwaway S3-compatible server (moto_server) on 127.0.0.1, for tests and `make demo-s3`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+
+from lakehouse.errors import StorageError
+
+ACCESS_KEY = "lakehouse-test"
+SECRET_KEY = "lakehouse-test-secret"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LocalS3Server:
+    """A running moto_server process; stop it with `stop()` or use it as a context manager."""
+
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def __enter__(self) -> LocalS3Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_local_s3(
+    port: int | None = None, timeout: float = 30.0, env: dict | None = None
+) -> LocalS3Server:
+    """Start moto_server bound to 127.0.0.1 and wait until it answers."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StorageError(f"moto_server exited with code {process.returncode} on port {port}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1):
+                return LocalS3Server(process, port)
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise StorageError(f"moto_server did not answer on 127.0.0.1:{port} within {timeout:.0f} s")
