@@ -1,0 +1,1 @@
+"""The pipeline stages: ingest (bronze -> silver), materialize (silver -> gold), export."""
