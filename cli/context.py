@@ -53,5 +53,5 @@ class GuardedGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except LakehouseError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None

@@ -35,3 +35,15 @@ def show(ctx: typer.Context) -> None:
     for name, value in effective_items(cfg):
         table.add_row(name, value)
     console.print(table)
+
+
+@config_app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Check the lake end to end: storage reachable with these credentials, DuckDB can read it."""
+    from lakehouse.doctor import check_lake
+
+    result = check_lake(settings(ctx))
+    console.print(
+        f"[green]ok:[/] {result.storage} is writable and DuckDB read "
+        f"{result.engine_read_rows} probe rows back"
+    )
