@@ -1,0 +1,221 @@
+"""The four stage handlers, `(event, context) -> dict`: the same functions are the AWS Lambda
+bodies and what the local bus calls.
+
+A handler reads the business date from the incoming event, runs its stage under the retry
+policy, records every attempt in the ledger, and emits the stage's completion event: onto the
+local bus when the context carries one, to EventBridge (`put_events`) when the environment
+variable LAKEHOUSE_EVENT_BUS names a bus (on Lambda), and always into `_ops/events/`. It
+returns the emitted event, which is also the Lambda result.
+
+Settings come from the context when the local runner supplies them (so `--lake`/`--profile`
+apply), else from `load_settings()`, i.e. `LAKEHOUSE_*` environment variables on Lambda.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from lakehouse.config import Settings, load_settings
+from lakehouse.errors import LakehouseError
+from lakehouse.events import EventLog, completed_event
+from lakehouse.ledger import Ledger
+from lakehouse.runner import RetryPolicy, is_transient
+from lakehouse.storage import Storage, open_storage
+
+EVENT_BUS_ENV = "LAKEHOUSE_EVENT_BUS"
+"""Name of the EventBridge bus the handlers publish to on AWS (unset locally)."""
+
+StageHook = Callable[[str, str, dict[str, Any]], None]
+
+
+@dataclass
+class LocalContext:
+    """What the local runner passes as the Lambda `context` (Lambda's own object lacks these
+    attributes, so every one of them is optional for a handler)."""
+
+    settings: Settings | None = None
+    stages: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    """Stage functions replacing the real ones, by stage name (tests inject failures)."""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    bus: Any = None
+    on_stage: StageHook | None = None
+    sleep: Callable[[float], None] = time.sleep
+    function_name: str = "tutor-lakehouse-local"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 15 * 60 * 1000
+
+
+def real_stage(stage: str) -> Callable[..., Any]:
+    """The product's stage function, imported lazily so a handler loads only what it runs."""
+    if stage == "simulate":
+        from sim.api import simulate_day
+
+        return simulate_day
+    if stage == "ingest":
+        from lakehouse.stages.ingest import ingest_batch
+
+        return ingest_batch
+    if stage == "materialize":
+        from lakehouse.stages.materialize import materialize
+
+        return materialize
+    if stage == "export":
+        from lakehouse.stages.export import export
+
+        return export
+    raise ValueError(f"unknown stage {stage!r}")
+
+
+def _call_stage(fn: Callable[..., Any], stage: str, settings: Settings, detail: dict) -> Any:
+    """Call a stage with the arguments of its entry point (docs/CONTRACTS.md)."""
+    day = date.fromisoformat(detail["business_date"])
+    if stage == "simulate":
+        return fn(settings, day, force=bool(detail.get("force", False)))
+    if stage == "ingest":
+        return fn(settings, date.fromisoformat(detail["ingest_date"]))
+    if stage == "materialize":
+        return fn(settings, as_of=date.fromisoformat(detail["ingest_date"]))
+    return fn(settings)
+
+
+def business_date_of(event: Mapping[str, Any]) -> date:
+    """The business date an event is about: `detail.business_date`, or for a scheduled event
+    (EventBridge Scheduler at 01:00) the day before the event's time."""
+    detail = event.get("detail") or {}
+    if detail.get("business_date"):
+        return date.fromisoformat(str(detail["business_date"]))
+    if event.get("time"):
+        stamp = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+        return stamp.date() - timedelta(days=1)
+    raise LakehouseError(f"event {event.get('id', '?')} carries no business_date and no time")
+
+
+def _stage_detail(result: Any) -> dict[str, Any]:
+    if hasattr(result, "to_detail"):
+        return dict(result.to_detail())
+    if isinstance(result, Mapping):
+        return dict(result)
+    raise LakehouseError(f"stage returned {type(result).__name__}, which has no to_detail()")
+
+
+def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
+    """Run one stage for the event's business date; return the completion event it emitted."""
+    settings = getattr(context, "settings", None) or load_settings()
+    storage = open_storage(settings)
+    ledger = Ledger(storage)
+    policy: RetryPolicy = getattr(context, "retry", None) or RetryPolicy()
+    sleep = getattr(context, "sleep", time.sleep)
+    hook: StageHook = getattr(context, "on_stage", None) or (lambda *_: None)
+    fn = (getattr(context, "stages", None) or {}).get(stage) or real_stage(stage)
+
+    day = business_date_of(event)
+    incoming = dict(event.get("detail") or {})
+    run_id = incoming.get("run_id") or f"lambda-{getattr(context, 'aws_request_id', 'manual')}"
+    chain = {
+        "business_date": day.isoformat(),
+        "ingest_date": (day + timedelta(days=1)).isoformat(),
+        "run_id": run_id,
+    }
+    args = {**incoming, **chain}
+    hook(stage, "start", {})
+    t0 = time.perf_counter()
+    for attempt in range(1, policy.max_attempts + 1):
+        entry = ledger.start(day, stage, run_id)
+        try:
+            detail = {**_stage_detail(_call_stage(fn, stage, settings, args)), **chain}
+        except Exception as exc:
+            ledger.fail(entry, exc)
+            if is_transient(exc) and attempt < policy.max_attempts:
+                hook(stage, "retry", {"attempt": attempt, "error": str(exc)})
+                sleep(policy.delay(attempt))
+                continue
+            raise
+        ledger.succeed(entry, detail)
+        break
+    hook(stage, "done", {"seconds": time.perf_counter() - t0, "detail": detail})
+    out = completed_event(stage, detail, region=_region(settings))
+    emit(out, storage, context)
+    return out
+
+
+def _region(settings: Settings) -> str:
+    return os.environ.get("AWS_REGION") or (
+        settings.athena.region if settings.engine == "athena" else "local"
+    )
+
+
+def emit(event: dict[str, Any], storage: Storage, context: Any = None) -> None:
+    """Deliver `event` to whatever runs the next stage, and log it in the lake."""
+    bus = getattr(context, "bus", None)
+    if bus is not None:
+        bus.publish(event)  # the local bus logs it under _ops/events/
+        return
+    EventLog(storage).append(event)
+    bus_name = os.environ.get(EVENT_BUS_ENV)
+    if bus_name:
+        put_event(event, bus_name)
+
+
+def events_client(region: str | None = None) -> Any:
+    import boto3
+
+    return boto3.client("events", region_name=region or os.environ.get("AWS_REGION"))
+
+
+def put_event(event: Mapping[str, Any], bus_name: str, client: Any = None) -> dict[str, Any]:
+    """Publish `event` on EventBridge bus `bus_name`; fail if EventBridge rejects the entry."""
+    client = client or events_client(
+        event.get("region") if event.get("region") != "local" else None
+    )
+    entry = {
+        "Source": event["source"],
+        "DetailType": event["detail-type"],
+        "Detail": json.dumps(event["detail"], sort_keys=True),
+        "Resources": list(event.get("resources", [])),
+        "EventBusName": bus_name,
+    }
+    response = client.put_events(Entries=[entry])
+    if response.get("FailedEntryCount"):
+        failed = response["Entries"][0]
+        raise LakehouseError(
+            f"EventBridge bus {bus_name} rejected {event['detail-type']}: "
+            f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}"
+        )
+    return response
+
+
+def simulate_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """SimulationRequested / the daily schedule -> simulate day D -> SimulationCompleted."""
+    return run_stage("simulate", event, context)
+
+
+def ingest_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """SimulationCompleted -> ingest raw ingest_date=D+1 into silver -> IngestionCompleted."""
+    return run_stage("ingest", event, context)
+
+
+def materialize_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """IngestionCompleted -> refresh gold -> MaterializationCompleted."""
+    return run_stage("materialize", event, context)
+
+
+def export_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """MaterializationCompleted -> export gold artifacts -> ExportCompleted."""
+    return run_stage("export", event, context)
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {
+    "simulate_handler": simulate_handler,
+    "ingest_handler": ingest_handler,
+    "materialize_handler": materialize_handler,
+    "export_handler": export_handler,
+}

@@ -1,0 +1,239 @@
+"""The day loop behind `lakehouse run`, and the retry policy every stage runs under.
+
+For each business day in order the runner publishes one event on the local bus and lets the
+chain play out (simulate -> ingest -> materialize -> export), exactly as EventBridge would on
+AWS. The ledger decides where a day starts: a day whose stages all succeeded is skipped, a day
+that failed resumes at its failed stage from the event the previous stage emitted (rebuilt from
+the ledger), and `force` replays every stage. The run stops at the first failed day.
+
+Stages are looked up by name; `stages` overrides some of them (tests inject failures that way),
+the product leaves it empty and the handlers call the real stage functions.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from lakehouse.config import Settings
+from lakehouse.errors import LakehouseError, TransientStorageError
+from lakehouse.events import STAGES, EventLog, LocalBus, completed_event, request_event
+from lakehouse.ledger import SUCCEEDED, Ledger
+from lakehouse.lock import DEFAULT_TTL, LakeLock
+from lakehouse.storage import open_storage
+
+FIRST_BUSINESS_DAY = date(2025, 12, 31)
+"""The first daily batch after the pre-migration history (SPEC section 7)."""
+
+_THROTTLING_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "ServiceUnavailable",
+    "InternalError",
+    "ProvisionedThroughputExceededException",
+}
+_TRANSIENT_BOTO_ERRORS = {
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "EndpointConnectionError",
+    "ConnectionClosedError",
+}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff for transient errors; logic errors are never retried."""
+
+    max_attempts: int = 3
+    base_delay_s: float = 0.5
+    max_delay_s: float = 8.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        return min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1))
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Storage timeouts and throttling (ours, botocore's) are worth retrying; nothing else is."""
+    if isinstance(exc, TransientStorageError):
+        return True
+    name = type(exc).__name__
+    if name in _TRANSIENT_BOTO_ERRORS:
+        return True
+    response = getattr(exc, "response", None)
+    if name == "ClientError" and isinstance(response, dict):
+        return response.get("Error", {}).get("Code") in _THROTTLING_CODES
+    return False
+
+
+def new_run_id() -> str:
+    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def day_range(start: date, end: date) -> list[date]:
+    if end < start:
+        raise LakehouseError(f"--to {end} is before --from {start}")
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+@dataclass
+class DayResult:
+    business_date: date
+    status: str
+    """`succeeded`, `skipped` (all stages had succeeded before) or `failed`."""
+    resumed_from: str | None = None
+    """The stage the day started at when it resumed an earlier failure."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failed_stage: str = ""
+    error: str = ""
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    days: list[DayResult] = field(default_factory=list)
+    taken_over_lock: str = ""
+
+    @property
+    def failed(self) -> DayResult | None:
+        return next((d for d in self.days if d.status == "failed"), None)
+
+    @property
+    def ran(self) -> list[DayResult]:
+        return [d for d in self.days if d.status != "skipped"]
+
+
+ProgressHook = Callable[[date, str, str], None]
+"""Called with (business date, stage, phase) for phases start / retry / done / skip."""
+
+
+class Runner:
+    """Runs business days through the local bus against one lake, under the lake lock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        stages: Mapping[str, Callable[..., Any]] | None = None,
+        retry: RetryPolicy | None = None,
+        lock_ttl: timedelta = DEFAULT_TTL,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        unknown = set(stages or {}) - set(STAGES)
+        if unknown:
+            raise ValueError(f"unknown stages {sorted(unknown)}; stages are {STAGES}")
+        self.settings = settings
+        self.storage = open_storage(settings)
+        self.ledger = Ledger(self.storage)
+        self.stages = dict(stages or {})
+        self.retry = retry or RetryPolicy()
+        self.lock_ttl = lock_ttl
+        self.sleep = sleep
+
+    def plan(self, days: list[date], *, force: bool = False) -> list[tuple[date, str | None]]:
+        """(day, first stage to run) per day; None when the day is already complete."""
+        return [(d, "simulate" if force else self.ledger.pending_stage(d)) for d in days]
+
+    def default_range(self) -> tuple[date, date]:
+        """The first incomplete day in the ledger, else the day after the last one."""
+        known = self.ledger.dates()
+        for d in known:
+            if self.ledger.pending_stage(d) is not None:
+                return d, d
+        nxt = known[-1] + timedelta(days=1) if known else FIRST_BUSINESS_DAY
+        return nxt, nxt
+
+    def _check_earlier_days(self, start: date) -> None:
+        for d in self.ledger.dates():
+            if d < start and self.ledger.pending_stage(d) is not None:
+                raise LakehouseError(
+                    f"business day {d} is incomplete ({self.ledger.pending_stage(d)} has not "
+                    f"succeeded); run it first: lakehouse run --from {d} --to {start}"
+                )
+
+    def _trigger(self, day: date, first: str, run_id: str, force: bool) -> dict[str, Any]:
+        """The event that starts `day` at stage `first`."""
+        if first == STAGES[0]:
+            return request_event(day, run_id, force=force)
+        previous = STAGES[STAGES.index(first) - 1]
+        entry = self.ledger.get(day, previous)
+        if entry is None or entry.status != SUCCEEDED:
+            raise LakehouseError(f"cannot resume {day} at {first}: {previous} has not succeeded")
+        return completed_event(previous, {**entry.detail, "run_id": run_id})
+
+    def run(
+        self,
+        start: date,
+        end: date,
+        *,
+        force: bool = False,
+        break_lock: bool = False,
+        progress: ProgressHook | None = None,
+        run_id: str | None = None,
+    ) -> RunReport:
+        """Run the days `start`..`end`; stop at the first failure (see the module docstring)."""
+        from lakehouse import handlers
+
+        days = day_range(start, end)
+        report = RunReport(run_id or new_run_id())
+        self.storage.check()
+        lock = LakeLock(self.storage, report.run_id, ttl=self.lock_ttl)
+        lock.acquire(break_lock=break_lock)
+        if lock.taken_over is not None:
+            report.taken_over_lock = lock.taken_over.describe()
+        try:
+            self._check_earlier_days(start)
+            bus = LocalBus(handlers.HANDLERS, log=EventLog(self.storage))
+            for day, first in self.plan(days, force=force):
+                if first is None:
+                    report.days.append(DayResult(day, "skipped"))
+                    if progress:
+                        progress(day, "", "skip")
+                    continue
+                result = DayResult(day, "succeeded", resumed_from=None if force else first)
+                if result.resumed_from == STAGES[0]:
+                    result.resumed_from = None
+                report.days.append(result)
+
+                def on_stage(stage: str, phase: str, info: dict[str, Any], day=day, res=result):
+                    if phase == "start":
+                        lock.refresh()
+                    elif phase == "done":
+                        res.seconds[stage] = res.seconds.get(stage, 0.0) + info["seconds"]
+                        res.details[stage] = info["detail"]
+                    if progress:
+                        progress(day, stage, phase)
+
+                context = handlers.LocalContext(
+                    settings=self.settings,
+                    stages=self.stages,
+                    retry=self.retry,
+                    bus=bus,
+                    on_stage=on_stage,
+                    sleep=self.sleep,
+                )
+                bus.publish(self._trigger(day, first, report.run_id, force))
+                try:
+                    bus.drain(context)
+                except Exception as exc:
+                    result.status = "failed"
+                    result.failed_stage = self._failed_stage(day)
+                    result.error = f"{type(exc).__name__}: {exc}"
+                    break
+        finally:
+            lock.release()
+        return report
+
+    def _failed_stage(self, day: date) -> str:
+        return self.ledger.pending_stage(day) or "?"

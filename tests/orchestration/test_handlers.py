@@ -1,0 +1,152 @@
+"""The handlers called the way Lambda calls them: an EventBridge-shaped dict, settings from
+LAKEHOUSE_* variables, and PutEvents to the bus named by LAKEHOUSE_EVENT_BUS (asserted with
+botocore's Stubber at the API boundary)."""
+
+import json
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+
+from lakehouse import handlers
+from lakehouse.errors import LakehouseError
+from lakehouse.events import EventLog
+from lakehouse.ledger import Ledger
+from lakehouse.storage import open_storage
+from tests.orchestration.fakes import RecordingStages
+
+SIMULATION_COMPLETED = {
+    "version": "0",
+    "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+    "detail-type": "SimulationCompleted",
+    "source": "tutor.simulation",
+    "account": "111122223333",
+    "time": "2026-01-02T01:00:07Z",
+    "region": "us-east-1",
+    "resources": [],
+    "detail": {
+        "business_date": "2026-01-01",
+        "ingest_date": "2026-01-02",
+        "run_id": "lambda-abc",
+        "sessions": 18,
+    },
+}
+
+
+@pytest.fixture
+def lambda_env(monkeypatch, local_settings):
+    """The environment a Lambda function gets: settings only through LAKEHOUSE_* variables."""
+    for name in ("LAKEHOUSE_CONFIG", "LAKEHOUSE_PROFILE", "LAKEHOUSE_EVENT_BUS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LAKEHOUSE_LAKE", local_settings.lake)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.chdir(local_settings.lake.rsplit("/", 1)[0])  # no lakehouse.toml here
+    open_storage(local_settings).ensure()
+    return local_settings
+
+
+def lambda_context(stages: RecordingStages):
+    """Lambda's context object has no settings or bus; only the test's stage functions."""
+    return SimpleNamespace(
+        aws_request_id="req-1", function_name="tutor-ingest", stages=stages.mapping()
+    )
+
+
+def test_handler_takes_an_eventbridge_event_and_records_the_ledger(lambda_env):
+    stages = RecordingStages()
+    out = handlers.ingest_handler(SIMULATION_COMPLETED, lambda_context(stages))
+    assert stages.calls == [("ingest", "2026-01-01")]
+    assert out["source"] == "tutor.silver.ingestion"
+    assert out["detail-type"] == "IngestionCompleted"
+    assert out["region"] == "us-east-1"
+    assert out["detail"] == {
+        "business_date": "2026-01-01",
+        "ingest_date": "2026-01-02",
+        "run_id": "lambda-abc",
+        "kept_rows": 10,
+    }
+    storage = open_storage(lambda_env)
+    assert EventLog(storage).read("2026-01-01") == [out]
+    entry = Ledger(storage).get(date(2026, 1, 1), "ingest")
+    assert entry.status == "succeeded" and entry.run_id == "lambda-abc"
+
+
+def test_handler_publishes_to_eventbridge_when_a_bus_is_configured(lambda_env, monkeypatch):
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client(
+        "events", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
+    stubber = Stubber(client)
+    expected_detail = {
+        "business_date": "2026-01-01",
+        "ingest_date": "2026-01-02",
+        "run_id": "lambda-abc",
+        "kept_rows": 10,
+    }
+    stubber.add_response(
+        "put_events",
+        {"FailedEntryCount": 0, "Entries": [{"EventId": "e-1"}]},
+        {
+            "Entries": [
+                {
+                    "Source": "tutor.silver.ingestion",
+                    "DetailType": "IngestionCompleted",
+                    "Detail": json.dumps(expected_detail, sort_keys=True),
+                    "Resources": [],
+                    "EventBusName": "tutor-lakehouse",
+                }
+            ]
+        },
+    )
+    monkeypatch.setenv("LAKEHOUSE_EVENT_BUS", "tutor-lakehouse")
+    monkeypatch.setattr(handlers, "events_client", lambda region=None: client)
+    with stubber:
+        handlers.ingest_handler(SIMULATION_COMPLETED, lambda_context(RecordingStages()))
+        stubber.assert_no_pending_responses()
+
+
+def test_rejected_put_events_entry_fails_loudly():
+    class Client:
+        def put_events(self, Entries):
+            return {
+                "FailedEntryCount": 1,
+                "Entries": [{"ErrorCode": "AccessDenied", "ErrorMessage": "no"}],
+            }
+
+    event = {"source": "s", "detail-type": "T", "detail": {}, "resources": []}
+    with pytest.raises(LakehouseError, match="AccessDenied"):
+        handlers.put_event(event, "bus", client=Client())
+
+
+def test_scheduled_event_means_yesterday(lambda_env):
+    scheduled = {
+        "version": "0",
+        "id": "x",
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "time": "2026-01-05T01:00:00Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:scheduler:us-east-1:1:schedule/default/tutor-daily-simulation"],
+        "detail": {},
+    }
+    stages = RecordingStages()
+    out = handlers.simulate_handler(scheduled, lambda_context(stages))
+    assert stages.calls == [("simulate", "2026-01-04")]
+    assert out["detail"]["business_date"] == "2026-01-04"
+    assert out["detail"]["ingest_date"] == "2026-01-05"
+    assert out["detail"]["run_id"] == "lambda-req-1"
+
+
+def test_failure_is_recorded_and_raised(lambda_env):
+    stages = RecordingStages(fail={("ingest", "2026-01-01"): ValueError("bad column")})
+    with pytest.raises(ValueError, match="bad column"):
+        handlers.ingest_handler(SIMULATION_COMPLETED, lambda_context(stages))
+    entry = Ledger(open_storage(lambda_env)).get(date(2026, 1, 1), "ingest")
+    assert entry.status == "failed" and "bad column" in entry.error
+
+
+def test_event_without_a_date_is_rejected():
+    with pytest.raises(LakehouseError, match="no business_date"):
+        handlers.business_date_of({"id": "x", "detail": {}})
