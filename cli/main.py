@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import lake
+from cli import run as run_cmd
 from cli.context import GuardedGroup, state
 
 app = typer.Typer(
@@ -41,6 +42,8 @@ def main(
 
 app.command("init")(lake.init)
 app.add_typer(lake.config_app, name="config")
+app.command("run")(run_cmd.run)
+app.command("status")(run_cmd.status)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+"""`lakehouse run` and `lakehouse status` through the Typer app: the messages a user sees for a
+complete range, a held lock, a bad date, and the ledger table."""
+
+from datetime import date
+
+from typer.testing import CliRunner
+
+from cli.main import app
+from lakehouse.ledger import Ledger
+from lakehouse.lock import LakeLock
+from lakehouse.storage import open_storage
+
+runner = CliRunner()
+
+
+def invoke(args: list[str]):
+    env = {"LAKEHOUSE_CONFIG": "", "LAKEHOUSE_PROFILE": "", "COLUMNS": "200"}
+    return runner.invoke(app, args, env=env)
+
+
+def _complete(ledger: Ledger, day: date, *, fail: str | None = None) -> None:
+    for stage in ("simulate", "ingest", "materialize", "export"):
+        entry = ledger.start(day, stage, "run-old")
+        if stage == fail:
+            ledger.fail(entry, ValueError("tutor_id column missing"))
+            return
+        ledger.succeed(entry, {"business_date": day.isoformat(), "sessions": 17})
+
+
+def test_run_over_a_complete_range_says_so(local_settings):
+    storage = open_storage(local_settings)
+    storage.ensure()
+    ledger = Ledger(storage)
+    _complete(ledger, date(2025, 12, 31))
+    _complete(ledger, date(2026, 1, 1))
+    result = invoke(
+        ["--lake", local_settings.lake, "run", "--from", "2025-12-31", "--to", "2026-01-01"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "nothing to do" in result.output and "--force" in result.output
+    assert not storage.exists("_ops/lock.json")
+
+
+def test_run_refuses_while_another_run_holds_the_lake(local_settings):
+    storage = open_storage(local_settings)
+    storage.ensure()
+    LakeLock(storage, "run-other").acquire()
+    result = invoke(["--lake", local_settings.lake, "run", "--from", "2025-12-31"])
+    assert result.exit_code == 3
+    assert "locked by run run-other" in result.output and "--break-lock" in result.output
+
+
+def test_run_rejects_a_bad_date(local_settings):
+    open_storage(local_settings).ensure()
+    result = invoke(["--lake", local_settings.lake, "run", "--from", "2026-13-01"])
+    assert result.exit_code == 1 and "not a date" in result.output
+
+
+def test_status_shows_the_ledger_and_the_failure(local_settings):
+    storage = open_storage(local_settings)
+    storage.ensure()
+    ledger = Ledger(storage)
+    _complete(ledger, date(2025, 12, 31))
+    _complete(ledger, date(2026, 1, 1), fail="ingest")
+    result = invoke(["--lake", local_settings.lake, "status", "--days", "5"])
+    assert result.exit_code == 0, result.output
+    assert "2 business days recorded" in result.output
+    assert "2025-12-31" in result.output and "succeeded" in result.output
+    assert "failed" in result.output and "tutor_id column missing" in result.output
+    assert "lock: free" in result.output
