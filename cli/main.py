@@ -7,6 +7,7 @@ import typer
 from cli import lake
 from cli import run as run_cmd
 from cli.context import GuardedGroup, state
+from cli.export import export_command
 
 app = typer.Typer(
     name="lakehouse",
@@ -42,6 +43,7 @@ def main(
 
 app.command("init")(lake.init)
 app.add_typer(lake.config_app, name="config")
+app.command("export")(export_command)
 app.command("run")(run_cmd.run)
 app.command("status")(run_cmd.status)
 

@@ -1,0 +1,68 @@
+"""`lakehouse export`: publish the gold tables to `exports/` in the lake and/or Google Drive."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.table import Table
+
+from cli.context import console, err_console, settings
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """`--tables a,b --tables c` -> [a, b, c]."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _where(files: tuple[str, ...]) -> str:
+    """`exports/x.csv`, `exports/x.parquet` -> `exports/x.{csv,parquet}`."""
+    stems = {f.rsplit(".", 1)[0] for f in files}
+    if len(stems) == 1 and len(files) > 1:
+        return f"{stems.pop()}.{{{','.join(f.rsplit('.', 1)[1] for f in files)}}}"
+    return ", ".join(files)
+
+
+def export_command(
+    ctx: typer.Context,
+    target: list[str] | None = typer.Option(
+        None,
+        "--target",
+        "-t",
+        help="local (exports/ in the lake) or drive (Google Sheets); repeat for both. "
+        "Default: the export.targets setting.",
+    ),
+    tables: list[str] | None = typer.Option(
+        None,
+        "--tables",
+        help="Gold tables to export, comma-separated or repeated. Default: every gold table "
+        "(and only then are exports of tables that left gold removed).",
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the ExportCompleted event detail as JSON."
+    ),
+) -> None:
+    """Export gold tables: CSV + Parquet under exports/, and/or a Google Sheet per table."""
+    from lakehouse.stages.export import export
+
+    cfg = settings(ctx)
+    result = export(cfg, targets=_split(target) or None, tables=_split(tables) or None)
+    if as_json:
+        typer.echo(json.dumps(result.to_detail(), indent=2))
+        return
+    view = Table(title=f"export to {', '.join(result.targets)}", caption=f"lake: {cfg.lake}")
+    for column in ("target", "table", "action"):
+        view.add_column(column)
+    view.add_column("rows", justify="right")
+    view.add_column("bytes", justify="right")
+    view.add_column("written to", overflow="fold")
+    for e in result.exports:
+        where = _where(e.files) or e.url or e.file_id or ""
+        view.add_row(e.target, e.table, e.action, f"{e.rows:,}", f"{e.bytes:,}", where)
+    console.print(view)
+    for target_name, key in result.removed:
+        console.print(f"[dim]{target_name}: removed {key} (its table is no longer in gold)[/]")
+    for e in result.exports:
+        if e.message:
+            style = "yellow" if e.action == "skipped" else "dim"
+            err_console.print(f"[{style}]{e.target} {e.table}: {e.message}[/]", highlight=False)
