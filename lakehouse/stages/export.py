@@ -69,11 +69,8 @@ class ExportResult:
 
 def gold_tables(storage: Storage) -> list[str]:
     """Names of the gold tables in the lake: folders under `gold/` holding Parquet files."""
-    names = []
-    for name in storage.list_dirs(GOLD):
-        if any(k.endswith(".parquet") for k in storage.list(f"{GOLD}/{name}")):
-            names.append(name)
-    return names
+    with_data = {key.split("/", 2)[1] for key in storage.list(GOLD) if key.endswith(".parquet")}
+    return [name for name in storage.list_dirs(GOLD) if name in with_data]
 
 
 def _select(tables: Iterable[str] | None, available: list[str], storage: Storage) -> list[str]:

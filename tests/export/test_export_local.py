@@ -134,3 +134,22 @@ def test_default_targets_come_from_settings(local_settings: Settings) -> None:
         "exports/people.csv",
         "exports/people.parquet",
     ]
+
+
+def test_larger_partitioned_table_is_sorted_and_byte_identical(local_settings: Settings) -> None:
+    """Several threads and row groups: the files still depend only on the rows."""
+    open_storage(local_settings).ensure()
+    query = (
+        "SELECT (hash(i) % 997)::BIGINT AS k, i, md5(i::VARCHAR) AS v, "
+        "(i % 7)::VARCHAR AS part FROM range(300000) t(i)"
+    )
+    write_gold(local_settings, {"big": (query, "part")})
+    export(local_settings, targets=["local"])
+    first = exported(local_settings)
+    export(local_settings, targets=["local"])
+    assert exported(local_settings) == first
+    parquet = pl.read_parquet(io.BytesIO(first["exports/big.parquet"]))
+    frame = pl.read_csv(io.BytesIO(first["exports/big.csv"]), schema=parquet.schema)
+    assert frame.height == 300000
+    assert_frame_equal(frame, frame.sort(["k", "i", "v", "part"]))
+    assert_frame_equal(parquet, frame)
