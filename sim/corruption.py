@@ -1,0 +1,110 @@
+"""How a daily batch gets messy on its way to the raw zone (SPEC section 7).
+
+7% of a day's session rows are corrupted by one of six mutually exclusive modes, and 2% are
+emitted a second time (an exact replay, a status correction or a duration correction). The
+whole plan is drawn from the day's landing generator and the number of clean rows only, so a
+test can re-derive every row's fate from the seed and the pristine sessions of that day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.population import pick
+
+CORRUPT_RATE = 0.07
+MODES = (
+    "minutes",  # duration written in minutes (x60)
+    "missing_duration",
+    "missing_tutor",
+    "missing_status",
+    "backdated",  # stamp 1-30 days earlier
+    "future_dated",  # stamp 1-30 days later
+)
+MODE_CUM = np.array([0.25, 0.45, 0.60, 0.75, 0.90])
+DUPLICATE_RATE = 0.02
+DUPLICATE_KINDS = ("replay", "status_correction", "duration_correction")
+DUPLICATE_CUM = np.array([0.5, 0.8])
+DURATION_FIXES = np.array([-0.5, 0.5, 1.0])
+NONE = -1
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The fate of each clean row of one day (arrays aligned with the clean rows)."""
+
+    mode: np.ndarray
+    """Index into MODES, or -1 for a clean row."""
+    shift_days: np.ndarray
+    """Days the stamp moves (negative back, positive forward; 0 unless a stamp mode)."""
+    duplicate: np.ndarray
+    """Index into DUPLICATE_KINDS for rows emitted twice, else -1."""
+    new_status: np.ndarray
+    duration_fix: np.ndarray
+    batch_ms: int
+    """Milliseconds after midnight of the ingest date stamped on the batch's rows."""
+    duplicate_ms: np.ndarray
+    """Extra milliseconds of each duplicate after the batch's own ingest time."""
+    students_ms: int
+    tutors_ms: int
+
+
+def draw_plan(rng: np.random.Generator, n: int) -> Plan:
+    """Every draw is made for every row, in a fixed order, so the plan depends on n alone."""
+    corrupt = rng.random(n) < CORRUPT_RATE
+    mode = np.where(corrupt, pick(rng, MODE_CUM, n), NONE).astype(np.int8)
+    days = rng.integers(1, 31, n)
+    shift = np.where(mode == 4, -days, np.where(mode == 5, days, 0))
+    duplicated = rng.random(n) < DUPLICATE_RATE
+    kind = np.where(duplicated, pick(rng, DUPLICATE_CUM, n), NONE).astype(np.int8)
+    return Plan(
+        mode=mode,
+        shift_days=shift,
+        duplicate=kind,
+        new_status=rng.integers(0, 3, n),
+        duration_fix=DURATION_FIXES[rng.integers(0, 3, n)],
+        batch_ms=int(rng.integers(1, 251)),
+        duplicate_ms=rng.integers(1, 251, n),
+        students_ms=int(rng.integers(1, 501)),
+        tutors_ms=int(rng.integers(1, 501)),
+    )
+
+
+def apply_plan(clean: dict[str, np.ndarray], plan: Plan) -> dict[str, np.ndarray]:
+    """The raw rows: the clean rows with their corruption, then the duplicates (copies of the
+    corrupted rows, later ingest time). Missing values are NaN; ids become float columns."""
+    mode = plan.mode
+    duration = clean["duration"].astype(np.float64).copy()
+    duration[mode == 0] *= 60
+    duration[mode == 1] = np.nan
+    tutor = clean["tutor_id"].astype(np.float64)
+    tutor[mode == 2] = np.nan
+    status = clean["status"].astype(np.float64)
+    status[mode == 3] = np.nan
+    stamp = clean["stamp"] + plan.shift_days.astype(np.int64) * 86_400
+    offset = np.zeros(len(mode), np.int64)
+    rows = {
+        "session_id": clean["session_id"],
+        "student_id": clean["student_id"],
+        "tutor_id": tutor,
+        "subject_id": clean["subject_id"],
+        "stamp": stamp,
+        "duration": duration,
+        "status": status,
+        "ingest_offset_ms": offset,
+    }
+    dup = np.flatnonzero(plan.duplicate >= 0)
+    copies = {key: values[dup].copy() for key, values in rows.items()}
+    kind = plan.duplicate[dup]
+    fix = kind == 1
+    copies["status"][fix] = plan.new_status[dup][fix]
+    fix = kind == 2
+    minutes = mode[dup] == 0
+    step = plan.duration_fix[dup] * np.where(minutes, 60.0, 1.0)
+    floor = np.where(minutes, 15.0, 0.25)
+    fixed = np.maximum(floor, copies["duration"] + step)  # NaN stays NaN
+    copies["duration"][fix] = fixed[fix]
+    copies["ingest_offset_ms"] = plan.duplicate_ms[dup].astype(np.int64)
+    return {key: np.concatenate([rows[key], copies[key]]) for key in rows}

@@ -1,0 +1,290 @@
+"""One business day of the tutoring company, vectorized over its whole population.
+
+Order within a day: sign-ups are drawn, then every active student whose last session was
+exactly a week ago either quits (random churn, test prep done after 120 days, school year
+over) or has a session; then returning students come back (preferring their old tutor);
+then the new students get a tutor. Quits free tutor slots before anyone is assigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from sim.assign import assign
+from sim.calendar import (
+    DAY_SECONDS,
+    HOUR_SECONDS,
+    SIM_START,
+    day_number,
+    progress,
+    school_year_end,
+    season_of,
+)
+from sim.population import (
+    OPENING_STUDENTS,
+    RETURN_SUBJECT_CUM,
+    TUTOR_CAP,
+    draw_enrollment,
+    new_students,
+    new_tutors,
+    owner,
+    pick,
+)
+from sim.world import World, day_rng
+
+STATUS_CUM = np.array([0.8, 0.9])  # Completed 80%, No-Show 10%, Cancelled 10%
+HOUR_SHIFT_CUM = np.array([0.8, 0.9])
+HOUR_SHIFTS = np.array([0, -1, 1], np.int64)
+TEST_PREP_DAYS = 120
+BASE_CHURN = 0.0044
+RETURN_PROBABILITY = 0.04
+SESSION_COLUMNS = (
+    "session_id",
+    "student_id",
+    "tutor_id",
+    "subject_id",
+    "stamp",
+    "duration",
+    "status",
+)
+
+
+@dataclass
+class DayBatch:
+    """What one business day produced: its (clean) sessions and the ids it touched."""
+
+    day: int
+    sessions: dict[str, np.ndarray]
+    students: np.ndarray
+    tutors: np.ndarray
+    signups: int = 0
+    quits: int = 0
+    returns: int = 0
+    hires: int = 0
+
+
+def signups(rng: np.random.Generator, day: date, scale: float) -> int:
+    """New students today: probability (0.2 + 0.6 p) x f + N(0, 0.05), with f in 1..3 in the
+    fall; each sign-up brings 1 or int(1 + 2p) students. `scale` independent sign-up
+    channels (a fractional one for the remainder) multiply the business."""
+    p = progress(day)
+    factor = int(rng.integers(1, 4)) if season_of(day) == "fall" else 1
+    prob = min(1.0, max(0.0, (0.2 + 0.6 * p) * factor + rng.normal(0.0, 0.05)))
+    whole = int(scale)
+    count = int(rng.binomial(whole, prob)) if whole else 0
+    if scale > whole and rng.random() < (scale - whole) * prob:
+        count += 1
+    most = int(1 + 2 * p)
+    if most > 1 and count:
+        count += (most - 1) * int(rng.binomial(count, 0.5))
+    return count
+
+
+def _sessions(ids, tutor, subject, stamp, duration, status) -> dict[str, np.ndarray]:
+    return {
+        "student_id": ids,
+        "tutor_id": tutor,
+        "subject_id": subject,
+        "stamp": stamp,
+        "duration": duration,
+        "status": status,
+    }
+
+
+def _numbered(world: World, parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Concatenate the day's sessions in student order and give them the next session ids."""
+    merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    order = np.argsort(merged["student_id"], kind="stable")
+    out = {key: np.asarray(values[order]) for key, values in merged.items()}
+    n = len(order)
+    out["session_id"] = np.arange(world.next_session_id, world.next_session_id + n, dtype=np.int64)
+    world.next_session_id += n
+    return {key: out[key] for key in SESSION_COLUMNS}
+
+
+def _hire(world: World, rng: np.random.Generator, d: int, count: int) -> None:
+    if count:
+        rows = new_tutors(rng, d, count)
+        rows["created"][:] = np.iinfo(np.int64).max
+        world.tutors.append(rows)
+
+
+def _touch_tutors(world: World, tutors: np.ndarray, stamps: np.ndarray, hired_from: int) -> None:
+    """Loads and times of tutors that gained students; new hires are created at the stamp of
+    their first student of the day."""
+    t = world.tutors
+    np.add.at(t["load"], tutors, 1)
+    new = tutors >= hired_from
+    np.minimum.at(t["created"], tutors[new], stamps[new])
+    np.maximum.at(t["updated"], tutors, stamps)
+
+
+def open_business(seed: int, scale: float) -> tuple[World, DayBatch]:
+    """The opening week: the owner and 28 (x scale) students signed up on the first day at
+    noon, each with a first session in the next six days between 13:00 and 18:00."""
+    rng = day_rng(seed, SIM_START)
+    d0 = day_number(SIM_START)
+    noon = d0 * DAY_SECONDS + 12 * HOUR_SECONDS
+    world = World(seed=seed, scale=scale, day=d0, next_session_id=0)
+    world.tutors.append(owner(noon))
+    n = max(1, round(OPENING_STUDENTS * scale))
+    rows = new_students(rng, SIM_START, d0, n, created=np.full(n, noon, np.int64))
+    first = d0 + rng.integers(0, 6, n)
+    rows["first_day"] = rows["last_day"] = first
+    rows["school_end"] = school_year_end(first, rows["cutoff_month"], rows["cutoff_day"])
+    ids = world.students.append(rows)
+    tutors, hires = assign(rng, world.tutors["load"], n)
+    _hire(world, rng, d0, hires)
+    world.students["tutor"][ids] = tutors
+    _touch_tutors(world, tutors, np.full(n, noon, np.int64), hired_from=1)
+    s = world.students
+    stamp = first * DAY_SECONDS + s["first_hour"][ids].astype(np.int64) * HOUR_SECONDS
+    part = _sessions(
+        ids, tutors, s["subject"][ids], stamp, s["duration"][ids], np.zeros(n, np.int8)
+    )
+    world.active_ids = ids.copy()
+    batch = DayBatch(d0, _numbered(world, [part]), ids, np.unique(tutors), signups=n, hires=hires)
+    return world, batch
+
+
+def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
+    """Simulate business day `day` in place and return what it produced."""
+    d = day_number(day)
+    s, t = world.students, world.tutors
+    n_new = signups(rng, day, world.scale)
+    churn_p = BASE_CHURN * rng.uniform(0.8, 1.2)
+
+    # weekly sessions, or a quit instead of the session
+    active = world.active_ids
+    due_pos = np.flatnonzero(s["last_day"][active] == d - 7)
+    due = active[due_pos]
+    nd = len(due)
+    hour = s["first_hour"][due].astype(np.int64) + HOUR_SHIFTS[pick(rng, HOUR_SHIFT_CUM, nd)]
+    stamp = d * DAY_SECONDS + hour * HOUR_SECONDS
+    status = pick(rng, STATUS_CUM, nd).astype(np.int8)
+    random_quit = rng.random(nd) < churn_p
+    last = s["last_day"][due]
+    test_prep = s["subject"][due] == 1
+    school_done = ~test_prep & (last > s["school_end"][due])
+    quit = random_quit | (test_prep & (last - s["first_day"][due] > TEST_PREP_DAYS)) | school_done
+    quitters, stay = due[quit], due[~quit]
+    s["active"][quitters] = False
+    s["updated"][quitters] = stamp[quit]
+    s["returnable"][quitters] = school_done[quit] | s["flag40"][quitters]
+    np.subtract.at(t["load"], s["tutor"][quitters], 1)
+    parts = [
+        _sessions(
+            stay,
+            s["tutor"][stay],
+            s["subject"][stay],
+            stamp[~quit],
+            s["duration"][stay],
+            status[~quit],
+        )
+    ]
+    s["last_day"][stay] = d
+    if len(quitters):
+        keep = np.ones(len(active), np.bool_)
+        keep[due_pos[quit]] = False
+        active = active[keep]
+    touched_t = [s["tutor"][quitters]]
+    touched_stamps = [stamp[quit]]
+    np.maximum.at(t["updated"], touched_t[0], touched_stamps[0])
+
+    # returning students, in their school-year start month
+    returners = np.empty(0, np.int64)
+    cands = world.candidates
+    if day.month in (9, 10, 11) and len(cands):
+        pos = np.flatnonzero(s["start_month"][cands] == day.month)
+        ret_pos = pos[rng.random(len(pos)) < RETURN_PROBABILITY]
+        returners = cands[ret_pos]
+        cands = np.delete(cands, ret_pos)
+    pool, pool_stamps = [returners[:0]], [returners[:0]]
+    if len(returners):
+        nr = len(returners)
+        r_hour = (13 + rng.integers(0, 6, nr)).astype(np.int8)
+        r_stamp = d * DAY_SECONDS + r_hour.astype(np.int64) * HOUR_SECONDS
+        enrollment = draw_enrollment(
+            rng, d, s["cutoff_month"][returners], s["cutoff_day"][returners], RETURN_SUBJECT_CUM
+        )
+        for key, values in enrollment.items():
+            s[key][returners] = values
+        s["grade"][returners] += 1
+        s["active"][returners] = True
+        s["returnable"][returners] = False
+        s["first_hour"][returners] = r_hour
+        s["updated"][returners] = r_stamp
+        s["enrollments"][returners] += 1
+        kept = _keep_previous_tutor(world, s["tutor"][returners])
+        np.add.at(t["load"], s["tutor"][returners[kept]], 1)
+        np.maximum.at(t["updated"], s["tutor"][returners[kept]], r_stamp[kept])
+        pool, pool_stamps = [returners[~kept]], [r_stamp[~kept]]
+
+    # new students
+    new_ids = np.empty(0, np.int64)
+    if n_new:
+        rows = new_students(rng, day, d, n_new)
+        new_ids = s.append(rows)
+        s = world.students
+        pool.append(new_ids)
+        pool_stamps.append(rows["created"])
+    pool_ids, hires = np.concatenate(pool), 0
+    if len(pool_ids):
+        hired_from = len(t)
+        tutors, hires = assign(rng, t["load"], len(pool_ids))
+        _hire(world, rng, d, hires)
+        t = world.tutors
+        s["tutor"][pool_ids] = tutors
+        _touch_tutors(world, tutors, np.concatenate(pool_stamps), hired_from)
+    joined = np.concatenate([returners, new_ids])
+    if len(joined):
+        stamp_j = (
+            s["first_day"][joined] * DAY_SECONDS
+            + s["first_hour"][joined].astype(np.int64) * HOUR_SECONDS
+        )
+        parts.append(
+            _sessions(
+                joined,
+                s["tutor"][joined],
+                s["subject"][joined],
+                stamp_j,
+                s["duration"][joined],
+                np.zeros(len(joined), np.int8),
+            )
+        )
+    new_cands = quitters[s["returnable"][quitters] & (s["grade"][quitters] < 12)]
+    if len(new_cands):
+        cands = np.sort(np.concatenate([cands, new_cands]))
+    if len(joined):
+        active = np.concatenate([active, returners, new_ids])
+        if len(returners):
+            active = np.sort(active)
+    world.active_ids, world.candidates, world.day = active, cands, d
+    touched_s = np.unique(np.concatenate([quitters, joined]))
+    touched_t = np.unique(np.concatenate([touched_t[0], s["tutor"][joined]]))
+    return DayBatch(
+        d,
+        _numbered(world, parts),
+        touched_s,
+        touched_t,
+        signups=n_new,
+        quits=len(quitters),
+        returns=len(returners),
+        hires=hires,
+    )
+
+
+def _keep_previous_tutor(world: World, previous: np.ndarray) -> np.ndarray:
+    """Which returners get their previous tutor back: as many per tutor as it has room for,
+    in id order."""
+    n = len(previous)
+    order = np.argsort(previous, kind="stable")
+    ranked = previous[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ranked)) + 1]
+    rank_sorted = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    rank = np.empty(n, np.int64)
+    rank[order] = rank_sorted
+    return rank < TUTOR_CAP - world.tutors["load"][previous]

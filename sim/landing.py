@@ -1,0 +1,109 @@
+"""Turning simulated days into raw files: the history batch and the daily batches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+
+from lakehouse.storage import Storage
+from sim.calendar import DAY_SECONDS, day_date, day_number
+from sim.corruption import apply_plan, draw_plan
+from sim.engine import DayBatch
+from sim.world import LAND_STREAM, World, day_rng
+from sim.writer import (
+    encode,
+    raw_key,
+    sessions_frame,
+    students_frame,
+    tutors_frame,
+    with_batch,
+    with_change_type,
+)
+
+
+@dataclass(frozen=True)
+class Landed:
+    """Counts of one landed daily batch and the pristine sessions behind it."""
+
+    business_date: date
+    ingest_date: date
+    source_batch_id: str
+    clean_sessions: int
+    raw_sessions: int
+    corrupted: int
+    duplicated: int
+    students: int
+    student_inserts: int
+    tutors: int
+    tutor_inserts: int
+    files: tuple[str, ...]
+    pristine: pl.DataFrame
+
+
+def write_history(
+    storage: Storage, world: World, chunks: list[dict[str, np.ndarray]], fmt: str
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Land the pre-migration batch (no batch columns) at ingest_date = last day + 1."""
+    ingest = day_date(world.day) + timedelta(days=1)
+    merged = {key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]}
+    sessions = sessions_frame(merged)
+    frames = {
+        "sessions": sessions,
+        "students": students_frame(world.students),
+        "tutors": tutors_frame(world.tutors),
+    }
+    files = []
+    for entity, frame in frames.items():
+        key = raw_key(entity, ingest, daily=False, fmt=fmt)
+        storage.write_bytes(key, encode(frame, fmt))
+        files.append(key)
+    return sessions, tuple(files)
+
+
+def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Landed:
+    """Write the raw files of business day `batch.day`: its sessions corrupted and duplicated
+    as planned, and the student and tutor rows it touched, with the batch columns of D+1."""
+    day = day_date(batch.day)
+    ingest = day + timedelta(days=1)
+    batch_id = f"sim_{ingest.isoformat()}"
+    midnight_ms = day_number(ingest) * DAY_SECONDS * 1000
+    plan = draw_plan(day_rng(world.seed, day, LAND_STREAM), len(batch.sessions["session_id"]))
+    raw = apply_plan(batch.sessions, plan)
+    sessions = with_batch(
+        sessions_frame(raw), batch_id, midnight_ms + plan.batch_ms + raw["ingest_offset_ms"]
+    )
+    s_inserted = world.students["created"][batch.students] // DAY_SECONDS == batch.day
+    t_inserted = world.tutors["created"][batch.tutors] // DAY_SECONDS == batch.day
+    students = with_batch(
+        with_change_type(students_frame(world.students, batch.students), s_inserted),
+        batch_id,
+        np.full(len(batch.students), midnight_ms + plan.students_ms, np.int64),
+    )
+    tutors = with_batch(
+        with_change_type(tutors_frame(world.tutors, batch.tutors), t_inserted),
+        batch_id,
+        np.full(len(batch.tutors), midnight_ms + plan.tutors_ms, np.int64),
+    )
+    files = []
+    for entity, frame in (("sessions", sessions), ("students", students), ("tutors", tutors)):
+        key = raw_key(entity, ingest, daily=True, fmt=fmt)
+        storage.write_bytes(key, encode(frame, fmt))
+        files.append(key)
+    return Landed(
+        business_date=day,
+        ingest_date=ingest,
+        source_batch_id=batch_id,
+        clean_sessions=len(plan.mode),
+        raw_sessions=sessions.height,
+        corrupted=int((plan.mode >= 0).sum()),
+        duplicated=int((plan.duplicate >= 0).sum()),
+        students=len(batch.students),
+        student_inserts=int(s_inserted.sum()),
+        tutors=len(batch.tutors),
+        tutor_inserts=int(t_inserted.sum()),
+        files=tuple(files),
+        pristine=sessions_frame(batch.sessions),
+    )

@@ -1,0 +1,50 @@
+"""The simulator's state: students, tutors and counters, plus the two working sets the daily
+step needs (active students, and students who may return), kept sorted by id so a state
+saved and loaded continues exactly as one kept in memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from sim.calendar import day_date
+from sim.population import STUDENT_SCHEMA, TUTOR_SCHEMA
+from sim.table import Columns
+
+SIMULATE_STREAM = 0
+"""RNG stream of the business itself (sign-ups, sessions, churn, returns, hires)."""
+LAND_STREAM = 1
+"""RNG stream of landing a daily batch (corruption, duplication, ingest-time jitter)."""
+
+
+def day_rng(seed: int, day: date, stream: int = SIMULATE_STREAM) -> np.random.Generator:
+    """The generator for one business day: derived from (seed, day, stream) alone, so any day
+    can be re-simulated from the state before it and gives the same draws."""
+    return np.random.default_rng([seed, day.toordinal(), stream])
+
+
+@dataclass
+class World:
+    seed: int
+    scale: float
+    day: int
+    """Last simulated business day (day number)."""
+    next_session_id: int
+    students: Columns = field(default_factory=lambda: Columns(STUDENT_SCHEMA))
+    tutors: Columns = field(default_factory=lambda: Columns(TUTOR_SCHEMA))
+    active_ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    candidates: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+
+    @property
+    def last_date(self) -> date:
+        return day_date(self.day)
+
+    def refresh_sets(self) -> None:
+        """Derive the working sets from the columns (after loading a saved state)."""
+        s = self.students
+        self.active_ids = np.flatnonzero(s["active"]).astype(np.int64)
+        self.candidates = np.flatnonzero(~s["active"] & s["returnable"] & (s["grade"] < 12)).astype(
+            np.int64
+        )
