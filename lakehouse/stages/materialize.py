@@ -1,0 +1,189 @@
+"""Materialize stage: build the gold tables from silver (SPEC section 5).
+
+Every run is a full rebuild of gold from silver: the gold tables are small aggregates whose
+cost is one scan of silver (see bench/materialize.py), and a full rebuild equals itself by
+construction, whatever happened to silver since the last run (late sessions, superseded rows,
+SCD2 rate changes in closed months). Each table is replaced atomically through TableStore.
+
+Runs are reproducible: the times written into gold come from the batch date, never from the
+wall clock. For the batch `as_of` (an ingest date; business day `as_of - 1`):
+
+- `as_of_ts` = `as_of` 00:00:00, the end of the business day the batch holds;
+- `generated_at` = `as_of` 02:00:00 (silver stamps its rows at 01:00 the same day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from lakehouse.catalog import open_catalog, registered_views
+from lakehouse.config import Settings
+from lakehouse.errors import LakehouseError
+from lakehouse.models import Model, load_models, render
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from lakehouse.tables import TableStore
+
+SILVER_INPUTS = (
+    "silver.fct_sessions",
+    "silver.dim_students",
+    "silver.dim_tutors",
+    "silver.dim_subjects",
+    "silver.dim_appt_status",
+    "silver.ingest_batches",
+    "silver.err_sessions",
+)
+GENERATED_AT_TIME = dt.time(2, 0, 0)
+
+
+@dataclass(frozen=True)
+class MaterializeResult:
+    as_of: dt.date
+    """The ingest date gold is built as of."""
+    as_of_ts: dt.datetime
+    generated_at: dt.datetime
+    row_counts: dict[str, int] = field(default_factory=dict)
+    """Rows per stored gold table (`gold.x`)."""
+    total_revenue: Decimal = Decimal("0.00")
+    total_contractor_pay: Decimal = Decimal("0.00")
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "as_of_ts": self.as_of_ts.isoformat(sep=" "),
+            "generated_at": self.generated_at.isoformat(sep=" "),
+            "row_counts": dict(self.row_counts),
+            "total_revenue": float(self.total_revenue),
+            "total_contractor_pay": float(self.total_contractor_pay),
+        }
+
+
+def batch_times(as_of: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """(as_of_ts, generated_at) of the batch `as_of`: derived from the date only."""
+    return dt.datetime.combine(as_of, dt.time()), dt.datetime.combine(as_of, GENERATED_AT_TIME)
+
+
+def gold_models() -> list[Model]:
+    """The gold models, each after the gold models it depends on."""
+    models = {name: m for name, m in load_models().items() if m.layer == "gold"}
+    ordered: list[Model] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if any(m.name == name for m in ordered):
+            return
+        if name in visiting:
+            raise LakehouseError(f"gold models depend on each other in a cycle through {name}")
+        visiting.add(name)
+        for dep in models[name].depends_on:
+            if dep in models:
+                visit(dep)
+        visiting.discard(name)
+        ordered.append(models[name])
+
+    for name in sorted(models):
+        visit(name)
+    return ordered
+
+
+def _latest_batch(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    (latest,) = con.execute("SELECT max(ingest_date) FROM silver.ingest_batches").fetchone()
+    return latest
+
+
+def _resolve_as_of(
+    con: duckdb.DuckDBPyConnection, store: TableStore, as_of: dt.date | None
+) -> dt.date:
+    views = registered_views(con)
+    missing = [t for t in SILVER_INPUTS if t not in views]
+    if missing:
+        raise LakehouseError(
+            f"silver table(s) {', '.join(missing)} not found under "
+            f"{store.storage.uri('silver')}: run `lakehouse ingest` first"
+        )
+    latest = _latest_batch(con)
+    if latest is None:
+        raise LakehouseError("silver.ingest_batches is empty: no batch has been ingested yet")
+    if as_of is None:
+        return latest
+    if as_of > latest:
+        raise LakehouseError(
+            f"cannot materialize as of {as_of}: silver holds batches up to {latest}; "
+            f"ingest {as_of} first"
+        )
+    return as_of
+
+
+def model_params(as_of: dt.date) -> dict[str, Any]:
+    """The parameters every gold model is rendered with for the batch `as_of`."""
+    as_of_ts, generated_at = batch_times(as_of)
+    return {"as_of_date": as_of, "as_of_ts": as_of_ts, "generated_at": generated_at}
+
+
+def register_gold_views(
+    con: duckdb.DuckDBPyConnection, store: TableStore, as_of: dt.date | None = None
+) -> list[str]:
+    """Create the ephemeral gold models (`@kind view`) as views in an open catalog session, so
+    ad-hoc queries can read e.g. gold.int_priced_sessions. Returns the views created (none
+    when silver is missing)."""
+    try:
+        as_of = _resolve_as_of(con, store, as_of)
+    except LakehouseError:
+        return []
+    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
+    created = []
+    for model in gold_models():
+        if model.kind == "view":
+            con.execute(
+                f"CREATE OR REPLACE VIEW {model.name} AS {render(model, model_params(as_of))}"
+            )
+            created.append(model.name)
+    return created
+
+
+def materialize(settings: Settings, as_of: dt.date | None = None) -> MaterializeResult:
+    """Rebuild every gold table from silver as of the ingest date `as_of` (default: latest).
+
+    Gold as of D reads the sessions ingested up to D; running it again for the same D on the
+    same silver writes the same tables.
+    """
+    con, store = open_catalog(settings)
+    try:
+        as_of = _resolve_as_of(con, store, as_of)
+        as_of_ts, generated_at = batch_times(as_of)
+        params = model_params(as_of)
+        con.execute("CREATE SCHEMA IF NOT EXISTS gold")
+        stored: list[str] = []
+        for model in gold_models():
+            sql = render(model, params)
+            if model.kind == "view":
+                # Ephemeral: computed once into the session and shared by the tables after it.
+                con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {sql}")
+                continue
+            if model.kind != "full":
+                raise LakehouseError(f"{model.path}: gold builds only @kind full or view models")
+            store.write(model.name, sql)
+            store.register_views([model.name])
+            stored.append(model.name)
+        counts = {
+            name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]) for name in stored
+        }
+        revenue, pay = con.execute(
+            "SELECT coalesce(sum(revenue), 0), coalesce(sum(contractor_pay), 0) "
+            "FROM gold.monthly_revenue"
+        ).fetchone()
+    finally:
+        con.close()
+    return MaterializeResult(
+        as_of=as_of,
+        as_of_ts=as_of_ts,
+        generated_at=generated_at,
+        row_counts=counts,
+        total_revenue=Decimal(revenue).quantize(Decimal("0.01")),
+        total_contractor_pay=Decimal(pay).quantize(Decimal("0.01")),
+    )

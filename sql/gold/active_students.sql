@@ -1,0 +1,107 @@
+-- active_students: one row per student whose profile (the silver.dim_students version valid
+-- at the as-of time) has status 'Active'. Key: student_id.
+-- Current subject and tutor come from the student's latest session (ties: highest
+-- session_id); lifetime counts cover every session ingested up to the as-of batch. A student
+-- returning after a break keeps their first session time from their first enrollment.
+-- @kind full
+-- @depends_on gold.int_priced_sessions, silver.dim_students, silver.dim_tutors, silver.dim_subjects
+
+WITH profiles AS (
+    SELECT
+        student_id,
+        first_name,
+        last_name,
+        sex,
+        date_of_birth,
+        grade,
+        status,
+        contract_rate,
+        created_ts,
+        updated_ts
+    FROM silver.dim_students
+    WHERE
+        effective_start_ts <= :as_of_ts
+        AND :as_of_ts < effective_end_ts
+        AND status = 'Active'
+),
+
+ranked_sessions AS (
+    SELECT
+        student_id,
+        tutor_id,
+        subject_id,
+        session_ts,
+        ROW_NUMBER() OVER (
+            PARTITION BY student_id ORDER BY session_ts DESC, session_id DESC
+        ) AS recency
+    FROM gold.int_priced_sessions
+),
+
+latest_session AS (
+    SELECT
+        student_id,
+        tutor_id,
+        subject_id
+    FROM ranked_sessions
+    WHERE recency = 1
+),
+
+lifetime AS (
+    SELECT
+        student_id,
+        MIN(session_ts) AS first_session_ts,
+        MAX(session_ts) AS last_session_ts,
+        COUNT(*) AS sessions,
+        COUNT(CASE WHEN status = 0 THEN 1 END) AS completed_sessions,
+        COUNT(CASE WHEN status = 1 THEN 1 END) AS no_show_sessions,
+        COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
+        COUNT(CASE WHEN is_cancelled THEN 1 END) AS cancelled_sessions,
+        SUM(billable_hours) AS billable_hours,
+        SUM(revenue) AS revenue
+    FROM gold.int_priced_sessions
+    GROUP BY student_id
+),
+
+tutor_names AS (
+    SELECT
+        tutor_id,
+        first_name || ' ' || last_name AS tutor_name
+    FROM silver.dim_tutors
+    WHERE effective_start_ts <= :as_of_ts AND :as_of_ts < effective_end_ts
+),
+
+final AS (
+    SELECT
+        p.student_id,
+        p.first_name,
+        p.last_name,
+        p.sex,
+        p.date_of_birth,
+        p.grade,
+        p.contract_rate,
+        p.created_ts,
+        p.updated_ts,
+        ls.subject_id AS current_subject_id,
+        sub.subject_name AS current_subject_name,
+        ls.tutor_id AS current_tutor_id,
+        tn.tutor_name AS current_tutor_name,
+        lt.first_session_ts,
+        lt.last_session_ts,
+        COALESCE(lt.sessions, 0) AS lifetime_sessions,
+        COALESCE(lt.completed_sessions, 0) AS lifetime_completed_sessions,
+        COALESCE(lt.no_show_sessions, 0) AS lifetime_no_show_sessions,
+        COALESCE(lt.billable_sessions, 0) AS lifetime_billable_sessions,
+        COALESCE(lt.cancelled_sessions, 0) AS lifetime_cancelled_sessions,
+        ROUND(COALESCE(lt.billable_hours, 0), 4) AS lifetime_billable_hours,
+        CAST(COALESCE(lt.revenue, 0) AS DECIMAL(18, 2)) AS lifetime_revenue,
+        :as_of_ts AS as_of_ts,
+        :generated_at AS generated_at
+    FROM profiles AS p
+    LEFT JOIN latest_session AS ls ON ls.student_id = p.student_id
+    LEFT JOIN lifetime AS lt ON lt.student_id = p.student_id
+    LEFT JOIN silver.dim_subjects AS sub ON sub.subject_id = ls.subject_id
+    LEFT JOIN tutor_names AS tn ON tn.tutor_id = ls.tutor_id
+)
+
+SELECT * FROM final
+ORDER BY student_id
