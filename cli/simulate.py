@@ -1,0 +1,137 @@
+"""`lakehouse simulate`: land the simulated business as raw files (history, then day by day)."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cli.context import console, settings
+
+app = typer.Typer(
+    help="Simulate the tutoring business and land its raw batches in the lake.",
+    no_args_is_help=True,
+)
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=option) from None
+
+
+def _counts(title: str, rows: dict[str, object]) -> Table:
+    console.print(f"[bold]{title}[/]")
+    table = Table(show_header=False)
+    table.add_column(style="cyan")
+    table.add_column(justify="right")
+    for name, value in rows.items():
+        table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    return table
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context,
+    seed: int = typer.Option(42, "--seed", min=0, help="Random seed: same seed, same files."),
+    scale: float = typer.Option(1.0, "--scale", min=0.001, help="Business size multiplier."),
+    until: str | None = typer.Option(
+        None, "--until", help="Last business day of the history (default 2025-12-30)."
+    ),
+    fmt: str = typer.Option("csv", "--format", help="Raw file format: csv or parquet."),
+    force: bool = typer.Option(
+        False, "--force", help="Start over: delete sim/state/ and the raw batches first."
+    ),
+) -> None:
+    """Simulate the pre-migration history and land it at ingest_date = until + 1."""
+    from sim.api import simulate_history
+
+    cfg = settings(ctx)
+    last = _date(until, "--until")
+    columns = (
+        TextColumn("simulating days"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("history", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = simulate_history(
+            cfg, seed=seed, scale=scale, until=last, progress=advance, fmt=fmt, force=force
+        )
+    console.print(
+        _counts(
+            f"history {result.first_day} .. {result.last_day} (seed {seed}, scale {scale:g})",
+            {
+                "sessions": result.sessions,
+                "students": result.students,
+                "tutors": result.tutors,
+                "active students": result.active_students,
+                "seconds": f"{result.seconds:.2f}",
+            },
+        )
+    )
+    console.print(f"[green]landed[/] raw/*/ingest_date={result.ingest_date}/ ({fmt})")
+    console.print(f"next: `lakehouse simulate day` simulates {result.ingest_date}")
+
+
+@app.command("day")
+def day(
+    ctx: typer.Context,
+    date_: str | None = typer.Option(
+        None, "--date", help="Business day to simulate (default: the day after the state)."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Rewrite a day that has already landed (identically)."
+    ),
+) -> None:
+    """Simulate one business day D from the saved state and land it at ingest_date = D + 1
+    (a later date first simulates the days in between)."""
+    from sim.api import simulate_day
+
+    started = time.perf_counter()
+    result = simulate_day(settings(ctx), _date(date_, "--date"), force=force)
+    for landed in (*result.earlier, result):
+        detail = landed.to_detail()
+        console.print(
+            f"[green]{'rewrote' if landed.forced else 'landed'}[/] business day "
+            f"{detail['business_date']} -> ingest_date={detail['ingest_date']}: "
+            f"{detail['rows']['sessions']} session rows ({detail['corrupted']} corrupted, "
+            f"{detail['duplicated']} duplicated), {detail['rows']['students']} student and "
+            f"{detail['rows']['tutors']} tutor delta rows"
+        )
+    console.print(f"done in {time.perf_counter() - started:.2f} s")
+
+
+@app.command("status")
+def status(ctx: typer.Context) -> None:
+    """Show the simulator state of the lake: seed, scale, last simulated day."""
+    from sim.api import read_state
+
+    pointer = read_state(settings(ctx))
+    if pointer is None:
+        console.print("no simulation yet: run `lakehouse simulate history`")
+        raise typer.Exit(1)
+    console.print(
+        _counts(
+            "simulator state",
+            {
+                "seed": pointer.seed,
+                "scale": f"{pointer.scale:g}",
+                "raw format": pointer.format,
+                "history through": pointer.history_end,
+                "last business day": pointer.last_day,
+                "next business day": (pointer.last_date + timedelta(days=1)).isoformat(),
+            },
+        )
+    )
