@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cli import gold as gold_cmd
 from cli import lake
 from cli import run as run_cmd
 from cli import simulate
@@ -45,6 +46,9 @@ def main(
 app.command("init")(lake.init)
 app.add_typer(lake.config_app, name="config")
 app.add_typer(simulate.app, name="simulate")
+app.command("materialize")(gold_cmd.materialize_command)
+app.command("query")(gold_cmd.query_command)
+app.command("tables")(gold_cmd.tables_command)
 app.command("export")(export_command)
 app.command("run")(run_cmd.run)
 app.command("status")(run_cmd.status)
