@@ -1,0 +1,212 @@
+"""The report's plotly figures, one function per chart, each from one report query's rows.
+
+Every figure states what it shows in its title, names its axes with units, and formats its
+hover values (USD without cents, percentages with one decimal). Inputs are column lists
+(`Frame`) as returned by `lakehouse.report.data`, so a chart never reaches into gold itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+Frame = dict[str, list[Any]]
+
+STUDENT_CAP = 30
+"""Active students a contractor may carry (SPEC section 5, the simulator's hiring rule)."""
+
+_MONEY = dict(tickprefix="$", tickformat=",.0f", rangemode="tozero")
+_LEGEND_TOP = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0)
+_LEGEND_RIGHT = dict(orientation="v", yanchor="top", y=1, xanchor="left", x=1.02)
+"""Charts with many series (subjects, reason codes) list them on the right."""
+
+
+def _month_axis(months: list[Any]) -> dict[str, Any]:
+    """A date axis labelled by month, one tick per 1, 3 or 6 months depending on the span."""
+    span = len(set(months))
+    step = 1 if span <= 12 else 3 if span <= 36 else 6
+    return dict(title="Month", dtick=f"M{step}", tickformat="%b %Y", hoverformat="%b %Y")
+
+
+def _base(title: str, legend: dict[str, Any] = _LEGEND_TOP, **layout: Any) -> go.Figure:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.update_layout(
+        template="plotly_white",
+        title=dict(text=title, x=0, xanchor="left"),
+        legend=legend,
+        margin=dict(l=20, r=20, t=90, b=50),
+        font=dict(family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial"),
+        **layout,
+    )
+    return fig
+
+
+def finance(rows: Frame) -> go.Figure:
+    """Revenue and contractor pay as bars, margin as a line, per month."""
+    months = rows["month_start"]
+    fig = _base(
+        "Monthly revenue, contractor pay and margin (USD)",
+        barmode="group",
+        hovermode="x unified",
+        xaxis=_month_axis(months),
+        yaxis=dict(title="USD per month", **_MONEY),
+    )
+    money = "$%{y:,.0f}"
+    fig.add_bar(x=months, y=rows["revenue"], name="Revenue", hovertemplate=money)
+    fig.add_bar(x=months, y=rows["contractor_pay"], name="Contractor pay", hovertemplate=money)
+    fig.add_scatter(
+        x=months, y=rows["margin"], name="Margin", mode="lines+markers", hovertemplate=money
+    )
+    return fig
+
+
+def students(rows: Frame) -> go.Figure:
+    """Active students at each month end (line) and new enrollments in the month (bars)."""
+    months = rows["month_start"]
+    fig = _base(
+        "Active students at month end and new enrollments per month",
+        hovermode="x unified",
+        xaxis=_month_axis(months),
+        yaxis=dict(title="Students", rangemode="tozero", tickformat=",d"),
+    )
+    fig.add_bar(
+        x=months,
+        y=rows["new_enrollments"],
+        name="New enrollments in the month",
+        hovertemplate="%{y:,d}",
+        opacity=0.7,
+    )
+    fig.add_scatter(
+        x=months,
+        y=rows["active_students"],
+        name="Active students at month end",
+        mode="lines+markers",
+        hovertemplate="%{y:,d}",
+    )
+    return fig
+
+
+def utilization_latest(rows: Frame, month_label: str) -> go.Figure:
+    """Active students per tutor at the latest month end, against the cap."""
+    labels = rows["tutor_label"]
+    counts = rows["active_students"]
+    colors = ["#d64545" if c > STUDENT_CAP else "#2f6fde" for c in counts]
+    fig = _base(
+        f"Contractor utilization, {month_label}: active students per tutor vs the cap of "
+        f"{STUDENT_CAP}",
+        height=max(320, 110 + 28 * len(labels)),
+        showlegend=False,
+        xaxis=dict(title="Active students at month end", rangemode="tozero"),
+        yaxis=dict(title="Tutor", autorange="reversed", type="category"),
+    )
+    fig.add_bar(
+        x=counts,
+        y=labels,
+        orientation="h",
+        marker_color=colors,
+        customdata=rows["utilization_pct"],
+        text=[f"{u:.0f}%" for u in rows["utilization_pct"]],
+        textposition="outside",
+        hovertemplate="%{y}<br>%{x} active students<br>%{customdata:.1f}% of the cap"
+        "<extra></extra>",
+    )
+    fig.add_vline(
+        x=STUDENT_CAP,
+        line_dash="dash",
+        line_color="#d64545",
+        annotation_text=f"cap: {STUDENT_CAP} students",
+        annotation_position="top",
+    )
+    fig.update_xaxes(range=[0, max([STUDENT_CAP, *counts]) * 1.15])
+    return fig
+
+
+def utilization_history(rows: Frame) -> go.Figure:
+    """Utilization (% of the cap) per tutor and month as a heatmap."""
+    months = sorted(set(rows["month_start"]))
+    tutors = list(dict.fromkeys(rows["tutor_label"]))
+    cell = {
+        (t, m): u
+        for t, m, u in zip(
+            rows["tutor_label"], rows["month_start"], rows["utilization_pct"], strict=True
+        )
+    }
+    z = [[cell.get((t, m)) for m in months] for t in tutors]
+    top = max([100.0, *(u for u in rows["utilization_pct"] if u is not None)])
+    fig = _base(
+        "Utilization by tutor and month (% of the 30-student cap, at month end)",
+        height=max(300, 130 + 26 * len(tutors)),
+        xaxis=_month_axis(months),
+        yaxis=dict(title="Tutor", autorange="reversed", type="category"),
+    )
+    fig.add_heatmap(
+        x=months,
+        y=tutors,
+        z=z,
+        zmin=0,
+        zmax=top,
+        colorscale="Blues",
+        colorbar=dict(title=dict(text="% of cap"), ticksuffix="%"),
+        hovertemplate="%{y}<br>%{x|%b %Y}: %{z:.1f}% of the cap<extra></extra>",
+        xgap=1,
+        ygap=1,
+    )
+    return fig
+
+
+def _series(rows: Frame, by: str, columns: tuple[str, ...]) -> dict[Any, Frame]:
+    """Split long rows into one frame per value of `by`, in first-seen order."""
+    split: dict[Any, Frame] = {}
+    for i, key in enumerate(rows[by]):
+        part = split.setdefault(key, {c: [] for c in columns})
+        for c in columns:
+            part[c].append(rows[c][i])
+    return split
+
+
+def subject_demand(rows: Frame) -> go.Figure:
+    """Sessions per month by subject, stacked, with each subject's share in the hover."""
+    fig = _base(
+        "Subject demand: sessions per month by subject",
+        legend=_LEGEND_RIGHT,
+        hovermode="x unified",
+        xaxis=_month_axis(rows["month_start"]),
+        yaxis=dict(title="Sessions per month", rangemode="tozero", tickformat=",d"),
+    )
+    columns = ("month_start", "sessions", "share_pct")
+    for subject, part in _series(rows, "subject_name", columns).items():
+        fig.add_scatter(
+            x=part["month_start"],
+            y=part["sessions"],
+            customdata=part["share_pct"],
+            name=subject,
+            mode="lines",
+            stackgroup="subjects",
+            hovertemplate="%{y:,d} sessions (%{customdata:.1f}%)",
+        )
+    return fig
+
+
+def data_quality(rows: Frame) -> go.Figure:
+    """Raw rows sent to the error table per ingest day, stacked by reason code."""
+    fig = _base(
+        "Data quality: raw session rows repaired, superseded or rejected per ingest day",
+        legend=_LEGEND_RIGHT,
+        barmode="stack",
+        hovermode="x unified",
+        xaxis=dict(title="Ingest date", tickformat="%d %b %Y", hoverformat="%d %b %Y"),
+        yaxis=dict(title="Raw rows per day", rangemode="tozero", tickformat=",d"),
+    )
+    parts = _series(rows, "reason_code", ("day", "row_count"))
+    for reason in sorted(parts):
+        fig.add_bar(
+            x=parts[reason]["day"],
+            y=parts[reason]["row_count"],
+            name=reason,
+            hovertemplate="%{y:,d}",
+        )
+    return fig
