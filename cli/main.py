@@ -6,6 +6,7 @@ import typer
 
 from cli import gold as gold_cmd
 from cli import lake
+from cli import report as report_cmd
 from cli import run as run_cmd
 from cli import simulate
 from cli.context import GuardedGroup, state
@@ -52,6 +53,7 @@ app.command("tables")(gold_cmd.tables_command)
 app.command("export")(export_command)
 app.command("run")(run_cmd.run)
 app.command("status")(run_cmd.status)
+app.command("report")(report_cmd.report)
 
 
 if __name__ == "__main__":
