@@ -3,8 +3,7 @@ table sizes, the last data-quality results)."""
 
 from __future__ import annotations
 
-import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import typer
@@ -20,8 +19,8 @@ from lakehouse.lock import LakeLock
 from lakehouse.runner import DayResult, Runner, RunReport
 from lakehouse.storage import Storage
 
-SESSION_KEYS = ("sessions", "new_sessions", "sessions_simulated")
-"""Where the per-day session count may sit in the simulate detail (first found wins)."""
+QUARANTINE_KEYS = ("rejected_rows", "quarantined_rows")
+"""Rows the ingest set aside (its detail names them; first key found wins)."""
 
 
 def _parse_day(value: str | None, option: str) -> date | None:
@@ -41,15 +40,23 @@ def _number(detail: dict[str, Any], keys: tuple[str, ...]) -> float | None:
     return None
 
 
-def day_metrics(entries: dict[str, LedgerEntry]) -> dict[str, float | None]:
-    """Sessions, quarantined rows and revenue of one day, from its stages' event details."""
+def day_metrics(ledger: Ledger, day: date) -> dict[str, float | None]:
+    """Sessions, quarantined rows and revenue of one day, from its stages' event details.
+
+    Revenue: gold's total to date after the day, and what the day added to it (the difference
+    from the previous day's total, when that day is in the ledger)."""
+    entries = ledger.day(day)
     sim = entries["simulate"].detail if "simulate" in entries else {}
     ing = entries["ingest"].detail if "ingest" in entries else {}
     mat = entries["materialize"].detail if "materialize" in entries else {}
+    total = _number(mat, ("total_revenue",))
+    before = ledger.get(day - timedelta(days=1), "materialize")
+    previous = _number(before.detail, ("total_revenue",)) if before else None
     return {
-        "sessions": _number(sim, SESSION_KEYS),
-        "quarantined": _number(ing, ("quarantined_rows", "rejected_rows", "quarantined")),
-        "revenue": _number(mat, ("day_revenue", "revenue")),
+        "sessions": _number(sim, ("clean_sessions",)),
+        "quarantined": _number(ing, QUARANTINE_KEYS),
+        "revenue": total - previous if total is not None and previous is not None else None,
+        "revenue_to_date": total,
     }
 
 
@@ -61,16 +68,19 @@ def _fmt(value: float | None, money: bool = False) -> str:
 
 def summary_table(report: RunReport, ledger: Ledger) -> Table:
     """One row per day run (skipped days are counted in the caption), then totals."""
-    table = Table(title=f"run {report.run_id}", show_footer=False)
-    for name in ("day", "status", "sessions", "quarantined", "revenue"):
+    table = Table(title=f"run {report.run_id}")
+    names = ("day", "status", "sessions", "quarantined", "revenue", "revenue to date")
+    for name in names:
         table.add_column(name, justify="left" if name in ("day", "status") else "right")
     for stage in STAGES:
         table.add_column(f"{stage} s", justify="right")
     totals: dict[str, float] = {}
+    last_total: float | None = None
     for day in report.ran:
-        metrics = day_metrics(ledger.day(day.business_date))
-        for key, value in metrics.items():
-            totals[key] = totals.get(key, 0) + (value or 0)
+        metrics = day_metrics(ledger, day.business_date)
+        for key in ("sessions", "quarantined", "revenue"):
+            totals[key] = totals.get(key, 0) + (metrics[key] or 0)
+        last_total = metrics["revenue_to_date"] or last_total
         for stage, secs in day.seconds.items():
             totals[stage] = totals.get(stage, 0) + secs
         table.add_row(
@@ -79,6 +89,7 @@ def summary_table(report: RunReport, ledger: Ledger) -> Table:
             _fmt(metrics["sessions"]),
             _fmt(metrics["quarantined"]),
             _fmt(metrics["revenue"], money=True),
+            _fmt(metrics["revenue_to_date"], money=True),
             *(f"{day.seconds[s]:.2f}" if s in day.seconds else "-" for s in STAGES),
         )
     if len(report.ran) > 1:
@@ -89,6 +100,7 @@ def summary_table(report: RunReport, ledger: Ledger) -> Table:
             _fmt(totals.get("sessions")),
             _fmt(totals.get("quarantined")),
             _fmt(totals.get("revenue"), money=True),
+            _fmt(last_total, money=True),
             *(f"{totals[s]:.2f}" if s in totals else "-" for s in STAGES),
         )
     skipped = len(report.days) - len(report.ran)
@@ -223,8 +235,8 @@ def status(
         if entry is not None and entry.status == FAILED:
             console.print(f"[red]{day} {stage}:[/] {entry.error}", highlight=False)
     console.print(lock_line(runner.storage))
-    console.print(row_count_table(cfg, runner.storage))
-    dq = dq_table(runner.storage)
+    console.print(row_count_table(cfg))
+    dq = dq_table(cfg, days)
     if dq is not None:
         console.print(dq)
 
@@ -237,49 +249,55 @@ def lock_line(storage: Storage) -> str:
     return f"lock: {state} by {holder.describe()}"
 
 
-def row_count_table(cfg: Settings, storage: Storage) -> Table | str:
-    """Rows per silver and gold table, counted by DuckDB over the Parquet files."""
-    from lakehouse.engines.duckdb import connect
-    from lakehouse.tables import TableStore
+def row_count_table(cfg: Settings) -> Table | str:
+    """Rows and files of every silver and gold table (from the Parquet footers)."""
+    from lakehouse.catalog import open_catalog, table_stats
 
-    names = [f"{layer}.{n}" for layer in ("silver", "gold") for n in storage.list_dirs(layer)]
-    con = connect(cfg)
-    store = TableStore(storage, con)
+    con, store = open_catalog(cfg)
+    try:
+        stats = table_stats(con, store)
+    finally:
+        con.close()
+    if not stats:
+        return "tables: none yet"
     table = Table(title="tables")
     table.add_column("table")
     table.add_column("rows", justify="right")
     table.add_column("files", justify="right")
+    for info in stats:
+        table.add_row(info.name, f"{info.rows:,}", str(info.files))
+    return table
+
+
+DQ_TABLE = "gold.data_quality_daily"
+DQ_QUERY = """
+SELECT ingest_date, source_batch_id, raw_rows, kept_rows, repaired_rows, superseded_rows,
+       rejected_rows, is_reconciled, orphan_sessions, unpriced_sessions
+FROM gold.data_quality_daily
+ORDER BY ingest_date DESC
+LIMIT ?
+"""
+
+
+def dq_table(cfg: Settings, limit: int) -> Table | None:
+    """The last batches' data-quality figures (gold.data_quality_daily), newest first."""
+    from lakehouse.catalog import open_catalog, registered_views
+
+    con, _ = open_catalog(cfg, layers=("gold",))
     try:
-        for name in names:
-            files = store.files(name)
-            if not files:
-                continue
-            rows = con.execute(f"SELECT count(*) FROM {store.scan(name)}").fetchone()[0]
-            table.add_row(name, f"{rows:,}", str(len(files)))
+        if DQ_TABLE not in registered_views(con):
+            return None
+        cursor = con.execute(DQ_QUERY, [limit])
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
     finally:
         con.close()
-    return table if table.row_count else "tables: none yet"
-
-
-DQ_PREFIX = "_ops/dq"
-
-
-def dq_table(storage: Storage) -> Table | None:
-    """The most recent data-quality result object under `_ops/dq/`, if any check has run."""
-    keys = [k for k in storage.list(DQ_PREFIX) if k.endswith(".json")]
-    if not keys:
-        return None
-    latest = keys[-1]
-    data = json.loads(storage.read_text(latest))
-    checks = data.get("checks", data) if isinstance(data, dict) else data
-    table = Table(title=f"last data-quality results ({latest})")
-    if not isinstance(checks, list) or not checks or not isinstance(checks[0], dict):
-        table.add_column("result")
-        table.add_row(json.dumps(data)[:200])
-        return table
-    columns = list(checks[0])
+    table = Table(title=f"last data-quality results ({DQ_TABLE})")
     for col in columns:
-        table.add_column(col)
-    for check in checks:
-        table.add_row(*(str(check.get(c, "")) for c in columns))
+        table.add_column(col.replace("_rows", "").replace("_", " "), justify="right")
+    for row in rows:
+        cells = [str(v) for v in row]
+        reconciled = columns.index("is_reconciled")
+        cells[reconciled] = "[green]yes[/]" if row[reconciled] else "[red]NO[/]"
+        table.add_row(*cells)
     return table
