@@ -15,6 +15,7 @@ wall clock. For the batch `as_of` (an ingest date; business day `as_of - 1`):
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,8 @@ class MaterializeResult:
     """Rows per stored gold table (`gold.x`)."""
     total_revenue: Decimal = Decimal("0.00")
     total_contractor_pay: Decimal = Decimal("0.00")
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
+    """Wall-clock seconds per gold model (for benchmarks; not part of the event detail)."""
 
     def to_detail(self) -> dict[str, Any]:
         return {
@@ -159,17 +162,21 @@ def materialize(settings: Settings, as_of: dt.date | None = None) -> Materialize
         params = model_params(as_of)
         con.execute("CREATE SCHEMA IF NOT EXISTS gold")
         stored: list[str] = []
+        seconds: dict[str, float] = {}
         for model in gold_models():
+            started = time.perf_counter()
             sql = render(model, params)
             if model.kind == "view":
                 # Ephemeral: computed once into the session and shared by the tables after it.
                 con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {sql}")
+                seconds[model.name] = time.perf_counter() - started
                 continue
             if model.kind != "full":
                 raise LakehouseError(f"{model.path}: gold builds only @kind full or view models")
             store.write(model.name, sql)
             store.register_views([model.name])
             stored.append(model.name)
+            seconds[model.name] = time.perf_counter() - started
         counts = {
             name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]) for name in stored
         }
@@ -186,4 +193,5 @@ def materialize(settings: Settings, as_of: dt.date | None = None) -> Materialize
         row_counts=counts,
         total_revenue=Decimal(revenue).quantize(Decimal("0.01")),
         total_contractor_pay=Decimal(pay).quantize(Decimal("0.01")),
+        seconds=seconds,
     )
