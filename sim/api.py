@@ -278,12 +278,12 @@ def corruption_plan(settings: Settings, day: date) -> pl.DataFrame:
         raise LakehouseError(f"no pristine sessions for business day {day} at {storage.uri(key)}")
     pristine = pl.read_parquet(io.BytesIO(storage.read_bytes(key)))
     plan = draw_plan(day_rng(pointer.seed, day, LAND_STREAM), pristine.height)
-    modes = pl.Series("mode", np.array([*MODES, None], object)[plan.mode], pl.String)
-    kinds = pl.Series(
-        "duplicate", np.array([*DUPLICATE_KINDS, None], object)[plan.duplicate], pl.String
-    )
+    modes = np.array([*MODES, None], object)[plan.mode].tolist()
+    kinds = np.array([*DUPLICATE_KINDS, None], object)[plan.duplicate].tolist()
     return pristine.select("session_id").with_columns(
-        modes, pl.Series("shift_days", plan.shift_days, pl.Int64), kinds
+        pl.Series("mode", modes, pl.String),
+        pl.Series("shift_days", plan.shift_days, pl.Int64),
+        pl.Series("duplicate", kinds, pl.String),
     )
 
 
