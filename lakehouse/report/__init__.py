@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lakehouse.config import Settings
-from lakehouse.report import charts
 from lakehouse.report.data import GoldReader, ReportError
-from lakehouse.report.figures import key_figures, month_label
-from lakehouse.report.html import Section, assemble, figure_div
+from lakehouse.report.figures import key_figures
+from lakehouse.report.html import assemble
 from lakehouse.report.offline import external_fetches
+from lakehouse.report.sections import build_sections
 
 DEFAULT_OUT = Path("reports/report.html")
 
@@ -43,118 +42,6 @@ class ReportResult:
             "key_figures": self.key_figures,
             "missing_tables": list(self.missing_tables),
         }
-
-
-@dataclass(frozen=True)
-class _Chart:
-    div_id: str
-    query: str
-    draw: Callable[..., Any]
-    source: str
-
-
-def _section(
-    reader: GoldReader, key: str, title: str, intro: str, specs: list[_Chart]
-) -> tuple[Section, list[str]]:
-    """A section with the charts whose queries can run; a notice names what is missing."""
-    divs: list[str] = []
-    drawn: list[str] = []
-    notices: list[str] = []
-    for spec in specs:
-        if not reader.can_run(spec.query):
-            missing = ", ".join(reader.missing_for(spec.query))
-            notices.append(f"No chart: {missing} is not in the lake yet (run the pipeline).")
-            continue
-        rows = reader.query(spec.query)
-        if not next(iter(rows.values()), []):
-            notices.append(f"No chart: {spec.source} has no rows yet.")
-            continue
-        divs.append(figure_div(spec.draw(rows), spec.div_id))
-        drawn.append(spec.div_id)
-    section = Section(key, title, intro, tuple(divs), " ".join(dict.fromkeys(notices)))
-    return section, drawn
-
-
-def _latest_month_chart(rows: dict[str, list[Any]]) -> Any:
-    return charts.utilization_latest(rows, month_label(rows["month_start"][0]))
-
-
-def _sections(reader: GoldReader) -> tuple[list[Section], list[str]]:
-    plan = [
-        (
-            "finance",
-            "Revenue, contractor pay and margin",
-            "Billable sessions (Completed and No-Show) priced at the student's and the "
-            "contractor's rates valid at the session time; margin = revenue - contractor pay. "
-            "Source: gold.monthly_revenue.",
-            [_Chart("chart-finance", "finance_monthly", charts.finance, "gold.monthly_revenue")],
-        ),
-        (
-            "students",
-            "Students",
-            "Students on a contractor's roster at each month end (a weekly session in the "
-            "month's last 7 days) and enrollments starting in the month (first sessions and "
-            "returns after more than 28 days). Sources: gold.contractor_utilization, "
-            "gold.subject_demand.",
-            [_Chart("chart-students", "students_monthly", charts.students, "gold.subject_demand")],
-        ),
-        (
-            "utilization",
-            "Contractor utilization",
-            "Active students per contractor against the cap of 30 (a contractor is hired when "
-            "every roster is full). Source: gold.contractor_utilization.",
-            [
-                _Chart(
-                    "chart-utilization-latest",
-                    "utilization_latest",
-                    _latest_month_chart,
-                    "gold.contractor_utilization",
-                ),
-                _Chart(
-                    "chart-utilization-history",
-                    "utilization_monthly",
-                    charts.utilization_history,
-                    "gold.contractor_utilization",
-                ),
-            ],
-        ),
-        (
-            "subjects",
-            "Subject demand",
-            "Sessions of every status per month by subject; the hover shows each subject's "
-            "share of the month. Source: gold.subject_demand.",
-            [
-                _Chart(
-                    "chart-subjects",
-                    "subject_monthly",
-                    charts.subject_demand,
-                    "gold.subject_demand",
-                )
-            ],
-        ),
-        (
-            "data-quality",
-            "Data quality",
-            "Raw session rows sent to the error table per ingest day, by reason: repaired and "
-            "kept, superseded by a later row, or rejected. The first bar is the pre-migration "
-            "history. Source: gold.data_quality_daily.",
-            [
-                _Chart(
-                    "chart-data-quality",
-                    "data_quality_daily",
-                    charts.data_quality,
-                    "gold.data_quality_daily",
-                )
-            ],
-        ),
-    ]
-    sections: list[Section] = []
-    chart_ids: list[str] = []
-    for key, title, intro, specs in plan:
-        section, ids = _section(reader, key, title, intro, specs)
-        sections.append(section)
-        chart_ids += ids
-    return sections, chart_ids
 
 
 def _write_atomic(path: Path, text: str) -> int:
@@ -181,7 +68,7 @@ def build_report(settings: Settings, out: str | Path = DEFAULT_OUT) -> ReportRes
                 "(`lakehouse run` or `make demo`)"
             )
         cards = key_figures(reader)
-        sections, chart_ids = _sections(reader)
+        sections, chart_ids = build_sections(reader)
         as_of = next((c.note for c in cards if c.key == "active-students"), "")
         html = assemble(
             title="Tutor Lakehouse report",

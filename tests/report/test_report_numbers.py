@@ -183,7 +183,7 @@ def test_empty_gold_tables_give_notices_not_errors(
     result = build_report(local_settings, tmp_path / "r.html")
     html = result.path.read_text(encoding="utf-8")
     assert result.charts == ()
-    assert "No chart: gold.monthly_revenue has no rows yet." in html
+    assert "No chart: no rows yet in gold.monthly_revenue." in html
     assert card_values(html)["active-students"] == ("0", "0")
     assert card_values(html)["revenue"] == ("n/a", None)
 
