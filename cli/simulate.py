@@ -48,6 +48,12 @@ def history(
     force: bool = typer.Option(
         False, "--force", help="Start over: delete sim/state/ and the raw batches first."
     ),
+    school_year: str = typer.Option(
+        "fixed",
+        "--school-year",
+        help="fixed (students stay until their school year ends) or original (the original's "
+        "rule, to compare with its figures).",
+    ),
 ) -> None:
     """Simulate the pre-migration history and land it at ingest_date = until + 1."""
     from sim.api import simulate_history
@@ -67,7 +73,14 @@ def history(
             bar.update(task, completed=done, total=total)
 
         result = simulate_history(
-            cfg, seed=seed, scale=scale, until=last, progress=advance, fmt=fmt, force=force
+            cfg,
+            seed=seed,
+            scale=scale,
+            until=last,
+            progress=advance,
+            fmt=fmt,
+            force=force,
+            school_year=school_year,
         )
     console.print(
         _counts(
@@ -129,6 +142,7 @@ def status(ctx: typer.Context) -> None:
                 "seed": pointer.seed,
                 "scale": f"{pointer.scale:g}",
                 "raw format": pointer.format,
+                "school year rule": pointer.school_year,
                 "history through": pointer.history_end,
                 "last business day": pointer.last_day,
                 "next business day": (pointer.last_date + timedelta(days=1)).isoformat(),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ from sim.calendar import FIRST_SIGNUP_DAY, HISTORY_END, SIM_START, day_number
 from sim.corruption import DUPLICATE_KINDS, MODES, draw_plan
 from sim.engine import open_business, step
 from sim.landing import Landed, land_day, write_history
-from sim.world import LAND_STREAM, day_rng
+from sim.world import FIXED_SCHOOL_YEAR, LAND_STREAM, SCHOOL_YEARS, day_rng
 from sim.writer import FORMATS
 
 Progress = Callable[[int, int], None]
@@ -50,6 +50,7 @@ class HistoryResult:
     tutors: int
     active_students: int
     files: tuple[str, ...]
+    school_year: str = FIXED_SCHOOL_YEAR
     seconds: float = field(compare=False, default=0.0)
 
     def to_detail(self) -> dict[str, Any]:
@@ -61,6 +62,7 @@ class HistoryResult:
             "seed": self.seed,
             "scale": self.scale,
             "format": self.format,
+            "school_year": self.school_year,
             "rows": {"sessions": self.sessions, "students": self.students, "tutors": self.tutors},
             "active_students": self.active_students,
             "files": list(self.files),
@@ -136,17 +138,24 @@ def simulate_history(
     *,
     fmt: str = "csv",
     force: bool = False,
+    school_year: str = FIXED_SCHOOL_YEAR,
 ) -> HistoryResult:
     """Simulate business days 2021-08-24 .. `until` (default 2025-12-30) and land them as the
     pre-migration batch at ingest_date = until + 1, then save the pristine state.
 
     Refuses when the lake already has simulator state or raw batches, unless `force`, which
     deletes `sim/state/` and every raw sessions/students/tutors batch first (tables built
-    from them need rebuilding).
+    from them need rebuilding). `school_year="original"` replays the original's school-year
+    rule instead of the fix (for calibration against the original's figures); daily steps
+    keep the rule the history was made with.
     """
     started = time.perf_counter()
     until = until or HISTORY_END
     _check_args(seed, scale, fmt)
+    if school_year not in SCHOOL_YEARS:
+        raise LakehouseError(
+            f"school_year must be one of {', '.join(SCHOOL_YEARS)} (got {school_year!r})"
+        )
     if until < FIRST_SIGNUP_DAY - timedelta(days=1):
         raise LakehouseError(
             f"--until must be on or after {FIRST_SIGNUP_DAY - timedelta(days=1)} (the end of "
@@ -154,7 +163,7 @@ def simulate_history(
         )
     storage = open_storage(settings)
     _clear_or_refuse(storage, force)
-    world, opening = open_business(seed, scale)
+    world, opening = open_business(seed, scale, school_year)
     chunks = [opening.sessions]
     total = (until - SIM_START).days + 1
     day = FIRST_SIGNUP_DAY
@@ -170,7 +179,7 @@ def simulate_history(
     pristine, files = write_history(storage, world, chunks, fmt)
     state.save_sessions(storage, "history", pristine)
     state.save_snapshot(storage, world)
-    pointer = state.Pointer(seed, scale, fmt, until.isoformat(), until.isoformat())
+    pointer = state.Pointer(seed, scale, fmt, until.isoformat(), until.isoformat(), school_year)
     state.write_pointer(storage, pointer)
     return HistoryResult(
         seed=seed,
@@ -184,6 +193,7 @@ def simulate_history(
         tutors=len(world.tutors),
         active_students=len(world.active_ids),
         files=files,
+        school_year=school_year,
         seconds=time.perf_counter() - started,
     )
 
@@ -260,9 +270,7 @@ def simulate_day(settings: Settings, day: date | None = None, force: bool = Fals
 
 
 def _moved(pointer: state.Pointer, day: date) -> state.Pointer:
-    return state.Pointer(
-        pointer.seed, pointer.scale, pointer.format, pointer.history_end, day.isoformat()
-    )
+    return replace(pointer, last_day=day.isoformat())
 
 
 def corruption_plan(settings: Settings, day: date) -> pl.DataFrame:

@@ -19,6 +19,7 @@ from sim.calendar import (
     HOUR_SECONDS,
     SIM_START,
     day_number,
+    days_of,
     progress,
     school_year_end,
     season_of,
@@ -33,7 +34,7 @@ from sim.population import (
     owner,
     pick,
 )
-from sim.world import World, day_rng
+from sim.world import ORIGINAL_SCHOOL_YEAR, World, day_rng
 
 STATUS_CUM = np.array([0.8, 0.9])  # Completed 80%, No-Show 10%, Cancelled 10%
 HOUR_SHIFT_CUM = np.array([0.8, 0.9])
@@ -122,13 +123,13 @@ def _touch_tutors(world: World, tutors: np.ndarray, stamps: np.ndarray, hired_fr
     np.maximum.at(t["updated"], tutors, stamps)
 
 
-def open_business(seed: int, scale: float) -> tuple[World, DayBatch]:
+def open_business(seed: int, scale: float, school_year: str) -> tuple[World, DayBatch]:
     """The opening week: the owner and 28 (x scale) students signed up on the first day at
     noon, each with a first session in the next six days between 13:00 and 18:00."""
     rng = day_rng(seed, SIM_START)
     d0 = day_number(SIM_START)
     noon = d0 * DAY_SECONDS + 12 * HOUR_SECONDS
-    world = World(seed=seed, scale=scale, day=d0, next_session_id=0)
+    world = World(seed=seed, scale=scale, day=d0, next_session_id=0, school_year=school_year)
     world.tutors.append(owner(noon))
     n = max(1, round(OPENING_STUDENTS * scale))
     rows = new_students(rng, SIM_START, d0, n, created=np.full(n, noon, np.int64))
@@ -168,7 +169,11 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     random_quit = rng.random(nd) < churn_p
     last = s["last_day"][due]
     test_prep = s["subject"][due] == 1
-    school_done = ~test_prep & (last > s["school_end"][due])
+    if world.school_year == ORIGINAL_SCHOOL_YEAR:  # the original's rule, for calibration
+        end = days_of(np.full(nd, day.year), s["cutoff_month"][due], s["cutoff_day"][due])
+    else:
+        end = s["school_end"][due]
+    school_done = ~test_prep & (last > end)
     quit = random_quit | (test_prep & (last - s["first_day"][due] > TEST_PREP_DAYS)) | school_done
     quitters, stay = due[quit], due[~quit]
     s["active"][quitters] = False

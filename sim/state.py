@@ -65,6 +65,7 @@ class Pointer:
     format: str
     history_end: str
     last_day: str
+    school_year: str = "fixed"
 
     @property
     def last_date(self) -> date:
@@ -93,7 +94,7 @@ def read_pointer(storage: Storage) -> Pointer | None:
             f"{storage.uri(CURRENT)} has state format {data.get('format_version')!r}, this "
             f"simulator reads {FORMAT_VERSION}; run `lakehouse simulate history --force`"
         )
-    return Pointer(**{k: data[k] for k in Pointer.__dataclass_fields__})
+    return Pointer(**{k: data[k] for k in Pointer.__dataclass_fields__ if k in data})
 
 
 def write_pointer(storage: Storage, pointer: Pointer) -> None:
@@ -129,6 +130,7 @@ def save_snapshot(storage: Storage, world: World) -> None:
         "day": day_date(world.day).isoformat(),
         "seed": world.seed,
         "scale": world.scale,
+        "school_year": world.school_year,
         "next_session_id": world.next_session_id,
     }
     storage.write_text(f"{prefix}/world.json", json.dumps(meta, indent=2) + "\n")
@@ -176,6 +178,7 @@ def load_snapshot(storage: Storage, day: date) -> World:
         scale=float(meta["scale"]),
         day=day_number(date.fromisoformat(meta["day"])),
         next_session_id=int(meta["next_session_id"]),
+        school_year=meta.get("school_year", "fixed"),
         students=Columns.from_arrays(STUDENT_SCHEMA, students),
         tutors=Columns.from_arrays(TUTOR_SCHEMA, tutors),
     )

@@ -18,6 +18,13 @@ SIMULATE_STREAM = 0
 LAND_STREAM = 1
 """RNG stream of landing a daily batch (corruption, duplication, ingest-time jitter)."""
 
+FIXED_SCHOOL_YEAR = "fixed"
+"""A school-work student stays until the end of the school year they are in (the intent)."""
+ORIGINAL_SCHOOL_YEAR = "original"
+"""The original's rule: the cutoff of the check day's calendar year (quits Jul-Dec joiners
+after one session). Kept to show the simulator reproduces the original's figures."""
+SCHOOL_YEARS = (FIXED_SCHOOL_YEAR, ORIGINAL_SCHOOL_YEAR)
+
 
 def day_rng(seed: int, day: date, stream: int = SIMULATE_STREAM) -> np.random.Generator:
     """The generator for one business day: derived from (seed, day, stream) alone, so any day
@@ -32,6 +39,7 @@ class World:
     day: int
     """Last simulated business day (day number)."""
     next_session_id: int
+    school_year: str = FIXED_SCHOOL_YEAR
     students: Columns = field(default_factory=lambda: Columns(STUDENT_SCHEMA))
     tutors: Columns = field(default_factory=lambda: Columns(TUTOR_SCHEMA))
     active_ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
