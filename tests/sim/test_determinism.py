@@ -130,3 +130,16 @@ def test_force_history_starts_over(tmp_path):
     raw = sorted(p.name for p in (tmp_path / "lake/raw/sessions").iterdir())
     assert raw == [f"ingest_date={SHORT + timedelta(days=1)}"]
     assert state.read_pointer(_storage(settings)).seed == 2
+
+
+def test_old_snapshots_are_pruned_and_forcing_past_them_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(state, "SNAPSHOT_RETENTION", 3)
+    settings = settings_for(tmp_path / "lake")
+    simulate_history(settings, seed=2, until=SHORT)
+    for _ in range(5):
+        simulate_day(settings)
+    kept = sorted(p.name for p in (tmp_path / "lake/sim/state/snapshots").iterdir())
+    assert kept == [(SHORT + timedelta(days=i)).isoformat() for i in (3, 4, 5)]
+    assert simulate_day(settings, SHORT + timedelta(days=4), force=True).forced
+    with pytest.raises(LakehouseError, match="only the last 3 days are kept"):
+        simulate_day(settings, SHORT + timedelta(days=2), force=True)
