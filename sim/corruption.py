@@ -101,10 +101,10 @@ def apply_plan(clean: dict[str, np.ndarray], plan: Plan) -> dict[str, np.ndarray
     fix = kind == 1
     copies["status"][fix] = plan.new_status[dup][fix]
     fix = kind == 2
-    minutes = mode[dup] == 0
-    step = plan.duration_fix[dup] * np.where(minutes, 60.0, 1.0)
-    floor = np.where(minutes, 15.0, 0.25)
-    fixed = np.maximum(floor, copies["duration"] + step)  # NaN stays NaN
+    # a correction states hours, even for a row first written in minutes (a corrected 30
+    # "minutes" would read as 30 hours); a missing duration stays missing
+    hours = copies["duration"] / np.where(mode[dup] == 0, 60.0, 1.0)
+    fixed = np.maximum(0.25, hours + plan.duration_fix[dup])  # NaN stays NaN
     copies["duration"][fix] = fixed[fix]
     copies["ingest_offset_ms"] = plan.duplicate_ms[dup].astype(np.int64)
     return {key: np.concatenate([rows[key], copies[key]]) for key in rows}

@@ -76,6 +76,8 @@ def test_two_percent_duplicated_as_replays_and_corrections(landed):
     same_duration = np.isclose(copies["duration"], raw["duration"][index], equal_nan=True)
     assert same_duration[kinds != 2].all()
     assert not same_duration[(kinds == 2) & ~np.isnan(copies["duration"])].any()
+    corrected = copies["duration"][kinds == 2]
+    assert (corrected[~np.isnan(corrected)] <= 3.0).all()  # corrections state hours
     same_status = np.isclose(copies["status"], raw["status"][index], equal_nan=True)
     assert same_status[kinds != 1].all()
 
