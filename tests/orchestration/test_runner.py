@@ -180,3 +180,18 @@ def test_default_range_is_the_next_day_to_do(local_settings):
     assert runner.default_range() == (D1, D1)
     runner.run(D1, D1 + timedelta(days=1))
     assert runner.default_range() == (D1 + timedelta(days=2),) * 2
+
+
+def test_ingest_catches_up_on_batches_landed_earlier(local_settings):
+    """After `simulate history`, the first day's ingest takes the history batch first."""
+    storage = open_storage(local_settings)
+    storage.ensure()
+    storage.write_text("raw/sessions/ingest_date=2025-12-31/sessions.csv", "session_id\n1\n")
+    stages = RecordingStages()
+    report = make_runner(local_settings, stages).run(D1, D1)
+    assert stages.calls[:3] == [
+        ("simulate", "2025-12-31"),
+        ("ingest", "2025-12-30"),  # the batch landed at 2025-12-31 (business day 2025-12-30)
+        ("ingest", "2025-12-31"),
+    ]
+    assert report.days[0].details["ingest"]["caught_up"] == ["2025-12-31"]

@@ -1,0 +1,188 @@
+"""The real chain (simulator, ingest, materialize, export) over 5 business days at scale 1:
+a failure injected in materialize on day 3 stops the run with days 1-2 complete; the next run
+resumes and ends with tables equal to an uninterrupted run; a forced rerun is identical; a
+concurrent run is refused; a handler works when Lambda calls it with an EventBridge dict."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from lakehouse.config import Settings, load_settings
+from lakehouse.errors import EngineError
+from lakehouse.events import EventLog
+from lakehouse.ledger import Ledger
+from lakehouse.lock import LockHeldError
+from lakehouse.runner import FIRST_BUSINESS_DAY, Runner
+from lakehouse.storage import open_storage
+
+DAYS = [FIRST_BUSINESS_DAY + timedelta(days=i) for i in range(5)]
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def history_lake(tmp_path_factory) -> Path:
+    """A lake holding the simulated history at scale 1, ingested into silver (built once)."""
+    from lakehouse.stages.ingest import ingest_batch
+    from sim.api import simulate_history
+
+    root = tmp_path_factory.mktemp("history") / "lake"
+    settings = _settings(root)
+    open_storage(settings).ensure()
+    simulate_history(settings, seed=SEED, scale=1.0)
+    ingest_batch(settings, FIRST_BUSINESS_DAY)
+    return root
+
+
+def _settings(root: Path) -> Settings:
+    return load_settings(environ={}, overrides={"lake": str(root)})
+
+
+def _copy(history_lake: Path, tmp_path: Path, name: str) -> Settings:
+    root = tmp_path / name
+    shutil.copytree(history_lake, root)
+    return _settings(root)
+
+
+def tables_of(settings: Settings) -> dict[str, list[tuple]]:
+    """Every silver and gold table (and export) as sorted rows, for exact comparison."""
+    from lakehouse.engines.duckdb import connect
+    from lakehouse.tables import TableStore
+
+    storage = open_storage(settings)
+    con = connect(settings)
+    store = TableStore(storage, con)
+    out: dict[str, list[tuple]] = {}
+    try:
+        for layer in ("silver", "gold"):
+            for name in storage.list_dirs(layer):
+                if store.exists(f"{layer}.{name}"):
+                    rows = con.execute(f"SELECT * FROM {store.scan(f'{layer}.{name}')}").fetchall()
+                    out[f"{layer}.{name}"] = sorted(rows, key=repr)
+        for key in storage.list("exports"):
+            if key.endswith(".csv"):
+                out[key] = [(storage.read_text(key),)]
+    finally:
+        con.close()
+    return out
+
+
+def failing_materialize(on: date):
+    """The real materialize, except for the batch of business day `on`."""
+    from lakehouse.stages.materialize import materialize
+
+    def stage(settings: Settings, as_of: date | None = None):
+        if as_of == on + timedelta(days=1):
+            raise EngineError(f"injected failure materializing {as_of}")
+        return materialize(settings, as_of=as_of)
+
+    return stage
+
+
+def test_failure_resume_equals_uninterrupted_and_force_is_identical(history_lake, tmp_path):
+    reference = _copy(history_lake, tmp_path, "reference")
+    report = Runner(reference).run(DAYS[0], DAYS[-1])
+    assert [d.status for d in report.days] == ["succeeded"] * 5
+    expected = tables_of(reference)
+    assert {"silver.fct_sessions", "gold.monthly_revenue"} <= set(expected)
+
+    lake = _copy(history_lake, tmp_path, "interrupted")
+    broken = Runner(lake, stages={"materialize": failing_materialize(DAYS[2])})
+    report = broken.run(DAYS[0], DAYS[-1])
+    assert [d.status for d in report.days] == ["succeeded", "succeeded", "failed"]
+    assert report.failed.failed_stage == "materialize"
+    ledger = Ledger(open_storage(lake))
+    assert ledger.pending_stage(DAYS[0]) is None and ledger.pending_stage(DAYS[1]) is None
+    assert ledger.get(DAYS[2], "ingest").status == "succeeded"
+    failed = ledger.get(DAYS[2], "materialize")
+    assert failed.status == "failed" and "injected failure" in failed.error
+    assert ledger.get(DAYS[2], "export") is None and ledger.day(DAYS[3]) == {}
+
+    resumed = Runner(lake).run(DAYS[0], DAYS[-1])
+    assert [d.status for d in resumed.days] == ["skipped", "skipped"] + ["succeeded"] * 3
+    assert resumed.days[2].resumed_from == "materialize"
+    assert set(resumed.days[2].seconds) == {"materialize", "export"}
+    assert ledger.get(DAYS[2], "materialize").attempt == 2
+    assert tables_of(lake) == expected
+
+    again = Runner(lake).run(DAYS[0], DAYS[-1])
+    assert all(d.status == "skipped" for d in again.days)
+    forced = Runner(lake).run(DAYS[0], DAYS[-1], force=True)
+    assert [d.status for d in forced.days] == ["succeeded"] * 5
+    assert tables_of(lake) == expected
+
+    events = EventLog(open_storage(lake)).read(DAYS[4])
+    completed = [e["detail-type"] for e in events if e["source"] != "tutor.orchestrator"]
+    assert completed[:4] == [
+        "SimulationCompleted",
+        "IngestionCompleted",
+        "MaterializationCompleted",
+        "ExportCompleted",
+    ]
+    assert all(e["detail"]["business_date"] == DAYS[4].isoformat() for e in events)
+
+
+def test_a_concurrent_run_is_refused_while_the_first_runs(history_lake, tmp_path):
+    from sim.api import simulate_day
+
+    lake = _copy(history_lake, tmp_path, "busy")
+    inside, finish = threading.Event(), threading.Event()
+
+    def slow_simulate(settings, day, force=False):
+        inside.set()
+        assert finish.wait(60)
+        return simulate_day(settings, day, force=force)
+
+    first = Runner(lake, stages={"simulate": slow_simulate})
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(r=first.run(DAYS[0], DAYS[0])))
+    thread.start()
+    try:
+        assert inside.wait(60)
+        with pytest.raises(LockHeldError, match="locked by run"):
+            Runner(lake).run(DAYS[0], DAYS[0])
+    finally:
+        finish.set()
+        thread.join(120)
+    assert outcome["r"].days[0].status == "succeeded"
+    assert not open_storage(lake).exists("_ops/lock.json")
+
+
+def test_real_handlers_with_an_eventbridge_event(history_lake, tmp_path, monkeypatch):
+    from lakehouse import handlers
+
+    lake = _copy(history_lake, tmp_path, "lambda")
+    for name in ("LAKEHOUSE_CONFIG", "LAKEHOUSE_PROFILE", "LAKEHOUSE_EVENT_BUS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LAKEHOUSE_LAKE", lake.lake)
+    monkeypatch.chdir(tmp_path)
+    scheduled = {
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.scheduler",
+        "account": "123456789012",
+        "time": "2026-01-01T01:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {},
+    }
+    event = handlers.simulate_handler(scheduled, None)
+    assert event["detail-type"] == "SimulationCompleted"
+    assert event["detail"]["business_date"] == "2025-12-31"
+    for handler in (handlers.ingest_handler, handlers.materialize_handler, handlers.export_handler):
+        event = handler(event, None)
+    assert event["detail-type"] == "ExportCompleted"
+    ledger = Ledger(open_storage(lake))
+    assert ledger.pending_stage(DAYS[0]) is None
+    logged = EventLog(open_storage(lake)).read(DAYS[0])
+    assert [e["detail-type"] for e in logged] == [
+        "SimulationCompleted",
+        "IngestionCompleted",
+        "MaterializationCompleted",
+        "ExportCompleted",
+    ]
