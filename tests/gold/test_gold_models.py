@@ -10,6 +10,7 @@ from sqlglot.errors import ErrorLevel
 
 from lakehouse.models import load_models, render
 from lakehouse.stages.materialize import gold_models, model_params
+from lakehouse.transpile import check_portable
 
 GOLD_MODELS = sorted(name for name, m in load_models().items() if m.layer == "gold")
 DUCKDB_ONLY = ("QUALIFY", "EXCLUDE", "STRFTIME", "GENERATE_SERIES", "LIST_", "STRUCT_PACK", "::")
@@ -49,3 +50,8 @@ def test_model_transpiles_to_athena(name: str):
     # parameters are bound to typed literals derived from the batch date
     assert ":AS_OF" not in code and ":GENERATED_AT" not in code
     assert "CAST('2026-01-02" in code
+
+
+@pytest.mark.parametrize("name", GOLD_MODELS)
+def test_model_passes_the_project_portability_check(name: str):
+    check_portable(load_models()[name], model_params(dt.date(2026, 1, 2)))
