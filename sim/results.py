@@ -1,0 +1,90 @@
+"""What the simulator stage returns: frozen results whose `to_detail()` becomes the detail
+of the SimulationCompleted event (JSON-safe)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sim.landing import Landed
+from sim.world import FIXED_SCHOOL_YEAR
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    seed: int
+    scale: float
+    format: str
+    first_day: date
+    last_day: date
+    ingest_date: date
+    sessions: int
+    students: int
+    tutors: int
+    active_students: int
+    files: tuple[str, ...]
+    school_year: str = FIXED_SCHOOL_YEAR
+    seconds: float = field(compare=False, default=0.0)
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "business_date": self.last_day.isoformat(),
+            "ingest_date": self.ingest_date.isoformat(),
+            "source_batch_id": "migration",
+            "first_business_date": self.first_day.isoformat(),
+            "seed": self.seed,
+            "scale": self.scale,
+            "format": self.format,
+            "school_year": self.school_year,
+            "rows": {"sessions": self.sessions, "students": self.students, "tutors": self.tutors},
+            "active_students": self.active_students,
+            "files": list(self.files),
+        }
+
+
+@dataclass(frozen=True)
+class DayResult:
+    business_date: date
+    ingest_date: date
+    source_batch_id: str
+    clean_sessions: int
+    raw_sessions: int
+    corrupted: int
+    duplicated: int
+    students: int
+    student_inserts: int
+    tutors: int
+    tutor_inserts: int
+    files: tuple[str, ...]
+    forced: bool = False
+    earlier: tuple[DayResult, ...] = ()
+    """Days before `business_date` simulated first by the same call (to fill a gap)."""
+
+    @classmethod
+    def of(cls, landed: Landed, forced: bool = False) -> DayResult:
+        fields = {k: getattr(landed, k) for k in cls.__dataclass_fields__ if hasattr(landed, k)}
+        return cls(**fields, forced=forced)
+
+    def to_detail(self) -> dict[str, Any]:
+        return {
+            "business_date": self.business_date.isoformat(),
+            "ingest_date": self.ingest_date.isoformat(),
+            "source_batch_id": self.source_batch_id,
+            "rows": {
+                "sessions": self.raw_sessions,
+                "students": self.students,
+                "tutors": self.tutors,
+            },
+            "clean_sessions": self.clean_sessions,
+            "corrupted": self.corrupted,
+            "duplicated": self.duplicated,
+            "inserts": {"students": self.student_inserts, "tutors": self.tutor_inserts},
+            "updates": {
+                "students": self.students - self.student_inserts,
+                "tutors": self.tutors - self.tutor_inserts,
+            },
+            "forced": self.forced,
+            "files": list(self.files),
+            "ingest_dates": [d.ingest_date.isoformat() for d in (*self.earlier, self)],
+        }
