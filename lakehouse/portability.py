@@ -233,15 +233,33 @@ def _function_violations(node: exp.Func) -> list[Violation]:
                 "use CAST(d + INTERVAL 'n' DAY AS DATE)",
             )
         ]
-    from sqlglot.errors import ErrorLevel
-
-    match = _CALL.match(node.sql(dialect="athena", unsupported_level=ErrorLevel.IGNORE))
-    if match is None or match.group(1).upper() in TRINO_FUNCTIONS:
+    athena = _athena_name(node)
+    if athena is None or athena in TRINO_FUNCTIONS:
         return []
     name = (node.name if isinstance(node, exp.Anonymous) else _snippet(node).split("(")[0]).upper()
-    athena = match.group(1).upper()
     shown = name if name.upper() == athena else f"{name} (written {athena} for Athena)"
     return [Violation(f"function {shown}", _snippet(node), "not an Athena/Trino function")]
+
+
+_NAMES: dict[type, str | None] = {}
+
+
+def _athena_name(node: exp.Func) -> str | None:
+    """The function name sqlglot writes for `node` in Athena (None: not a call, e.g. CASE).
+
+    Known function classes are written under one name whatever their arguments, so the name
+    is generated once per class; an unknown (anonymous) function keeps its own name.
+    """
+    from sqlglot import exp
+    from sqlglot.errors import ErrorLevel
+
+    if isinstance(node, exp.Anonymous):
+        return node.name.upper()
+    cls = type(node)
+    if cls not in _NAMES:
+        match = _CALL.match(node.sql(dialect="athena", unsupported_level=ErrorLevel.IGNORE))
+        _NAMES[cls] = match.group(1).upper() if match else None
+    return _NAMES[cls]
 
 
 def _date_arithmetic(tree: exp.Expression, schema: dict[str, Any] | None) -> list[Violation]:

@@ -9,9 +9,10 @@ on Athena those live in the Glue databases of `settings.athena` (`tutor_raw`, `t
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.models import Model, ModelError, get_model, render
+from lakehouse.models import Model, ModelError, get_model, literal
 from lakehouse.portability import PortabilityError, Violation, find_violations
 
 if TYPE_CHECKING:
@@ -57,6 +58,47 @@ def _parse(sql: str, dialect: str) -> exp.Expression:
         raise ModelError(f"SQL does not parse as {dialect}: {exc}") from None
 
 
+@lru_cache(maxsize=256)
+def _parsed_model(sql: str) -> exp.Expression:
+    return _parse(sql, "duckdb")
+
+
+def _bound(model: Model, params: dict[str, Any] | None) -> exp.Expression:
+    """The model's tree with its parameters bound (as `models.render` binds them)."""
+    from sqlglot import exp
+
+    try:
+        tree = _parsed_model(model.sql).copy()
+    except ModelError as exc:
+        raise ModelError(f"{model.path}: {exc}") from None
+    if params is None:
+        return tree
+    bound = exp.replace_placeholders(tree, **{k: literal(v) for k, v in params.items()})
+    missing = sorted({p.name for p in bound.find_all(exp.Placeholder)})
+    if missing:
+        raise ModelError(f"{model.path}: no value for parameter(s) {', '.join(missing)}")
+    return bound
+
+
+_VIOLATIONS: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Violation]] = {}
+
+
+def _check(
+    model: Model, tree: exp.Expression, params: dict[str, Any] | None, schema: dict | None
+) -> None:
+    """Raise on violations. Without a schema the result is cached per model text and
+    parameters: the stages render the same model for the same batch more than once."""
+    if schema is not None:
+        violations = find_violations(tree, schema)
+    else:
+        key = (model.sql, tuple(sorted((params or {}).items(), key=lambda kv: kv[0])))
+        if key not in _VIOLATIONS:
+            _VIOLATIONS[key] = find_violations(tree)
+        violations = _VIOLATIONS[key]
+    if violations:
+        raise PortabilityError(model.path, violations)
+
+
 def _rename_databases(tree: exp.Expression, mapping: dict[str, str]) -> exp.Expression:
     from sqlglot import exp
 
@@ -78,14 +120,7 @@ def check_portable(
     `{layer: {table: {column: type}}}`) types the input columns for the date checks.
     """
     model = get_model(model) if isinstance(model, str) else model
-    sql = render(model, params) if params is not None else model.sql
-    try:
-        tree = _parse(sql, "duckdb")
-    except ModelError as exc:
-        raise ModelError(f"{model.path}: {exc}") from None
-    violations = find_violations(tree, schema)
-    if violations:
-        raise PortabilityError(model.path, violations)
+    _check(model, _bound(model, params), params, schema)
 
 
 def to_athena(
@@ -100,11 +135,8 @@ def to_athena(
     from sqlglot.errors import ErrorLevel, UnsupportedError
 
     model = get_model(model) if isinstance(model, str) else model
-    sql = render(model, params)
-    tree = _parse(sql, "duckdb")
-    violations = find_violations(tree, schema)
-    if violations:
-        raise PortabilityError(model.path, violations)
+    tree = _bound(model, params)
+    _check(model, tree, params, schema)
     _rename_databases(tree, layer_databases(athena))
     try:
         return tree.sql(dialect="athena", pretty=pretty, unsupported_level=ErrorLevel.RAISE)

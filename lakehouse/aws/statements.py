@@ -18,7 +18,11 @@ statement on an Iceberg table is one atomic commit (a new snapshot). The strateg
   run gets a fresh folder, expired by the bucket's lifecycle rule): an Iceberg CTAS would
   reject Trino's millisecond timestamps, while INSERT and MERGE into the Iceberg target widen
   them to Iceberg's microseconds.
-- `view`: `CREATE OR REPLACE VIEW`.
+- `view`: in this project an ephemeral model, computed once per run and read by the models
+  after it (e.g. `silver.stg_sessions` reads `silver.fct_sessions` *before* the ingest merges
+  into it). An Athena view would be re-evaluated by every reader, after those writes, so it is
+  a staging-style table instead: `DROP TABLE IF EXISTS` then a Parquet CTAS in the result
+  location, under the model's own name in its layer's database.
 
 Statements are built as sqlglot trees and written in the Athena dialect, never concatenated.
 """
@@ -158,10 +162,9 @@ def _merge(model: Model, select: exp.Query, target: Target, columns: list[str]) 
 
 def plan(model: Model, select: exp.Query, target: Target) -> list[exp.Expression]:
     """The statements, in order, that bring `target` up to date with the model's SELECT."""
-    from sqlglot import exp
 
     if model.kind == "view":
-        return [exp.Create(this=_table(target.name), kind="VIEW", replace=True, expression=select)]
+        return [_drop(target.name), _ctas(target.name, select)]
     columns = output_columns(select, model)
     if model.kind in ("incremental_by_unique_key", "scd2"):
         return [_merge(model, select, target, columns)]

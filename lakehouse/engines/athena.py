@@ -219,7 +219,15 @@ class AthenaEngine(Engine):
 
     def __init__(self, settings: Settings, client: AthenaClient | None = None, **kwargs: Any):
         super().__init__(settings)
-        self.client = client or AthenaClient(settings, **kwargs)
+        self._client = client
+        self._client_options = kwargs
+
+    @property
+    def client(self) -> AthenaClient:
+        """Created on first use, so rendering SQL needs neither boto3 nor credentials."""
+        if self._client is None:
+            self._client = AthenaClient(self.settings, **self._client_options)
+        return self._client
 
     def target(self, model: Model) -> Target:
         lake = self.settings.lake.rstrip("/")
