@@ -31,29 +31,34 @@ def rendered() -> dict:
     return template(DATABASES)
 
 
-def test_template_passes_cfn_lint(tmp_path, rendered):
-    path = tmp_path / "template.yaml"
-    path.write_text(yaml.safe_dump(rendered, sort_keys=False), encoding="utf-8")
+@pytest.fixture(scope="module")
+def lint_output(rendered, tmp_path_factory) -> dict[str, str]:
+    """cfn-lint's findings for the rendered template and for a deliberately broken copy (an
+    invalid memory size), from one cfn-lint run: the lint test is shown able to fail."""
+    folder = tmp_path_factory.mktemp("cfn")
+    broken = json.loads(json.dumps(rendered))
+    broken["Resources"]["IngestFunction"]["Properties"]["MemorySize"] = 100_000
+    paths = {"good": folder / "template.yaml", "broken": folder / "broken.yaml"}
+    for key, body in (("good", rendered), ("broken", broken)):
+        paths[key].write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     result = subprocess.run(
-        [str(cfn_lint), "--format", "parseable", str(path)],
+        [str(cfn_lint), "--format", "parseable", *map(str, paths.values())],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert not result.stderr.strip(), result.stderr
+    lines = result.stdout.splitlines()
+    return {key: "\n".join(x for x in lines if x.startswith(str(p))) for key, p in paths.items()}
 
 
-def test_cfn_lint_would_catch_a_broken_template(tmp_path, rendered):
-    """The lint test can fail: an invalid memory size is reported."""
-    broken = json.loads(json.dumps(rendered))
-    broken["Resources"]["IngestFunction"]["Properties"]["MemorySize"] = 100_000
-    path = tmp_path / "template.yaml"
-    path.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
-    cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    result = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True, check=False)
-    assert result.returncode != 0
-    assert "100000 is greater than the maximum of 32768" in result.stdout
+def test_template_passes_cfn_lint(lint_output):
+    assert lint_output["good"] == ""
+
+
+def test_cfn_lint_catches_a_broken_template(lint_output):
+    assert "100000 is greater than the maximum of 32768" in lint_output["broken"]
 
 
 def test_one_function_per_stage_on_the_real_handlers(rendered):
