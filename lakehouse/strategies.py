@@ -1,0 +1,231 @@
+"""DuckDB execution of the model kinds for one ingest: every result is computed first, then
+staged as Parquet files, and nothing reaches the lake until the journal publishes them.
+
+Within a run, `silver.<table>` names the table as it was before the batch until the model of
+that table has run, and the table as it will be after the batch from then on (so a model that
+reads its own table sees its previous state, and a later model sees the new one). The
+previous state is the lake's files (`prev.<table>`, or an empty table of the contract's shape
+when the table does not exist yet).
+
+What each kind stages (the journal then replaces exactly that scope of the table's folder):
+- `view`: an in-session table, read by later models, never stored;
+- `full`: the whole table;
+- `incremental_by_unique_key` / `scd2`: an upsert of the result on the unique key; an
+  unpartitioned table is staged whole, a partitioned one only in the partitions that hold a
+  result row or a row the result replaces (a partition left empty is staged as deleted);
+- `incremental_by_partition`: the partitions present in the result, replaced whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lakehouse.errors import EngineError
+from lakehouse.models import Model, ModelError
+from lakehouse.silver_schema import SILVER_SCHEMAS, check_schema, create_empty
+from lakehouse.tables import DATA_FILE, TableStore, table_prefix
+
+if TYPE_CHECKING:
+    import duckdb
+
+_COPY_PARTITIONED = (
+    "COPY ({query}) TO '{path}' (FORMAT parquet, PARTITION_BY ({column}), "
+    "FILENAME_PATTERN 'data_{{i}}', OVERWRITE_OR_IGNORE true)"
+)
+_COPY_FILE = "COPY ({query}) TO '{path}' (FORMAT parquet)"
+_UPSERT = (
+    "SELECT {columns} FROM prev.{name} AS p WHERE NOT EXISTS "
+    "(SELECT 1 FROM result.{name} AS r WHERE {match}) "
+    "UNION ALL BY NAME SELECT {columns} FROM result.{name}"
+)
+_REPLACE_PARTITIONS = (
+    "SELECT {columns} FROM prev.{name} WHERE {column} NOT IN "
+    "(SELECT DISTINCT {column} FROM result.{name}) "
+    "UNION ALL BY NAME SELECT {columns} FROM result.{name}"
+)
+_TOUCHED_BY_KEY = (
+    "SELECT DISTINCT {column} FROM result.{name} UNION SELECT DISTINCT p.{column} "
+    "FROM prev.{name} AS p WHERE EXISTS (SELECT 1 FROM result.{name} AS r WHERE {match})"
+)
+
+
+CACHE_ROWS = 500_000
+"""Previous tables up to this size are held in memory for the ingest (see expose_previous)."""
+
+
+def _scan(store: TableStore, table: str) -> str:
+    """Like TableStore.scan, without union_by_name: silver files all have the contract's
+    columns, and reading every file's schema to unify them costs more than the daily work."""
+    glob = store.storage.uri(table_prefix(table)) + "/**/*.parquet"
+    return f"read_parquet('{glob}', hive_partitioning = true)"
+
+
+@cache
+def duckdb_sql(sql: str) -> tuple[str, frozenset[str]]:
+    """A model's SQL with its `:name` placeholders as DuckDB prepared parameters (`$name`),
+    and the names. DuckDB binds the values natively, typed, so the text is produced once per
+    process instead of re-rendered for every batch (sqlglot rendering cost more than the
+    daily batch's queries). Athena renders with `lakehouse.models.render` instead."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError
+
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+    except ParseError as exc:
+        raise ModelError(f"SQL does not parse: {exc}") from None
+    names = frozenset(p.name for p in tree.find_all(exp.Placeholder))
+    tree = tree.transform(
+        lambda node: (
+            exp.Parameter(this=exp.var(node.name)) if isinstance(node, exp.Placeholder) else node
+        )
+    )
+    return tree.sql(dialect="duckdb"), names
+
+
+@dataclass(frozen=True)
+class StagedTable:
+    """Files staged for one table and the part of its folder they replace."""
+
+    table: str
+    """`silver.fct_sessions`."""
+    local_dir: Path
+    files: tuple[str, ...]
+    """Paths relative to the table folder (`session_month=2026-01/data_0.parquet`)."""
+    partitions: tuple[str, ...] | None
+    """Partition folders replaced (`session_month=2026-01`; '' is the folder's top level),
+    or None when the staged files are the whole table."""
+    result_rows: int
+
+
+@dataclass
+class ModelRun:
+    """Runs one ingest's models on one connection and stages what they write."""
+
+    con: duckdb.DuckDBPyConnection
+    store: TableStore
+    stage_dir: Path
+    params: dict[str, Any]
+    staged: list[StagedTable] = field(default_factory=list)
+
+    def expose_previous(self, tables: list[str]) -> None:
+        """`prev.<t>` and `silver.<t>`: the lake's current table, or an empty one.
+
+        A table of up to CACHE_ROWS rows is read once into memory (the models scan the
+        previous fact and dimensions several times, and per-file overhead dominates small
+        tables); a larger one stays a lazy scan of its files, filtered by each query."""
+        self.con.execute("CREATE SCHEMA IF NOT EXISTS prev")
+        self.con.execute("CREATE SCHEMA IF NOT EXISTS result")
+        self.con.execute("CREATE SCHEMA IF NOT EXISTS silver")
+        for table in tables:
+            name = table.split(".", 1)[1]
+            files = self.store.files(table)
+            if not files:
+                create_empty(self.con, table, f"prev.{name}")
+            else:
+                scan = _scan(self.store, table)
+                (rows,) = self.con.execute(f"SELECT count(*) FROM {scan}").fetchone()
+                kind = "TABLE" if rows <= CACHE_ROWS else "VIEW"
+                self.con.execute(f"CREATE OR REPLACE {kind} prev.{name} AS SELECT * FROM {scan}")
+            self.con.execute(f"CREATE OR REPLACE VIEW silver.{name} AS SELECT * FROM prev.{name}")
+
+    def run(self, model: Model) -> StagedTable | None:
+        sql, names = duckdb_sql(model.sql)
+        missing = sorted(names - set(self.params))
+        if missing:
+            raise ModelError(f"{model.path}: no value for parameter(s) {', '.join(missing)}")
+        params = {k: v for k, v in self.params.items() if k in names}
+        target = model.name if model.kind == "view" else f"result.{model.table}"
+        self.con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}", params)
+        if model.kind == "view":
+            return None
+        name = model.table
+        check_schema(self.con, model.name, f"result.{name}")
+        stage = getattr(self, f"_stage_{model.kind}", None)
+        if stage is None:
+            raise EngineError(f"{model.path}: the ingest cannot run @kind {model.kind}")
+        staged = stage(model)
+        self.staged.append(staged)
+        return staged
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _columns(self, model: Model) -> str:
+        return ", ".join(SILVER_SCHEMAS[model.name])
+
+    def _rows(self, relation: str) -> int:
+        return int(self.con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
+
+    def _publish_view(self, model: Model, query: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE VIEW silver.{model.table} AS {query}")
+
+    def _write(self, model: Model, query: str, partitions: tuple[str, ...] | None) -> StagedTable:
+        """COPY `query` into the table's staging folder (hive partitions if declared)."""
+        folder = self.stage_dir / table_prefix(model.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        column = model.partitioned_by
+        if column and partitions is not None:
+            self.con.execute(
+                _COPY_PARTITIONED.format(query=query, path=folder.as_posix(), column=column)
+            )
+        else:
+            self.con.execute(_COPY_FILE.format(query=query, path=(folder / DATA_FILE).as_posix()))
+        files = tuple(sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.parquet")))
+        rows = self._rows(f"result.{model.table}")
+        return StagedTable(model.name, folder, files, partitions, rows)
+
+    def _partition_dirs(self, model: Model, query: str) -> tuple[str, ...]:
+        column = model.partitioned_by
+        values = [v for (v,) in self.con.execute(query).fetchall()]
+        # '' names the table's top level: an empty table's schema-only file goes away once
+        # the table has partitions
+        return ("", *sorted(f"{column}={v}" for v in values))
+
+    def _match(self, model: Model) -> str:
+        return " AND ".join(f"r.{k} = p.{k}" for k in model.unique_key)
+
+    # -- kinds -----------------------------------------------------------------------------
+    def _stage_full(self, model: Model) -> StagedTable:
+        query = f"SELECT {self._columns(model)} FROM result.{model.table}"
+        self._publish_view(model, query)
+        return self._write(model, query, None)
+
+    def _stage_incremental_by_unique_key(self, model: Model) -> StagedTable:
+        name, columns, column = model.table, self._columns(model), model.partitioned_by
+        match = self._match(model)
+        upsert = _UPSERT.format(columns=columns, name=name, match=match)
+        if not column:
+            # small and unpartitioned (dimensions, the batch record): staged whole
+            self.con.execute(f"CREATE OR REPLACE TABLE result.{name}__table AS {upsert}")
+            self._publish_view(model, f"SELECT * FROM result.{name}__table")
+            return self._write(model, f"SELECT {columns} FROM result.{name}__table", None)
+        self._publish_view(model, upsert)
+        if self._rows(f"result.{name}") == 0:
+            if self._rows(f"prev.{name}") == 0:
+                return self._write(model, f"SELECT {columns} FROM result.{name}", None)
+            return StagedTable(model.name, self.stage_dir, (), (), 0)
+        touched_query = _TOUCHED_BY_KEY.format(column=column, name=name, match=match)
+        self.con.execute(f"CREATE OR REPLACE TABLE result.{name}__touched AS {touched_query}")
+        touched = self._partition_dirs(model, f"SELECT * FROM result.{name}__touched")
+        query = (
+            f"SELECT {columns} FROM ({upsert}) WHERE {column} IN "
+            f"(SELECT {column} FROM result.{name}__touched)"
+        )
+        return self._write(model, query, touched)
+
+    _stage_scd2 = _stage_incremental_by_unique_key
+
+    def _stage_incremental_by_partition(self, model: Model) -> StagedTable:
+        name, columns, column = model.table, self._columns(model), model.partitioned_by
+        assert column
+        table_query = _REPLACE_PARTITIONS.format(columns=columns, name=name, column=column)
+        self._publish_view(model, table_query)
+        if self._rows(f"result.{name}") == 0:
+            if self._rows(f"prev.{name}") == 0:
+                # a table that has never had a row still exists, with its schema
+                return self._write(model, f"SELECT {columns} FROM result.{name}", None)
+            return StagedTable(model.name, self.stage_dir, (), (), 0)
+        touched = self._partition_dirs(model, f"SELECT DISTINCT {column} FROM result.{name}")
+        return self._write(model, f"SELECT {columns} FROM result.{name}", touched)

@@ -1,0 +1,89 @@
+-- err_dimensions: the audit trail of the batch's student and tutor rows (err_sessions' twin
+-- for the dimensions, so no delta row is ever lost either). One row per raw row and reason
+-- that was repaired, superseded or rejected, with the raw row as it was in the file
+-- (raw_record, comma-joined in the contract's column order). Partitioned by ingest_date.
+-- @kind incremental_by_partition
+-- @partitioned_by ingest_date
+-- @depends_on silver.stg_students, silver.stg_tutors
+
+WITH staged AS (
+    SELECT
+        entity, source_file, source_row, raw_id, raw_record, student_id AS entity_id,
+        disposition, reason_code, reject_detail, unparseable_fields, fix_change_type,
+        fix_ingest_ts, change_type, change_type_text
+    FROM silver.stg_students
+    UNION ALL
+    SELECT
+        entity, source_file, source_row, raw_id, raw_record, tutor_id AS entity_id,
+        disposition, reason_code, reject_detail, unparseable_fields, fix_change_type,
+        fix_ingest_ts, change_type, change_type_text
+    FROM silver.stg_tutors
+),
+
+events AS (
+    SELECT
+        s.*,
+        reason_code AS event_code,
+        'rejected' AS action,
+        reject_detail AS detail
+    FROM staged AS s
+    WHERE disposition = 'rejected'
+
+    UNION ALL
+    SELECT
+        s.*,
+        reason_code AS event_code,
+        'superseded' AS action,
+        'a later row of the same id in this batch is kept (latest validity time, then '
+        || 'ingest time, then file order)' AS detail
+    FROM staged AS s
+    WHERE disposition = 'superseded'
+
+    UNION ALL
+    SELECT
+        s.*,
+        'ERR_UNPARSEABLE' AS event_code,
+        'repaired' AS action,
+        'unusable value(s) kept as NULL: ' || unparseable_fields AS detail
+    FROM staged AS s
+    WHERE disposition = 'kept' AND unparseable_fields <> ''
+
+    UNION ALL
+    SELECT
+        s.*,
+        'ERR_INVALID_CHANGE_TYPE' AS event_code,
+        'repaired' AS action,
+        'change_type ''' || COALESCE(change_type_text, '') || ''' is not INSERT or UPDATE: '
+        || change_type || ' from created/updated' AS detail
+    FROM staged AS s
+    WHERE disposition = 'kept' AND fix_change_type
+
+    UNION ALL
+    SELECT
+        s.*,
+        'ERR_INVALID_INGEST_TS' AS event_code,
+        'repaired' AS action,
+        'ingest_ts missing, malformed or not on the batch date: the batch date 00:00 is used'
+            AS detail
+    FROM staged AS s
+    WHERE disposition = 'kept' AND fix_ingest_ts
+),
+
+final AS (
+    SELECT
+        entity,
+        :source_batch_id AS source_batch_id,
+        source_file,
+        CAST(source_row AS BIGINT) AS source_row,
+        raw_id,
+        raw_record,
+        CAST(entity_id AS BIGINT) AS entity_id,
+        event_code AS reason_code,
+        action,
+        detail,
+        CAST(:slv_ingest_ts AS TIMESTAMP) AS slv_ingest_ts,
+        CAST(:ingest_date AS DATE) AS ingest_date
+    FROM events
+)
+
+SELECT * FROM final

@@ -1,0 +1,20 @@
+"""Fixtures of the silver tests: an initialised local lake (tests that must also run on S3
+parametrize over `lake_settings` from the top-level conftest instead)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lakehouse.config import Settings
+from lakehouse.storage import Storage, open_storage
+
+
+@pytest.fixture
+def lake(local_settings: Settings) -> Settings:
+    open_storage(local_settings).ensure()
+    return local_settings
+
+
+@pytest.fixture
+def storage(lake: Settings) -> Storage:
+    return open_storage(lake)

@@ -1,0 +1,109 @@
+"""Helpers for the silver tests: hand-built raw batches and reading silver back as rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from lakehouse.bronze import BASE_COLUMNS, BATCH_COLUMNS, partition_prefix
+from lakehouse.config import Settings
+from lakehouse.storage import Storage, open_storage
+from lakehouse.tables import TableStore
+
+HISTORY = date(2025, 12, 31)
+STUDENT = ("Ada", "Lovelace", "F", "2009-02-01", "10", "Active", "100")
+TUTOR = ("Tom", "Tutor", "M", "1990-01-01", "40", "3")
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def put_raw(
+    storage: Storage, entity: str, day: date, rows: Iterable[Sequence[Any]], name: str = ""
+) -> str:
+    """Write one raw CSV: history columns on 2025-12-31, with the batch columns otherwise
+    (for daily rows, give the contract columns, then change_type for dimensions; the batch
+    id and ingest_ts are appended unless the row already has them)."""
+    daily = day != HISTORY
+    header = list(BASE_COLUMNS[entity]) + (list(BATCH_COLUMNS[entity]) if daily else [])
+    full = []
+    for row in rows:
+        row = list(row)
+        if daily and len(row) < len(header):
+            row += [f"sim_{day.isoformat()}", f"{day.isoformat()} 00:00:00.100"]
+        full.append(row)
+    stem = {"sessions": "sessions", "students": "students", "tutors": "tutors"}[entity]
+    key = f"{partition_prefix(entity, day)}/{name or (stem if not daily else 'new_' + stem)}.csv"
+    storage.write_bytes(key, csv_bytes(header, full))
+    return key
+
+
+def history(storage: Storage, sessions: Iterable[Sequence[Any]] = ()) -> None:
+    """A small pre-migration history: students 1-3 and tutors 7-8, created 2025-01-01."""
+    students = [(i, *STUDENT, "2025-01-01 10:00:00", "2025-06-01 10:00:00") for i in (1, 2, 3)]
+    tutors = [(t, *TUTOR, "2025-01-01 09:00:00", "2025-06-01 09:00:00") for t in (7, 8)]
+    put_raw(storage, "students", HISTORY, students)
+    put_raw(storage, "tutors", HISTORY, tutors)
+    put_raw(storage, "sessions", HISTORY, sessions)
+
+
+def daily(
+    storage: Storage,
+    day: date,
+    sessions: Iterable[Sequence[Any]] = (),
+    students: Iterable[Sequence[Any]] = (),
+    tutors: Iterable[Sequence[Any]] = (),
+) -> None:
+    put_raw(storage, "sessions", day, sessions)
+    put_raw(storage, "students", day, students, "students_delta")
+    put_raw(storage, "tutors", day, tutors, "tutors_delta")
+
+
+def rows(settings: Settings, table: str, order: str = "", where: str = "") -> list[dict]:
+    """The current rows of a silver table, as dicts, read the way a consumer reads them."""
+    from lakehouse.engines.duckdb import connect
+
+    con = connect(settings)
+    try:
+        store = TableStore(open_storage(settings), con)
+        if not store.exists(table):
+            return []
+        sql = f"SELECT * FROM {store.scan(table)}"
+        sql += f" WHERE {where}" if where else ""
+        sql += f" ORDER BY {order}" if order else " ORDER BY ALL"
+        rel = con.execute(sql)
+        names = [d[0] for d in rel.description]
+        return [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
+    finally:
+        con.close()
+
+
+def snapshot(settings: Settings) -> dict[str, list[tuple]]:
+    """Every silver table's rows (sorted) and file list: equal snapshots, equal silver."""
+    from lakehouse.engines.duckdb import connect
+    from lakehouse.silver_schema import SILVER_SCHEMAS
+
+    con = connect(settings)
+    storage = open_storage(settings)
+    try:
+        store = TableStore(storage, con)
+        out: dict[str, list[tuple]] = {}
+        for table in SILVER_SCHEMAS:
+            files = store.files(table)
+            out[f"{table}:files"] = [(f,) for f in files]
+            if files:
+                out[table] = con.execute(
+                    f"SELECT * FROM {store.scan(table)} ORDER BY ALL"
+                ).fetchall()
+        return out
+    finally:
+        con.close()
