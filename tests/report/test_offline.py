@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.config import Settings
+from lakehouse.config import Settings, load_settings
 from lakehouse.report import build_report
 from lakehouse.report.html import CSP
 from lakehouse.report.offline import PLOTLY_SCRIPT_ID, external_fetches, is_remote
+from tests.report.helpers import gold_frames, write_gold
 
 
 def outside_library(html: str) -> str:
@@ -28,9 +29,13 @@ def outside_library(html: str) -> str:
     return html[:start] + html[end:]
 
 
-@pytest.fixture
-def report_html(gold_settings: Settings, tmp_path: Path) -> str:
-    return build_report(gold_settings, tmp_path / "report.html").path.read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One report over the hand-made gold, shared by the read-only checks of this module."""
+    root = tmp_path_factory.mktemp("offline")
+    settings = load_settings(environ={}, overrides={"lake": str(root / "lake")})
+    write_gold(settings, gold_frames())
+    return build_report(settings, root / "report.html").path.read_text(encoding="utf-8")
 
 
 def test_report_fetches_nothing(report_html: str) -> None:
