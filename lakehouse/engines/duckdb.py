@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.config import Settings
+from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
+from lakehouse.models import Model, render
 from lakehouse.storage.s3 import endpoint_parts
 
 if TYPE_CHECKING:
@@ -110,3 +112,93 @@ def connect(settings: Settings, database: str = ":memory:") -> duckdb.DuckDBPyCo
         load_httpfs(con)
         create_s3_secret(con, settings)
     return con
+
+
+class DuckDBEngine(Engine):
+    """Models as Parquet tables in the lake, run by DuckDB in process (local folder or S3).
+
+    Each kind is one `TableStore.write` (files staged locally, published atomically, stale
+    files removed). The stages run batches of models through their own drivers with the same
+    strategies (`lakehouse.strategies` stages a whole ingest for the journal; gold is written
+    table by table); this class is the one-model-at-a-time form behind the engine interface.
+    """
+
+    name = "duckdb"
+    dialect = "duckdb"
+
+    SUPPORTS_MERGE = False  # Parquet files are immutable: an upsert rewrites the table's files
+    SUPPORTS_TRANSACTIONS = False  # one write per table; multi-table atomicity is the journal's
+    SUPPORTS_REPLACE_TABLE = True  # a table's files are replaced as a whole by TableStore.write
+    SUPPORTS_PARTITION_REPLACE = True  # hive partitions present in a result are replaced alone
+    READS_LAKE_FILES_DIRECTLY = True  # read_parquet/read_csv over lake paths
+
+    def __init__(self, settings: Settings, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        from lakehouse.catalog import lake_tables
+        from lakehouse.storage import open_storage
+        from lakehouse.tables import TableStore
+
+        super().__init__(settings)
+        self.con = con or connect(settings)
+        self.store = TableStore(open_storage(settings), self.con)
+        self.store.register_views(list(lake_tables(self.store.storage)))
+
+    def render(self, model: Model | str, params: dict[str, Any] | None = None) -> str:
+        return render(model, params, dialect="duckdb")
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        try:
+            return self.con.execute(sql).fetchall()
+        except duckdb_error() as exc:
+            raise EngineError(f"DuckDB query failed: {exc}") from None
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _write(
+        self, model: Model, query: str, *, partitions_only: bool = False
+    ) -> MaterializeResult:
+        self.store.write(
+            model.name,
+            query,
+            partition_by=model.partitioned_by,
+            replace_partitions_only=partitions_only,
+        )
+        self.store.register_views([model.name])
+        return MaterializeResult(model.name, model.kind, self.name, 1)
+
+    def materialize_full(self, model: Model, params: dict[str, Any]) -> MaterializeResult:
+        return self._write(model, self.render(model, params))
+
+    def materialize_incremental_by_partition(
+        self, model: Model, params: dict[str, Any]
+    ) -> MaterializeResult:
+        return self._write(model, self.render(model, params), partitions_only=True)
+
+    def materialize_incremental_by_unique_key(
+        self, model: Model, params: dict[str, Any]
+    ) -> MaterializeResult:
+        """Current rows whose key the result does not hold, plus the result: a full rewrite."""
+        result = f"_result_{model.table}"
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {result} AS {self.render(model, params)}")
+        if not self.store.exists(model.name):
+            return self._write(model, f"SELECT * FROM {result}")
+        match = " AND ".join(f"r.{k} = p.{k}" for k in model.unique_key)
+        upsert = (
+            f"SELECT * FROM {self.store.scan(model.name)} AS p WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {result} AS r WHERE {match}) UNION ALL BY NAME SELECT * FROM {result}"
+        )
+        return self._write(model, upsert)
+
+    materialize_scd2 = materialize_incremental_by_unique_key
+
+    def materialize_view(self, model: Model, params: dict[str, Any]) -> MaterializeResult:
+        """An ephemeral model: computed once into the session, read by the models after it."""
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
+        self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {self.render(model, params)}")
+        return MaterializeResult(model.name, model.kind, self.name, 1)
+
+
+def duckdb_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.Error

@@ -1,0 +1,102 @@
+"""The engine interface: engines picked by name, and each model kind carried out by DuckDB on a
+real lake (Parquet files) with the semantics the Athena statements have (see
+`lakehouse.aws.statements`): full replace, upsert on the key, partition replace, ephemeral."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lakehouse.config import load_settings
+from lakehouse.engines import ENGINE_CLASSES, engine_class, get_engine
+from lakehouse.engines.athena import AthenaEngine
+from lakehouse.engines.base import Engine
+from lakehouse.engines.duckdb import DuckDBEngine
+from lakehouse.errors import ConfigError
+from lakehouse.models import ModelError
+
+from .conftest import write_model
+
+
+def test_engines_by_name_implement_the_interface(athena_settings):
+    assert set(ENGINE_CLASSES) == {"duckdb", "athena"}
+    assert engine_class("duckdb") is DuckDBEngine
+    assert engine_class("athena") is AthenaEngine
+    engine = get_engine(athena_settings)
+    assert isinstance(engine, AthenaEngine) and isinstance(engine, Engine)
+    with pytest.raises(ConfigError, match="unknown engine 'spark'"):
+        engine_class("spark")
+    # capabilities say what differs, so callers never branch on the engine's name
+    assert AthenaEngine.SUPPORTS_MERGE and not DuckDBEngine.SUPPORTS_MERGE
+    assert DuckDBEngine.READS_LAKE_FILES_DIRECTLY and not AthenaEngine.READS_LAKE_FILES_DIRECTLY
+
+
+@pytest.fixture
+def duck(tmp_path):
+    settings = load_settings(environ={}, overrides={"lake": str(tmp_path / "lake")})
+    with get_engine(settings) as engine:
+        yield engine
+
+
+def rows(engine, sql):
+    return sorted(engine.query(sql))
+
+
+def test_full_replaces_the_table(tmp_path, duck):
+    model = write_model(
+        tmp_path / "sql",
+        "gold.numbers",
+        "-- @kind full\nSELECT n FROM range(:upto) AS t(n)\n",
+    )
+    duck.materialize(model, {"upto": 3})
+    duck.materialize(model, {"upto": 2})
+    assert rows(duck, "SELECT n FROM gold.numbers") == [(0,), (1,)]
+
+
+def test_unique_key_upserts_and_keeps_other_rows(tmp_path, duck):
+    model = write_model(
+        tmp_path / "sql",
+        "silver.people",
+        "-- @kind incremental_by_unique_key\n-- @unique_key id\n"
+        "SELECT id, :name AS name FROM range(:first, :last) AS t(id)\n",
+    )
+    duck.materialize(model, {"first": 0, "last": 3, "name": "a"})
+    result = duck.materialize(model, {"first": 2, "last": 4, "name": "b"})
+    assert result.kind == "incremental_by_unique_key" and result.engine == "duckdb"
+    assert rows(duck, "SELECT id, name FROM silver.people") == [
+        (0, "a"),
+        (1, "a"),
+        (2, "b"),
+        (3, "b"),
+    ]
+
+
+def test_partition_replace_keeps_untouched_partitions(tmp_path, duck):
+    model = write_model(
+        tmp_path / "sql",
+        "silver.events",
+        "-- @kind incremental_by_partition\n-- @partitioned_by day\n"
+        "SELECT CAST(:day AS DATE) AS day, n FROM range(:n) AS t(n)\n",
+    )
+    d1, d2 = dt.date(2026, 1, 1), dt.date(2026, 1, 2)
+    duck.materialize(model, {"day": d1, "n": 2})
+    duck.materialize(model, {"day": d2, "n": 1})
+    duck.materialize(model, {"day": d1, "n": 3})
+    assert rows(duck, "SELECT CAST(day AS DATE), count(*) FROM silver.events GROUP BY 1") == [
+        (d1, 3),
+        (d2, 1),
+    ]
+
+
+def test_view_is_computed_once_into_the_session(tmp_path, duck):
+    model = write_model(tmp_path / "sql", "gold.tmp", "-- @kind view\nSELECT 41 + 1 AS n\n")
+    duck.materialize(model, {})
+    assert duck.query("SELECT n FROM gold.tmp") == [(42,)]
+    assert not duck.store.exists("gold.tmp")
+
+
+def test_keyed_kind_without_a_key_is_refused(tmp_path, duck):
+    model = write_model(tmp_path / "sql", "silver.bad", "-- @kind scd2\nSELECT 1 AS student_sk\n")
+    with pytest.raises(ModelError, match="@kind scd2 needs an @unique_key"):
+        duck.materialize(model, {})
