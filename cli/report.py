@@ -19,8 +19,11 @@ def report(
         dir_okay=False,
     ),
 ) -> None:
-    """Build the HTML report: key figures, revenue and margin, students, contractor
-    utilization, subject demand and data quality, from the lake's gold tables."""
+    """Write the gold tables as one self-contained HTML dashboard (opens offline).
+
+    Key figures, revenue and margin, students, contractor utilization, subject demand and
+    data quality, read from the lake's gold tables.
+    """
     from lakehouse.report import build_report
 
     result = build_report(settings(ctx), out)
