@@ -10,6 +10,7 @@ from cli import report as report_cmd
 from cli import run as run_cmd
 from cli import simulate
 from cli.context import GuardedGroup, state
+from cli.deploy import deploy_app
 from cli.export import export_command
 
 app = typer.Typer(
@@ -54,6 +55,7 @@ app.command("export")(export_command)
 app.command("run")(run_cmd.run)
 app.command("status")(run_cmd.status)
 app.command("report")(report_cmd.report)
+app.add_typer(deploy_app, name="deploy")
 
 
 if __name__ == "__main__":

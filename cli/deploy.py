@@ -1,0 +1,70 @@
+"""`lakehouse deploy render | sql`: the AWS deployment, rendered for review without an account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cli.context import console, settings
+
+deploy_app = typer.Typer(
+    help="Render the AWS deployment (SAM template, Athena DDL and SQL); no AWS account needed.",
+    no_args_is_help=True,
+)
+
+
+@deploy_app.command("render")
+def render(
+    ctx: typer.Context,
+    out: Path = typer.Option(Path("build/aws"), "--out", help="Folder to write the bundle to."),
+    lake: str | None = typer.Option(
+        None,
+        "--lake-uri",
+        help="s3:// lake the SQL is written for (default: the configured lake if it is on S3, "
+        "else s3://my-tutor-lakehouse/lake).",
+    ),
+    code: bool = typer.Option(True, "--code/--no-code", help="Also stage the Lambda code."),
+) -> None:
+    """Write template.yaml, ddl/*.sql, sql/<layer>/<model>.sql and lambda/ under --out."""
+    from lakehouse.aws.render import deploy_settings, write_bundle
+
+    cfg = deploy_settings(settings(ctx), lake)
+    written = write_bundle(cfg, out, with_code=code)
+    for path in written:
+        console.print(f"  {path}", highlight=False)
+    console.print(
+        f"[green]rendered[/] {len(written)} files for {cfg.lake} under {out}; "
+        f"deploy with: cd {out} && sam build && sam deploy --guided"
+    )
+
+
+@deploy_app.command("sql")
+def sql(
+    ctx: typer.Context,
+    model: str = typer.Argument(..., help="Model name, e.g. gold.monthly_revenue."),
+    day: str | None = typer.Option(
+        None, "--date", help="Batch (ingest date YYYY-MM-DD) to bind; default the example batch."
+    ),
+    select_only: bool = typer.Option(
+        False, "--select", help="Print only the transpiled SELECT, not the statements around it."
+    ),
+) -> None:
+    """Print one model's Athena SQL: the statements its @kind runs (or just its SELECT)."""
+    from datetime import date
+
+    from lakehouse.aws.render import deploy_settings
+    from lakehouse.aws.schemas import EXAMPLE_INGEST_DATE, example_params
+    from lakehouse.engines.athena import AthenaEngine
+    from lakehouse.errors import ConfigError
+
+    try:
+        batch = date.fromisoformat(day) if day else EXAMPLE_INGEST_DATE
+    except ValueError:
+        raise ConfigError(f"--date {day!r} is not a date (YYYY-MM-DD)") from None
+    engine = AthenaEngine(deploy_settings(settings(ctx)))
+    params = example_params(batch)
+    if select_only:
+        print(engine.render(model, params))
+        return
+    print(";\n\n".join(engine.statements(model, params)) + ";")

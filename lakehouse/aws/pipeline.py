@@ -1,0 +1,106 @@
+"""The ingest and materialize stages carried out on Athena, from the same models.
+
+The DuckDB stages (`lakehouse.stages.ingest`, `lakehouse.stages.materialize`) stage Parquet and
+publish it through the lake's journal; on Athena every write is an Iceberg commit, so a stage is
+the statement sequence of each model, in the same order, with the same parameters:
+
+- ingest D: point `bronze.<entity>` at batch D (`ddl.bronze_batch_views`), read the batch id
+  with the `bronze.batch_id` model, then run the ingest's steps (`STEPS`);
+- materialize D: run the gold models with `model_params(D)`.
+
+Each returns the event detail its stage emits (business date, row counts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from lakehouse.aws.ddl import bronze_batch_views
+from lakehouse.bronze import MIGRATION_BATCH_ID, batch_files
+from lakehouse.config import Settings
+from lakehouse.engines.athena import AthenaEngine
+from lakehouse.errors import InputFileError
+from lakehouse.models import get_model
+from lakehouse.storage import open_storage
+from lakehouse.transpile import database_for
+
+
+def _count(engine: AthenaEngine, table: str, where: Any = None) -> int:
+    from sqlglot import exp
+
+    layer, name = table.split(".")
+    target = exp.table_(name, db=database_for(layer, engine.settings.athena))
+    query = exp.select(exp.Count(this=exp.Star()).as_("n")).from_(target)
+    if where is not None:
+        query = query.where(where)
+    ((n,),) = engine.query(query.sql(dialect="athena"))
+    return int(n)
+
+
+def _day(column: str, day: dt.date) -> Any:
+    from sqlglot import exp
+
+    return exp.column(column).eq(exp.cast(exp.Literal.string(day.isoformat()), "DATE"))
+
+
+def ingest_params(settings: Settings, engine: AthenaEngine, day: dt.date) -> dict[str, Any]:
+    """The silver models' parameters for batch `day` (as `stages.ingest.batch_params`)."""
+    from lakehouse.stages.ingest import SILVER_INGEST_TIME
+
+    files = batch_files(open_storage(settings), day)
+    if not any(files.values()):
+        raise InputFileError(f"no raw batch landed at ingest_date={day} under {settings.lake}")
+    rows = engine.query(engine.render(get_model("bronze.batch_id")))
+    return {
+        "ingest_date": day,
+        "batch_ingest_ts": dt.datetime.combine(day, dt.time()),
+        "slv_ingest_ts": dt.datetime.combine(day, SILVER_INGEST_TIME),
+        "source_batch_id": rows[0][0] if rows else MIGRATION_BATCH_ID,
+        "session_files": ",".join(files.get("sessions", [])),
+        "student_files": ",".join(files.get("students", [])),
+        "tutor_files": ",".join(files.get("tutors", [])),
+    }
+
+
+def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None) -> dict:
+    """Ingest the raw batch `ingest_date` into the silver Iceberg tables."""
+    from lakehouse.stages.ingest import STEPS
+
+    engine = engine or AthenaEngine(settings)
+    for view in bronze_batch_views(settings, ingest_date):
+        engine.client.execute(view.sql(dialect="athena"))
+    params = ingest_params(settings, engine, ingest_date)
+    for name in STEPS:
+        engine.materialize(name, params)
+    return {
+        "ingest_date": ingest_date.isoformat(),
+        "source_batch_id": params["source_batch_id"],
+        "engine": engine.name,
+        "fct_sessions_rows": _count(engine, "silver.fct_sessions"),
+        "err_sessions_rows": _count(
+            engine, "silver.err_sessions", _day("ingest_date", ingest_date)
+        ),
+        "bytes_scanned": sum(q.scanned_bytes for q in engine.client.history),
+        "cost_usd": round(sum(q.cost_usd for q in engine.client.history), 6),
+    }
+
+
+def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None = None) -> dict:
+    """Rebuild the gold Iceberg tables as of the batch `as_of`."""
+    from lakehouse.stages.materialize import gold_models, model_params
+
+    engine = engine or AthenaEngine(settings)
+    params = model_params(as_of)
+    stored = []
+    for model in gold_models():
+        engine.materialize(model, params)
+        if model.kind != "view":
+            stored.append(model.name)
+    return {
+        "as_of": as_of.isoformat(),
+        "engine": engine.name,
+        "row_counts": {name: _count(engine, name) for name in stored},
+        "bytes_scanned": sum(q.scanned_bytes for q in engine.client.history),
+        "cost_usd": round(sum(q.cost_usd for q in engine.client.history), 6),
+    }

@@ -1,0 +1,132 @@
+"""`lakehouse deploy render`: everything a deployment needs, written without an AWS account.
+
+    <out>/template.yaml              the SAM template (`sam build && sam deploy --guided`)
+    <out>/ddl/00_databases.sql       Glue databases (also in the template; kept for manual setup)
+    <out>/ddl/10_bronze.sql          external CSV tables with partition projection
+    <out>/ddl/20_silver.sql          Iceberg tables of the silver contract
+    <out>/ddl/30_gold.sql            Iceberg tables with the gold models' output types
+    <out>/sql/<layer>/<model>.sql    each model's Athena statements, bound to an example batch
+    <out>/lambda/                    the code SAM packages: lakehouse/, sim/, sql/ + requirements
+
+Every file is rendered from the models, the contract and `lakehouse.events`, in a stable order,
+so the output is byte-identical from run to run (the golden tests rely on it).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lakehouse.aws.ddl import bronze_ddl, create_databases, iceberg_table
+from lakehouse.aws.schemas import athena_models, example_params, partition_column, stored_schemas
+from lakehouse.transpile import layer_databases
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from lakehouse.config import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CODE_PACKAGES = ("lakehouse", "sim", "sql")
+RUNTIME_PROVIDED = ("boto3",)
+"""Dependencies the Lambda Python runtime already ships (left out of requirements.txt)."""
+EXAMPLE_LAKE = "s3://my-tutor-lakehouse/lake"
+
+
+def deploy_settings(settings: Settings, lake: str | None = None) -> Settings:
+    """The settings the rendered SQL is written for: an s3:// lake (an example one if the
+    current lake is a folder) and the athena engine."""
+    if lake is None:
+        lake = settings.lake if settings.storage == "s3" else EXAMPLE_LAKE
+    return replace(settings, lake=lake, engine="athena")
+
+
+def _script(statements: list[exp.Expression] | list[str], header: str) -> str:
+    texts = [s if isinstance(s, str) else s.sql(dialect="athena", pretty=True) for s in statements]
+    return f"-- {header}\n\n" + ";\n\n".join(texts) + ";\n"
+
+
+def sql_files(settings: Settings, params: dict[str, Any] | None = None) -> dict[str, str]:
+    """Relative path -> text of the DDL scripts and every model's Athena statements."""
+    from lakehouse.engines.athena import AthenaEngine
+
+    params = example_params() if params is None else params
+    files = {
+        "ddl/00_databases.sql": _script(create_databases(settings), "Glue databases"),
+        "ddl/10_bronze.sql": _script(
+            bronze_ddl(settings), "bronze: raw CSV as landed, partitions projected on ingest_date"
+        ),
+    }
+    schemas = stored_schemas(params)
+    for number, layer in ((20, "silver"), (30, "gold")):
+        tables = [
+            iceberg_table(settings, layer, name.split(".")[1], cols, partition_column(name))
+            for name, cols in schemas.items()
+            if name.startswith(f"{layer}.")
+        ]
+        files[f"ddl/{number}_{layer}.sql"] = _script(tables, f"{layer}: Iceberg tables")
+    engine = AthenaEngine(settings)
+    bound = ", ".join(f"{k} = {v}" for k, v in sorted(params.items()))
+    for model in athena_models():
+        header = (
+            f"{model.name} (@kind {model.kind}): the statements `materialize` runs, in order; "
+            f"parameters bound to the example batch: {bound}"
+        )
+        files[f"sql/{model.layer}/{model.table}.sql"] = _script(
+            engine.statements(model, params), header
+        )
+    return dict(sorted(files.items()))
+
+
+def requirements() -> str:
+    """The project's runtime dependencies for the Lambda package (pinned as in pyproject)."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    deps = [
+        d
+        for d in project["project"]["dependencies"]
+        if re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0] not in RUNTIME_PROVIDED
+    ]
+    return "\n".join(deps) + "\n"
+
+
+def template_yaml(settings: Settings, code_uri: str = "lambda/") -> str:
+    import yaml
+
+    from lakehouse.aws.template import template
+
+    databases = layer_databases(settings.athena)
+    layers = {"raw": databases["raw"], "silver": databases["silver"], "gold": databases["gold"]}
+    body = yaml.safe_dump(template(layers, code_uri), sort_keys=False, width=100)
+    return (
+        "# Rendered by `lakehouse deploy render`; edit lakehouse/aws/template.py instead.\n" + body
+    )
+
+
+def write_bundle(settings: Settings, out: Path, *, with_code: bool = True) -> list[Path]:
+    """Write the deployment bundle under `out`; return the files written (code excluded)."""
+    settings = deploy_settings(settings) if settings.storage != "s3" else settings
+    files = {**sql_files(settings), "template.yaml": template_yaml(settings)}
+    if with_code:
+        files["lambda/requirements.txt"] = requirements()
+    for old in ("sql", "ddl"):
+        shutil.rmtree(out / old, ignore_errors=True)
+    written = []
+    for rel, text in files.items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    if with_code:
+        for package in CODE_PACKAGES:
+            target = out / "lambda" / package
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(
+                PROJECT_ROOT / package,
+                target,
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            )
+    return written

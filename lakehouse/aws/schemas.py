@@ -1,0 +1,96 @@
+"""Which models run on Athena, in what order, with which example parameters, and the column
+types of the tables they store (for the Iceberg DDL).
+
+Silver tables have the types docs/CONTRACTS.md binds (`lakehouse.silver_schema`). Gold types are
+whatever the gold SELECTs produce: each gold model is run by DuckDB with `LIMIT 0` over empty
+silver tables of the contract's shape, which gives the exact output types without any data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from lakehouse.models import Model, get_model, load_models, render
+
+ATHENA_LAYERS = ("silver", "gold")
+"""Layers whose models run on Athena. Bronze is external CSV tables (see `ddl`); the report
+queries run where the report is rendered."""
+
+EXAMPLE_INGEST_DATE = dt.date(2026, 1, 15)
+"""The batch the rendered SQL is bound to in `lakehouse deploy render` and the golden files."""
+
+
+def runs_on_athena(model: Model) -> bool:
+    """A silver/gold model not pinned to another engine with an `@engine` header."""
+    return model.layer in ATHENA_LAYERS and model.extra.get("engine", "athena") == "athena"
+
+
+def athena_models() -> list[Model]:
+    """The models Athena runs, in the order the stages run them: the ingest's steps, then the
+    gold models (each after the gold models it reads)."""
+    from lakehouse.stages.ingest import STEPS
+    from lakehouse.stages.materialize import gold_models
+
+    models = [get_model(name) for name in STEPS] + gold_models()
+    return [m for m in models if runs_on_athena(m)]
+
+
+def example_params(day: dt.date = EXAMPLE_INGEST_DATE) -> dict[str, Any]:
+    """Parameters the stages bind for the batch `day`: the silver ingest's and gold's."""
+    from lakehouse.stages.materialize import model_params
+
+    return {**ingest_params(day), **model_params(day)}
+
+
+def ingest_params(day: dt.date) -> dict[str, Any]:
+    """What `lakehouse.stages.ingest.batch_params` binds for a daily batch landed at `day`
+    (batch id `sim_<day>`, one file per entity), without reading the batch."""
+    from lakehouse.stages.ingest import SILVER_INGEST_TIME
+
+    files = {"session": "new_sessions", "student": "students_delta", "tutor": "tutors_delta"}
+    return {
+        "ingest_date": day,
+        "source_batch_id": f"sim_{day.isoformat()}",
+        "batch_ingest_ts": dt.datetime.combine(day, dt.time()),
+        "slv_ingest_ts": dt.datetime.combine(day, SILVER_INGEST_TIME),
+        **{
+            f"{entity}_files": f"raw/{entity}s/ingest_date={day.isoformat()}/{stem}.csv"
+            for entity, stem in files.items()
+        },
+    }
+
+
+def stored_schemas(params: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """`layer.table` -> [(column, DuckDB type)] of every table Athena stores, in model order."""
+    import duckdb
+
+    from lakehouse.silver_schema import SILVER_SCHEMAS
+
+    schemas = {name: list(columns.items()) for name, columns in SILVER_SCHEMAS.items()}
+    con = duckdb.connect()
+    try:
+        for schema in ("bronze", "silver", "gold"):
+            con.execute(f"CREATE SCHEMA {schema}")
+        for name, columns in SILVER_SCHEMAS.items():
+            body = ", ".join(f"{c} {t}" for c, t in columns.items())
+            con.execute(f"CREATE TABLE {name} ({body})")
+        for model in athena_models():
+            if model.layer != "gold":
+                continue
+            sql = render(model, params)
+            if model.kind == "view":
+                con.execute(f"CREATE VIEW {model.name} AS {sql}")
+                continue
+            con.execute(f"CREATE TABLE {model.name} AS SELECT * FROM ({sql}) LIMIT 0")
+            rows = con.execute(f"DESCRIBE {model.name}").fetchall()
+            schemas[model.name] = [(str(r[0]), str(r[1])) for r in rows]
+    finally:
+        con.close()
+    return schemas
+
+
+def partition_column(table: str) -> str | None:
+    """The `@partitioned_by` of the model that writes `table`, if any."""
+    model = load_models().get(table)
+    return model.partitioned_by if model else None

@@ -1,0 +1,64 @@
+"""`lakehouse deploy render | sql` through the Typer app, without an AWS account."""
+
+from __future__ import annotations
+
+import sqlglot
+import yaml
+from typer.testing import CliRunner
+
+from cli.main import app
+
+
+def test_render_writes_template_ddl_sql_and_lambda_code(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no lakehouse.toml here: default (local) settings
+    out = tmp_path / "build" / "aws"
+    result = CliRunner().invoke(app, ["deploy", "render", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    template = yaml.safe_load((out / "template.yaml").read_text())
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+    assert sorted(p.name for p in (out / "ddl").iterdir()) == [
+        "00_databases.sql",
+        "10_bronze.sql",
+        "20_silver.sql",
+        "30_gold.sql",
+    ]
+    assert (out / "sql" / "silver" / "fct_sessions.sql").read_text().count("MERGE INTO") == 1
+    # the folder lake was swapped for an example s3 lake, never written into the SQL
+    assert (
+        "s3://my-tutor-lakehouse/lake/silver/fct_sessions/"
+        in (out / "ddl" / "20_silver.sql").read_text()
+    )
+    assert (out / "lambda" / "lakehouse" / "handlers.py").is_file()
+    assert (out / "lambda" / "sql" / "gold" / "monthly_revenue.sql").is_file()
+    requirements = (out / "lambda" / "requirements.txt").read_text().splitlines()
+    assert "duckdb==1.5.5" in requirements and not any(r.startswith("boto3") for r in requirements)
+
+
+def test_sql_prints_one_models_athena_statements(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app,
+        [
+            "--lake",
+            "s3://acme-lake/prod",
+            "deploy",
+            "sql",
+            "gold.monthly_revenue",
+            "--date",
+            "2026-02-01",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    statements = sqlglot.parse(result.output, read="athena")
+    assert [type(s).__name__ for s in statements] == ["Drop", "Create", "Delete", "Insert", "Drop"]
+    assert "CAST('2026-02-01 00:00:00' AS TIMESTAMP)" in result.output
+    select = CliRunner().invoke(app, ["deploy", "sql", "gold.monthly_revenue", "--select"])
+    assert select.exit_code == 0 and select.output.lstrip().startswith("/*")
+    assert "tutor_gold.int_priced_sessions" in select.output
+
+
+def test_sql_of_an_unknown_model_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["deploy", "sql", "gold.nope"])
+    assert result.exit_code == 1
+    assert "no model named 'gold.nope'" in result.output
