@@ -16,7 +16,7 @@ from typing import Any
 
 from lakehouse.config import Settings
 from lakehouse.report.data import GoldReader, ReportError
-from lakehouse.report.figures import key_figures
+from lakehouse.report.figures import as_of, key_figures
 from lakehouse.report.html import assemble
 from lakehouse.report.offline import external_fetches
 from lakehouse.report.sections import build_sections
@@ -69,10 +69,10 @@ def build_report(settings: Settings, out: str | Path = DEFAULT_OUT) -> ReportRes
             )
         cards = key_figures(reader)
         sections, chart_ids = build_sections(reader)
-        as_of = next((c.note for c in cards if c.key == "active-students"), "")
+        when = as_of(reader)
         html = assemble(
             title="Tutor Lakehouse report",
-            subtitle=f"Gold tables of {settings.lake}, {as_of}.",
+            subtitle=f"Gold tables of {settings.lake}" + (f", as of {when}." if when else "."),
             cards=cards,
             sections=sections,
             footer=f"Built from the gold tables in {settings.lake} by `lakehouse report`.",

@@ -53,7 +53,11 @@ def active_students(reader: GoldReader) -> Card:
         return _unavailable("active-students", label, reader, "key_active_students")
     row = reader.one("key_active_students")
     assert row is not None  # an aggregate without GROUP BY always returns one row
-    note = f"as of {row['as_of_ts']}" if row["as_of_ts"] else "gold.active_students is empty"
+    note = (
+        f"profile status Active, as of {row['as_of_ts']}"
+        if row["as_of_ts"]
+        else "gold.active_students is empty"
+    )
     n = int(row["active_students"])
     return Card("active-students", label, count(n), n, note)
 
@@ -126,6 +130,14 @@ def data_quality(reader: GoldReader) -> Card:
         f"{count(row['latest_superseded_rows'])} superseded, "
         f"{count(row['latest_rejected_rows'])} rejected",
     )
+
+
+def as_of(reader: GoldReader) -> str | None:
+    """Gold's as-of time (the end of the latest ingested business day), when known."""
+    if not reader.can_run("key_active_students"):
+        return None
+    row = reader.one("key_active_students")
+    return None if row is None or row["as_of_ts"] is None else str(row["as_of_ts"])
 
 
 def key_figures(reader: GoldReader) -> list[Card]:
