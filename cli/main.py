@@ -5,10 +5,9 @@ from __future__ import annotations
 import typer
 
 from cli import gold as gold_cmd
-from cli import lake
+from cli import lake, simulate
 from cli import report as report_cmd
 from cli import run as run_cmd
-from cli import simulate
 from cli.context import GuardedGroup, state
 from cli.deploy import deploy_app
 from cli.export import export_command
