@@ -1,0 +1,7 @@
+-- Glue databases
+
+CREATE DATABASE IF NOT EXISTS tutor_gold;
+
+CREATE DATABASE IF NOT EXISTS tutor_raw;
+
+CREATE DATABASE IF NOT EXISTS tutor_silver;

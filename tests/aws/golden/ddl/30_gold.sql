@@ -1,0 +1,151 @@
+-- gold: Iceberg tables
+
+CREATE TABLE IF NOT EXISTS tutor_gold.active_students (
+  student_id BIGINT,
+  first_name STRING,
+  last_name STRING,
+  sex STRING,
+  date_of_birth DATE,
+  grade INT,
+  contract_rate DOUBLE,
+  created_ts TIMESTAMP,
+  updated_ts TIMESTAMP,
+  current_subject_id INT,
+  current_subject_name STRING,
+  current_tutor_id BIGINT,
+  current_tutor_name STRING,
+  first_session_ts TIMESTAMP,
+  last_session_ts TIMESTAMP,
+  lifetime_sessions BIGINT,
+  lifetime_completed_sessions BIGINT,
+  lifetime_no_show_sessions BIGINT,
+  lifetime_billable_sessions BIGINT,
+  lifetime_cancelled_sessions BIGINT,
+  lifetime_billable_hours DOUBLE,
+  lifetime_revenue DECIMAL(18, 2),
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/gold/active_students/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_gold.contractor_utilization (
+  tutor_id BIGINT,
+  tutor_name STRING,
+  month_start DATE,
+  month_end_ts TIMESTAMP,
+  active_students BIGINT,
+  student_cap INT,
+  utilization DOUBLE,
+  sessions BIGINT,
+  billable_sessions BIGINT,
+  hours DOUBLE,
+  billable_hours DOUBLE,
+  revenue DECIMAL(18, 2),
+  contractor_pay DECIMAL(18, 2),
+  margin DECIMAL(18, 2),
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/gold/contractor_utilization/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_gold.data_quality_daily (
+  ingest_date DATE,
+  source_batch_id STRING,
+  source_files STRING,
+  raw_rows BIGINT,
+  kept_rows BIGINT,
+  repaired_rows BIGINT,
+  superseded_rows BIGINT,
+  rejected_rows BIGINT,
+  is_reconciled BOOLEAN,
+  kept_rows_now BIGINT,
+  repair_actions BIGINT,
+  flag_actions BIGINT,
+  err_invalid_descriptor BIGINT,
+  err_units_range BIGINT,
+  err_invalid_stamp BIGINT,
+  err_missing_tutor BIGINT,
+  err_missing_status BIGINT,
+  err_missing_subject BIGINT,
+  err_out_of_range BIGINT,
+  err_unparseable BIGINT,
+  err_orphan_student BIGINT,
+  err_orphan_tutor BIGINT,
+  duplicate_emission BIGINT,
+  superseded_later_batch BIGINT,
+  other_reasons BIGINT,
+  orphan_sessions BIGINT,
+  unpriced_sessions BIGINT,
+  student_delta_rows BIGINT,
+  tutor_delta_rows BIGINT,
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/gold/data_quality_daily/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_gold.monthly_revenue (
+  month_start DATE,
+  tutor_id BIGINT,
+  tutor_name STRING,
+  subject_id INT,
+  subject_name STRING,
+  status INT,
+  status_name STRING,
+  is_billable BOOLEAN,
+  sessions BIGINT,
+  hours DOUBLE,
+  billable_hours DOUBLE,
+  revenue DECIMAL(18, 2),
+  contractor_pay DECIMAL(18, 2),
+  margin DECIMAL(18, 2),
+  unpriced_sessions BIGINT,
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/gold/monthly_revenue/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_gold.subject_demand (
+  month_start DATE,
+  subject_id INT,
+  subject_name STRING,
+  is_test_prep BOOLEAN,
+  sessions BIGINT,
+  billable_sessions BIGINT,
+  hours DOUBLE,
+  distinct_students BIGINT,
+  new_enrollments BIGINT,
+  new_students BIGINT,
+  returning_students BIGINT,
+  share_of_sessions DOUBLE,
+  sessions_previous_month BIGINT,
+  sessions_change BIGINT,
+  sessions_change_pct DOUBLE,
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/gold/subject_demand/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);

@@ -1,0 +1,170 @@
+-- gold.contractor_utilization (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+
+DROP TABLE IF EXISTS tutor_gold.contractor_utilization__stage;
+
+CREATE TABLE tutor_gold.contractor_utilization__stage
+WITH (
+  format='PARQUET'
+) AS
+/* contractor_utilization: one row per tutor x month, from the tutor's first session month to */
+/* the last month with sessions (months without sessions included, as zeros). */
+/* Key: tutor_id, month_start. */
+/* Active students at month end: the students whose latest session (any status: a cancelled */
+/* session still means the student is on the weekly schedule) falls in the 7 days before the */
+/* month end and is with this tutor. Active students meet weekly, so each one has exactly one */
+/* session in any 7-day window; a student who quit has none. For the month holding the as-of */
+/* time, "month end" is the as-of time. Sessions stamped before the student existed */
+/* (back-dated stamps) put nobody on a roster. utilization = active students / cap (30). */
+/* @kind full */
+/* @depends_on gold.int_priced_sessions, silver.dim_tutors */
+WITH bounds AS (
+  SELECT
+    MIN(month_start) AS first_month,
+    MAX(month_start) AS last_month
+  FROM tutor_gold.int_priced_sessions
+), months /* every calendar month from the first to the last month with sessions */ AS (
+  SELECT
+    CAST(m.month_start AS DATE) AS month_start,
+    LEAST(
+      CAST(CAST(m.month_start AS DATE) + INTERVAL '1' MONTH AS TIMESTAMP),
+      GREATEST(CAST('2026-01-15 00:00:00' AS TIMESTAMP), CAST(m.month_start AS TIMESTAMP))
+    ) AS month_end_ts
+  FROM bounds AS b, UNNEST(SEQUENCE(b.first_month, b.last_month, INTERVAL '1' MONTH)) AS m(month_start)
+), tutor_first_month AS (
+  SELECT
+    tutor_id,
+    MIN(month_start) AS first_month
+  FROM tutor_gold.int_priced_sessions
+  WHERE
+    NOT tutor_id IS NULL
+  GROUP BY
+    tutor_id
+), tutor_months AS (
+  SELECT
+    t.tutor_id,
+    m.month_start,
+    m.month_end_ts
+  FROM tutor_first_month AS t
+  INNER JOIN months AS m
+    ON m.month_start >= t.first_month
+), last_week_sessions /* each student's latest session in the last 7 days before each month end */ AS (
+  SELECT
+    m.month_start,
+    s.student_id,
+    s.tutor_id,
+    ROW_NUMBER() OVER (
+      PARTITION BY m.month_start, s.student_id
+      ORDER BY s.session_ts DESC, s.session_id DESC
+    ) AS recency
+  FROM months AS m
+  INNER JOIN tutor_gold.int_priced_sessions AS s
+    ON s.session_ts >= m.month_end_ts - INTERVAL '7' DAY
+    AND s.session_ts < m.month_end_ts
+  WHERE
+    NOT s.is_before_student_start
+), month_end_roster AS (
+  SELECT
+    month_start,
+    tutor_id,
+    COUNT(*) AS active_students
+  FROM last_week_sessions
+  WHERE
+    recency = 1
+  GROUP BY
+    month_start,
+    tutor_id
+), activity AS (
+  SELECT
+    tutor_id,
+    month_start,
+    COUNT(*) AS sessions,
+    COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
+    SUM(duration_hours) AS hours,
+    SUM(billable_hours) AS billable_hours,
+    SUM(revenue) AS revenue,
+    SUM(contractor_pay) AS contractor_pay
+  FROM tutor_gold.int_priced_sessions
+  GROUP BY
+    tutor_id,
+    month_start
+), tutor_names AS (
+  SELECT
+    tutor_id,
+    CONCAT(CAST(first_name AS VARCHAR), CAST(' ' AS VARCHAR), CAST(last_name AS VARCHAR)) AS tutor_name
+  FROM tutor_silver.dim_tutors
+  WHERE
+    effective_start_ts <= CAST('2026-01-15 00:00:00' AS TIMESTAMP)
+    AND CAST('2026-01-15 00:00:00' AS TIMESTAMP) < effective_end_ts
+), final AS (
+  SELECT
+    tm.tutor_id,
+    n.tutor_name,
+    tm.month_start,
+    tm.month_end_ts,
+    COALESCE(r.active_students, 0) AS active_students,
+    30 AS student_cap,
+    ROUND(CAST(COALESCE(r.active_students, 0) AS DOUBLE) / 30.0, 4) AS utilization,
+    COALESCE(a.sessions, 0) AS sessions,
+    COALESCE(a.billable_sessions, 0) AS billable_sessions,
+    ROUND(COALESCE(a.hours, 0), 4) AS hours,
+    ROUND(COALESCE(a.billable_hours, 0), 4) AS billable_hours,
+    CAST(COALESCE(a.revenue, 0) AS DECIMAL(18, 2)) AS revenue,
+    CAST(COALESCE(a.contractor_pay, 0) AS DECIMAL(18, 2)) AS contractor_pay,
+    CAST(COALESCE(a.revenue, 0) - COALESCE(a.contractor_pay, 0) AS DECIMAL(18, 2)) AS margin,
+    CAST('2026-01-15 00:00:00' AS TIMESTAMP) AS as_of_ts,
+    CAST('2026-01-15 02:00:00' AS TIMESTAMP) AS generated_at
+  FROM tutor_months AS tm
+  LEFT JOIN month_end_roster AS r
+    ON r.tutor_id = tm.tutor_id AND r.month_start = tm.month_start
+  LEFT JOIN activity AS a
+    ON a.tutor_id = tm.tutor_id AND a.month_start = tm.month_start
+  LEFT JOIN tutor_names AS n
+    ON n.tutor_id = tm.tutor_id
+)
+SELECT
+  *
+FROM final
+ORDER BY
+  tutor_id,
+  month_start;
+
+DELETE FROM tutor_gold.contractor_utilization;
+
+INSERT INTO tutor_gold.contractor_utilization (
+  tutor_id,
+  tutor_name,
+  month_start,
+  month_end_ts,
+  active_students,
+  student_cap,
+  utilization,
+  sessions,
+  billable_sessions,
+  hours,
+  billable_hours,
+  revenue,
+  contractor_pay,
+  margin,
+  as_of_ts,
+  generated_at
+)
+SELECT
+  tutor_id,
+  tutor_name,
+  month_start,
+  month_end_ts,
+  active_students,
+  student_cap,
+  utilization,
+  sessions,
+  billable_sessions,
+  hours,
+  billable_hours,
+  revenue,
+  contractor_pay,
+  margin,
+  as_of_ts,
+  generated_at
+FROM tutor_gold.contractor_utilization__stage;
+
+DROP TABLE IF EXISTS tutor_gold.contractor_utilization__stage;

@@ -1,0 +1,117 @@
+-- gold.int_priced_sessions (@kind view): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+
+DROP TABLE IF EXISTS tutor_gold.int_priced_sessions;
+
+CREATE TABLE tutor_gold.int_priced_sessions
+WITH (
+  format='PARQUET'
+) AS
+/* int_priced_sessions: one row per session of silver.fct_sessions ingested up to the as-of */
+/* batch, priced with the student's and the tutor's contract rates valid at the session time */
+/* (SCD2 as-of join on the id: effective_start_ts <= session_ts < effective_end_ts). */
+/* Ephemeral (@kind view): computed once per materialize run and shared by the gold tables, */
+/* never stored; `lakehouse query` can read it as gold.int_priced_sessions. */
+/* Money rules (README "Gold tables"): */
+/*   revenue = student rate valid at session_ts x hours, billable sessions only (status 0, 1) */
+/*   pay     = tutor rate valid at session_ts x hours, billable sessions only */
+/*   margin  = revenue - pay; each amount is rounded to cents per session (DECIMAL(18,2)). */
+/* A billable session is priced only when both rates are known; otherwise it is "unpriced": */
+/* it counts as a session with its hours, but contributes 0 revenue and 0 pay. */
+/* @kind view */
+/* @depends_on silver.fct_sessions, silver.dim_students, silver.dim_tutors */
+WITH sessions AS (
+  SELECT
+    session_id,
+    student_id,
+    tutor_id,
+    subject_id,
+    session_ts,
+    CAST(DATE_TRUNC('MONTH', session_ts) AS DATE) AS month_start,
+    duration_hours,
+    status,
+    is_billable,
+    ingest_date
+  FROM tutor_silver.fct_sessions
+  /* gold as of batch D sees the sessions ingested up to D */
+  WHERE
+    ingest_date <= CAST('2026-01-15' AS DATE)
+), student_versions /* Validity window of each student version. The first version of an id also covers any */ /* earlier time: a session stamped before the student's creation (a back-dated stamp) is */ /* priced at the student's first rate instead of going unpriced. */ AS (
+  SELECT
+    student_id,
+    contract_rate,
+    effective_start_ts,
+    CASE
+      WHEN effective_start_ts = MIN(effective_start_ts) OVER (PARTITION BY student_id)
+      THEN CAST('1900-01-01 00:00:00' AS TIMESTAMP)
+      ELSE effective_start_ts
+    END AS valid_from,
+    effective_end_ts AS valid_to,
+    MIN(effective_start_ts) OVER (PARTITION BY student_id) AS first_start_ts
+  FROM tutor_silver.dim_students
+), tutor_versions AS (
+  SELECT
+    tutor_id,
+    contract_rate,
+    CASE
+      WHEN effective_start_ts = MIN(effective_start_ts) OVER (PARTITION BY tutor_id)
+      THEN CAST('1900-01-01 00:00:00' AS TIMESTAMP)
+      ELSE effective_start_ts
+    END AS valid_from,
+    effective_end_ts AS valid_to
+  FROM tutor_silver.dim_tutors
+), rated AS (
+  SELECT
+    s.*,
+    sv.contract_rate AS student_rate,
+    tv.contract_rate AS tutor_rate,
+    COALESCE(s.session_ts < sv.first_start_ts, FALSE) AS is_before_student_start /* stamped before the student existed: priced, but kept off month-end rosters */
+  FROM sessions AS s
+  LEFT JOIN student_versions AS sv
+    ON sv.student_id = s.student_id
+    AND s.session_ts >= sv.valid_from
+    AND s.session_ts < sv.valid_to
+  LEFT JOIN tutor_versions AS tv
+    ON tv.tutor_id = s.tutor_id
+    AND s.session_ts >= tv.valid_from
+    AND s.session_ts < tv.valid_to
+), flagged AS (
+  SELECT
+    *,
+    is_billable AND NOT student_rate IS NULL AND NOT tutor_rate IS NULL AS is_priced,
+    is_billable AND (
+      student_rate IS NULL OR tutor_rate IS NULL
+    ) AS is_unpriced
+  FROM rated
+), final AS (
+  SELECT
+    session_id,
+    student_id,
+    tutor_id,
+    subject_id,
+    session_ts,
+    month_start,
+    duration_hours,
+    status,
+    is_billable,
+    status = 2 AS is_cancelled,
+    CASE WHEN is_billable THEN duration_hours ELSE 0.0 END AS billable_hours,
+    student_rate,
+    tutor_rate,
+    is_unpriced,
+    is_before_student_start,
+    CASE
+      WHEN is_priced
+      THEN CAST(ROUND(student_rate * duration_hours, 2) AS DECIMAL(18, 2))
+      ELSE CAST(0 AS DECIMAL(18, 2))
+    END AS revenue,
+    CASE
+      WHEN is_priced
+      THEN CAST(ROUND(tutor_rate * duration_hours, 2) AS DECIMAL(18, 2))
+      ELSE CAST(0 AS DECIMAL(18, 2))
+    END AS contractor_pay,
+    ingest_date
+  FROM flagged
+)
+SELECT
+  *
+FROM final;

@@ -1,0 +1,223 @@
+-- silver.stg_students (@kind view): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+
+DROP TABLE IF EXISTS tutor_silver.stg_students;
+
+CREATE TABLE tutor_silver.stg_students
+WITH (
+  format='PARQUET'
+) AS
+/* stg_students: the batch's raw student rows, typed, checked and de-duplicated. */
+/* Grain: one row per raw row of bronze.students (key source_file + source_row), with its */
+/* disposition: 'kept' (becomes a version in dim_students), 'superseded' (a more recent row of */
+/* the same student in this batch won) or 'rejected' (no usable id or validity time). */
+/* Rule "version validity": a row of the pre-migration history is the student's first */
+/* version, valid from `created` (so sessions before the migration find their rates); a daily */
+/* delta row is valid from `updated`, the time the change happened. */
+/* Ephemeral (@kind view): read by dim_students, err_dimensions and ingest_batches. */
+/* @kind view */
+/* @depends_on bronze.students */
+WITH raw AS (
+  SELECT
+    source_file,
+    source_row,
+    file_kind,
+    parse_error,
+    student_id AS raw_id,
+    CONCAT_WS(
+      ',',
+      CAST(COALESCE(student_id, '') AS VARCHAR),
+      CAST(COALESCE(first_name, '') AS VARCHAR),
+      CAST(COALESCE(last_name, '') AS VARCHAR),
+      CAST(COALESCE(sex, '') AS VARCHAR),
+      CAST(COALESCE(date_of_birth, '') AS VARCHAR),
+      CAST(COALESCE(grade, '') AS VARCHAR),
+      CAST(COALESCE(status, '') AS VARCHAR),
+      CAST(COALESCE(contract_rate, '') AS VARCHAR),
+      CAST(COALESCE(created, '') AS VARCHAR),
+      CAST(COALESCE(updated, '') AS VARCHAR),
+      CAST(COALESCE(change_type, '') AS VARCHAR),
+      CAST(COALESCE(source_batch_id, '') AS VARCHAR),
+      CAST(COALESCE(ingest_ts, '') AS VARCHAR)
+    ) AS raw_record, /* the raw row as in the file, for the audit */
+    NULLIF(TRIM(student_id), '') AS id_text,
+    NULLIF(TRIM(first_name), '') AS first_name,
+    NULLIF(TRIM(last_name), '') AS last_name,
+    NULLIF(TRIM(sex), '') AS sex,
+    NULLIF(TRIM(date_of_birth), '') AS date_of_birth_text,
+    NULLIF(TRIM(grade), '') AS grade_text,
+    NULLIF(TRIM(status), '') AS status_text,
+    NULLIF(TRIM(contract_rate), '') AS contract_rate_text,
+    NULLIF(TRIM(created), '') AS created_text,
+    NULLIF(TRIM(updated), '') AS updated_text,
+    UPPER(NULLIF(TRIM(change_type), '')) AS change_type_text,
+    NULLIF(TRIM(ingest_ts), '') AS ingest_ts_text
+  FROM tutor_raw.students
+), typed /* Typing, as for sessions: whole numbers possibly written as floats, ISO dates and times. */ AS (
+  SELECT
+    *,
+    CASE
+      WHEN REGEXP_LIKE(id_text, '^[0-9]+(\.0*)?$')
+      THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
+    END AS student_id,
+    CASE
+      WHEN REGEXP_LIKE(date_of_birth_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
+      THEN TRY_CAST(date_of_birth_text AS DATE)
+    END AS date_of_birth,
+    CASE
+      WHEN REGEXP_LIKE(grade_text, '^[0-9]+(\.0*)?$')
+      THEN TRY_CAST(REGEXP_REPLACE(grade_text, '\.0*$', '') AS INTEGER)
+    END AS grade,
+    CASE LOWER(status_text)
+      WHEN 'active'
+      THEN 'Active'
+      WHEN 'inactive'
+      THEN 'Inactive'
+    END AS status,
+    CASE
+      WHEN REGEXP_LIKE(contract_rate_text, '^[0-9]+(\.[0-9]*)?$')
+      THEN TRY_CAST(contract_rate_text AS DOUBLE)
+    END AS contract_rate,
+    CASE
+      WHEN REGEXP_LIKE(
+        created_text,
+        '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$'
+      )
+      THEN TRY_CAST(created_text AS TIMESTAMP)
+    END AS created_ts,
+    CASE
+      WHEN REGEXP_LIKE(
+        updated_text,
+        '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$'
+      )
+      THEN TRY_CAST(updated_text AS TIMESTAMP)
+    END AS updated_ts,
+    CASE
+      WHEN REGEXP_LIKE(
+        ingest_ts_text,
+        '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$'
+      )
+      THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
+    END AS ingest_ts_value
+  FROM raw
+), checked /* Rule "version validity" (above), Rule "ingest time" (as for sessions), and */ /* Rule "change type": INSERT or UPDATE as written; the history is MIGRATION; a daily row */ /* with another value gets INSERT when created = updated, else UPDATE (ERR_INVALID_CHANGE_TYPE). */ AS (
+  SELECT
+    *,
+    CASE WHEN file_kind = 'history' THEN created_ts ELSE updated_ts END AS valid_from,
+    file_kind = 'daily'
+    AND (
+      ingest_ts_value IS NULL
+      OR CAST(ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
+    ) AS fix_ingest_ts,
+    CASE
+      WHEN file_kind = 'daily'
+      AND CAST(ingest_ts_value AS DATE) = CAST('2026-01-15' AS DATE)
+      THEN ingest_ts_value
+      ELSE CAST('2026-01-15 00:00:00' AS TIMESTAMP)
+    END AS row_ingest_ts,
+    file_kind = 'daily'
+    AND COALESCE(NOT change_type_text IN ('INSERT', 'UPDATE'), TRUE) AS fix_change_type,
+    CASE
+      WHEN file_kind = 'history'
+      THEN 'MIGRATION'
+      WHEN change_type_text IN ('INSERT', 'UPDATE')
+      THEN change_type_text
+      WHEN created_ts = updated_ts
+      THEN 'INSERT'
+      ELSE 'UPDATE'
+    END AS change_type,
+    CONCAT_WS(
+      ', ',
+      CAST(CASE
+        WHEN NOT date_of_birth_text IS NULL AND date_of_birth IS NULL
+        THEN 'date_of_birth'
+      END AS VARCHAR),
+      CAST(CASE WHEN NOT grade_text IS NULL AND grade IS NULL THEN 'grade' END AS VARCHAR),
+      CAST(CASE WHEN NOT status_text IS NULL AND status IS NULL THEN 'status' END AS VARCHAR),
+      CAST(CASE
+        WHEN NOT contract_rate_text IS NULL AND contract_rate IS NULL
+        THEN 'contract_rate'
+      END AS VARCHAR),
+      CAST(CASE WHEN NOT created_text IS NULL AND created_ts IS NULL THEN 'created' END AS VARCHAR),
+      CAST(CASE WHEN NOT updated_text IS NULL AND updated_ts IS NULL THEN 'updated' END AS VARCHAR)
+    ) AS unparseable_fields, /* attributes that are present but unusable are kept as NULL (ERR_UNPARSEABLE) */
+    CASE
+      WHEN NOT parse_error IS NULL
+      THEN 'ERR_MALFORMED_ROW'
+      WHEN id_text IS NULL
+      THEN 'ERR_MISSING_KEY'
+      WHEN student_id IS NULL
+      THEN 'ERR_UNPARSEABLE'
+      WHEN (
+        CASE WHEN file_kind = 'history' THEN created_ts ELSE updated_ts END
+      ) IS NULL
+      THEN 'ERR_MALFORMED_STAMP'
+    END AS reject_code
+  FROM typed
+), ranked /* Rule "duplicates within a batch": of the valid rows of one student, keep the latest by */ /* validity time, then ingest time, then file order (DUPLICATE_EMISSION for the others). */ AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (
+      PARTITION BY student_id, reject_code IS NULL
+      ORDER BY valid_from DESC, row_ingest_ts DESC, source_file DESC, source_row DESC
+    ) AS emission_rank
+  FROM checked
+), final AS (
+  SELECT
+    'students' AS entity,
+    source_file,
+    source_row,
+    raw_id,
+    raw_record,
+    CASE
+      WHEN NOT reject_code IS NULL
+      THEN 'rejected'
+      WHEN emission_rank > 1
+      THEN 'superseded'
+      ELSE 'kept'
+    END AS disposition,
+    CASE
+      WHEN NOT reject_code IS NULL
+      THEN reject_code
+      WHEN emission_rank > 1
+      THEN 'DUPLICATE_EMISSION'
+    END AS reason_code,
+    CASE reject_code
+      WHEN 'ERR_MALFORMED_ROW'
+      THEN CONCAT(CAST('malformed line: ' AS VARCHAR), CAST(parse_error AS VARCHAR))
+      WHEN 'ERR_MISSING_KEY'
+      THEN 'student_id is empty'
+      WHEN 'ERR_UNPARSEABLE'
+      THEN CONCAT(
+        CAST('student_id ''' AS VARCHAR),
+        CAST(id_text AS VARCHAR),
+        CAST(''' is not a whole number' AS VARCHAR)
+      )
+      WHEN 'ERR_MALFORMED_STAMP'
+      THEN CASE
+        WHEN file_kind = 'history'
+        THEN 'created is missing or not a valid time'
+        ELSE 'updated is missing or not a valid time'
+      END
+    END AS reject_detail,
+    student_id,
+    first_name,
+    last_name,
+    sex,
+    date_of_birth,
+    grade,
+    status,
+    contract_rate,
+    created_ts,
+    updated_ts,
+    valid_from,
+    change_type,
+    row_ingest_ts,
+    unparseable_fields,
+    COALESCE(fix_change_type, FALSE) AS fix_change_type,
+    COALESCE(fix_ingest_ts, FALSE) AS fix_ingest_ts,
+    change_type_text
+  FROM ranked
+)
+SELECT
+  *
+FROM final;
