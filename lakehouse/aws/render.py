@@ -6,7 +6,8 @@
     <out>/ddl/20_silver.sql          Iceberg tables of the silver contract
     <out>/ddl/30_gold.sql            Iceberg tables with the gold models' output types
     <out>/sql/<layer>/<model>.sql    each model's Athena statements, bound to an example batch
-    <out>/lambda/                    the code SAM packages: lakehouse/, sim/, sql/ + requirements
+    <out>/lambda/                    the functions' image: Dockerfile, requirements, lakehouse/,
+                                     sim/, sql/ (SAM builds it with Docker)
 
 Every file is rendered from the models, the contract and `lakehouse.events`, in a stable order,
 so the output is byte-identical from run to run (the golden tests rely on it).
@@ -93,14 +94,29 @@ def requirements() -> str:
     return "\n".join(deps) + "\n"
 
 
-def template_yaml(settings: Settings, code_uri: str = "lambda/") -> str:
+def dockerfile() -> str:
+    """The image every stage function runs (each sets its handler as the image command)."""
+    from lakehouse.aws.template import BASE_IMAGE, HANDLER_MODULE
+
+    copies = "".join(f"COPY {p} ${{LAMBDA_TASK_ROOT}}/{p}\n" for p in CODE_PACKAGES)
+    return (
+        "# Rendered by `lakehouse deploy render`: the stage functions' image.\n"
+        f"FROM {BASE_IMAGE}\n"
+        "COPY requirements.txt ${LAMBDA_TASK_ROOT}/\n"
+        "RUN pip install --no-cache-dir -r ${LAMBDA_TASK_ROOT}/requirements.txt\n"
+        f"{copies}"
+        f'CMD ["{HANDLER_MODULE}.simulate_handler"]\n'
+    )
+
+
+def template_yaml(settings: Settings) -> str:
     import yaml
 
     from lakehouse.aws.template import template
 
     databases = layer_databases(settings.athena)
     layers = {"raw": databases["raw"], "silver": databases["silver"], "gold": databases["gold"]}
-    body = yaml.safe_dump(template(layers, code_uri), sort_keys=False, width=100)
+    body = yaml.safe_dump(template(layers), sort_keys=False, width=100)
     return (
         "# Rendered by `lakehouse deploy render`; edit lakehouse/aws/template.py instead.\n" + body
     )
@@ -112,6 +128,7 @@ def write_bundle(settings: Settings, out: Path, *, with_code: bool = True) -> li
     files = {**sql_files(settings), "template.yaml": template_yaml(settings)}
     if with_code:
         files["lambda/requirements.txt"] = requirements()
+        files["lambda/Dockerfile"] = dockerfile()
     for old in ("sql", "ddl"):
         shutil.rmtree(out / old, ignore_errors=True)
     written = []

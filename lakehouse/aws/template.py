@@ -18,7 +18,10 @@ from typing import Any
 
 from lakehouse.events import RULES, SCHEDULE
 
-RUNTIME = "python3.11"
+PYTHON = "3.11"
+BASE_IMAGE = f"public.ecr.aws/lambda/python:{PYTHON}"
+"""AWS's Lambda base image. The functions ship as a container image because the dependencies
+(DuckDB, pyarrow, polars, numpy, the Google client) exceed the 250 MB limit of a zip package."""
 HANDLER_MODULE = "lakehouse.handlers"
 BUS_NAME = "tutor-lakehouse"
 RESULTS_PREFIX = "athena-results"
@@ -191,13 +194,19 @@ def _storage(settings_db: dict[str, str]) -> dict[str, Any]:
     return resources
 
 
-def template(databases: dict[str, str], code_uri: str = "lambda/") -> dict[str, Any]:
+def template(databases: dict[str, str], docker_context: str = "./lambda") -> dict[str, Any]:
     """The SAM template as a dict; `databases` maps raw/silver/gold to Glue database names."""
     from lakehouse.aws.iam import function_policies
 
     resources = _storage(databases)
     for handler, options in STAGE_SETTINGS.items():
-        resources[logical_id(handler)] = _function(handler, options, databases, function_policies)
+        function = _function(handler, options, databases, function_policies)
+        function["Metadata"] = {
+            "Dockerfile": "Dockerfile",
+            "DockerContext": docker_context,
+            "DockerTag": f"python{PYTHON}",
+        }
+        resources[logical_id(handler)] = function
     outputs = {
         "LakeUri": {"Value": sub("s3://${LakeBucket}/${LakePrefix}")},
         "AthenaWorkGroupName": {"Value": ref("AthenaWorkGroup")},
@@ -212,8 +221,6 @@ def template(databases: dict[str, str], code_uri: str = "lambda/") -> dict[str, 
         "Parameters": _parameters(),
         "Globals": {
             "Function": {
-                "Runtime": RUNTIME,
-                "CodeUri": code_uri,
                 "Timeout": 900,
                 "Architectures": ["x86_64"],
                 "Environment": {"Variables": _environment(databases)},
@@ -280,7 +287,8 @@ def _function(
     return {
         "Type": "AWS::Serverless::Function",
         "Properties": {
-            "Handler": f"{HANDLER_MODULE}.{handler}",
+            "PackageType": "Image",
+            "ImageConfig": {"Command": [f"{HANDLER_MODULE}.{handler}"]},
             "Description": f"Tutor lakehouse stage: {handler.removesuffix('_handler')}",
             "MemorySize": options["memory"],
             "EphemeralStorage": {"Size": 2048},

@@ -70,7 +70,8 @@ def test_one_function_per_stage_on_the_real_handlers(rendered):
     assert set(functions) == {logical_id(h) for h in HANDLERS}
     for handler in HANDLERS:
         props = functions[logical_id(handler)]
-        assert props["Handler"] == f"lakehouse.handlers.{handler}"
+        assert props["PackageType"] == "Image"
+        assert props["ImageConfig"]["Command"] == [f"lakehouse.handlers.{handler}"]
         assert props["DeadLetterQueue"]["TargetArn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
         for event in props["Events"].values():
             assert event["Properties"]["RetryPolicy"]["MaximumRetryAttempts"] > 0
@@ -78,7 +79,8 @@ def test_one_function_per_stage_on_the_real_handlers(rendered):
     env = rendered["Globals"]["Function"]["Environment"]["Variables"]
     assert env["LAKEHOUSE_ENGINE"] == "athena"
     assert env["LAKEHOUSE_EVENT_BUS"] == {"Ref": "EventBus"}
-    assert rendered["Globals"]["Function"]["Runtime"] == "python3.11"
+    metadata = rendered["Resources"]["IngestFunction"]["Metadata"]
+    assert metadata["DockerContext"] == "./lambda" and metadata["Dockerfile"] == "Dockerfile"
     schedule = functions[logical_id(SCHEDULE["target"])]["Events"]["DailySchedule"]
     assert schedule["Properties"]["Schedule"] == "cron(0 1 * * ? *)"
 
