@@ -16,11 +16,8 @@ from lakehouse.errors import LakehouseError
 from lakehouse.events import STAGES
 from lakehouse.ledger import FAILED, STARTED, SUCCEEDED, Ledger, LedgerEntry
 from lakehouse.lock import LakeLock
-from lakehouse.runner import DayResult, Runner, RunReport
+from lakehouse.runner import Runner, RunReport
 from lakehouse.storage import Storage
-
-QUARANTINE_KEYS = ("rejected_rows", "quarantined_rows")
-"""Rows the ingest set aside (its detail names them; first key found wins)."""
 
 
 def _parse_day(value: str | None, option: str) -> date | None:
@@ -41,20 +38,22 @@ def _number(detail: dict[str, Any], keys: tuple[str, ...]) -> float | None:
 
 
 def day_metrics(ledger: Ledger, day: date) -> dict[str, float | None]:
-    """Sessions, quarantined rows and revenue of one day, from its stages' event details.
+    """Sessions, repaired and quarantined rows, revenue of one day, from its event details.
 
-    Revenue: gold's total to date after the day, and what the day added to it (the difference
-    from the previous day's total, when that day is in the ledger)."""
+    Revenue is what the day added to gold's revenue to date (the difference from the previous
+    day's total, when that day is in the ledger); `revenue_to_date` is the total after it."""
     entries = ledger.day(day)
     sim = entries["simulate"].detail if "simulate" in entries else {}
     ing = entries["ingest"].detail if "ingest" in entries else {}
     mat = entries["materialize"].detail if "materialize" in entries else {}
+    sessions = ing.get("sessions") if isinstance(ing.get("sessions"), dict) else {}
     total = _number(mat, ("total_revenue",))
     before = ledger.get(day - timedelta(days=1), "materialize")
     previous = _number(before.detail, ("total_revenue",)) if before else None
     return {
         "sessions": _number(sim, ("clean_sessions",)),
-        "quarantined": _number(ing, QUARANTINE_KEYS),
+        "repaired": _number(sessions, ("repaired",)),
+        "quarantined": _number(ing, ("quarantined_rows", "rejected_rows")),
         "revenue": total - previous if total is not None and previous is not None else None,
         "revenue_to_date": total,
     }
@@ -66,55 +65,69 @@ def _fmt(value: float | None, money: bool = False) -> str:
     return f"${value:,.0f}" if money else f"{value:,.0f}"
 
 
+SUMMED = ("sessions", "repaired", "quarantined", "revenue")
+HEADERS = {"sessions": "sessions", "repaired": "fixed", "quarantined": "quar."}
+MONTHLY_ABOVE = 40
+"""Runs longer than this many days are summarised per month instead of per day."""
+
+
 def summary_table(report: RunReport, ledger: Ledger) -> Table:
-    """One row per day run (skipped days are counted in the caption), then totals."""
-    table = Table(title=f"run {report.run_id}")
-    names = ("day", "status", "sessions", "quarantined", "revenue", "revenue to date")
-    for name in names:
-        table.add_column(name, justify="left" if name in ("day", "status") else "right")
-    for stage in STAGES:
-        table.add_column(f"{stage} s", justify="right")
-    totals: dict[str, float] = {}
-    last_total: float | None = None
+    """One row per day run (per month for long runs), then totals; seconds per stage."""
+    from rich import box
+
+    per_month = len(report.ran) > MONTHLY_ABOVE
+    groups: dict[str, dict[str, float]] = {}
+    marks: dict[str, str] = {}
+    revenue_to_date: float | None = None
     for day in report.ran:
+        key = day.business_date.strftime("%Y-%m") if per_month else day.business_date.isoformat()
+        group = groups.setdefault(key, {"days": 0})
+        group["days"] += 1
         metrics = day_metrics(ledger, day.business_date)
-        for key in ("sessions", "quarantined", "revenue"):
-            totals[key] = totals.get(key, 0) + (metrics[key] or 0)
-        last_total = metrics["revenue_to_date"] or last_total
+        for name in SUMMED:
+            if metrics[name] is not None:
+                group[name] = group.get(name, 0) + metrics[name]
         for stage, secs in day.seconds.items():
-            totals[stage] = totals.get(stage, 0) + secs
-        table.add_row(
-            day.business_date.isoformat(),
-            _status_text(day),
-            _fmt(metrics["sessions"]),
-            _fmt(metrics["quarantined"]),
-            _fmt(metrics["revenue"], money=True),
-            _fmt(metrics["revenue_to_date"], money=True),
-            *(f"{day.seconds[s]:.2f}" if s in day.seconds else "-" for s in STAGES),
-        )
-    if len(report.ran) > 1:
+            group[stage] = group.get(stage, 0) + secs
+        revenue_to_date = metrics["revenue_to_date"] or revenue_to_date
+        if day.status == "failed":
+            marks[key] = f"[red]x failed in {day.failed_stage}[/]"
+        elif day.resumed_from:
+            marks[key] = f"[yellow]resumed at {day.resumed_from}[/]"
+
+    table = Table(
+        box=box.SIMPLE_HEAD, title=f"run {report.run_id}", title_justify="left", pad_edge=False
+    )
+    table.add_column("month" if per_month else "day", no_wrap=True)
+    for name in SUMMED:
+        table.add_column(HEADERS.get(name, name), justify="right", no_wrap=True)
+    for stage in STAGES:
+        table.add_column(stage[:3], justify="right", no_wrap=True)
+    totals: dict[str, float] = {}
+    for key, group in groups.items():
+        for name, value in group.items():
+            totals[name] = totals.get(name, 0) + value
+        label = f"{key} ({group['days']:.0f}d)" if per_month else key
+        table.add_row(label + (" *" if key in marks else ""), *_cells(group))
+    if len(groups) > 1:
         table.add_section()
-        table.add_row(
-            f"{len(report.ran)} days",
-            "",
-            _fmt(totals.get("sessions")),
-            _fmt(totals.get("quarantined")),
-            _fmt(totals.get("revenue"), money=True),
-            _fmt(last_total, money=True),
-            *(f"{totals[s]:.2f}" if s in totals else "-" for s in STAGES),
-        )
+        table.add_row(f"{len(report.ran)} days", *_cells(totals), style="bold")
+    notes = [f"* {key}: {mark}" for key, mark in marks.items()]
+    notes.append(
+        f"revenue to date {_fmt(revenue_to_date, money=True)}; fixed = repaired rows, quar. = "
+        "quarantined rows (silver.err_sessions); sim/ing/mat/exp = seconds per stage"
+    )
     skipped = len(report.days) - len(report.ran)
     if skipped:
-        table.caption = f"{skipped} day(s) already complete, skipped"
+        notes.append(f"{skipped} day(s) already complete, skipped")
+    table.caption = "\n".join(notes)
+    table.caption_justify = "left"
     return table
 
 
-def _status_text(day: DayResult) -> str:
-    if day.status == "failed":
-        return f"[red]failed in {day.failed_stage}[/]"
-    if day.resumed_from:
-        return f"[green]resumed at {day.resumed_from}[/]"
-    return "[green]ok[/]"
+def _cells(group: dict[str, float]) -> list[str]:
+    cells = [_fmt(group.get(n), money=n == "revenue") for n in SUMMED]
+    return cells + [f"{group[s]:.2f}" if s in group else "-" for s in STAGES]
 
 
 def execute_run(
@@ -197,17 +210,16 @@ def run(
     )
 
 
-_STATE_STYLE = {SUCCEEDED: "green", FAILED: "red", STARTED: "yellow"}
+_STATE_TEXT = {SUCCEEDED: "[green]ok", FAILED: "[red]FAILED", STARTED: "[yellow]started"}
 
 
 def _cell(entry: LedgerEntry | None) -> str:
     if entry is None:
-        return "[dim]-[/]"
-    style = _STATE_STYLE.get(entry.status, "")
-    text = f"{entry.status} {entry.duration_s:.2f}s" if entry.status != STARTED else STARTED
-    if entry.attempt > 1:
-        text += f" (attempt {entry.attempt})"
-    return f"[{style}]{text}[/]"
+        return "[dim]-"
+    text = _STATE_TEXT.get(entry.status, entry.status)
+    if entry.status != STARTED:
+        text += f" {entry.duration_s:.2f}s"
+    return text + (f" #{entry.attempt}" if entry.attempt > 1 else "")
 
 
 def status(
@@ -215,12 +227,18 @@ def status(
     days: int = typer.Option(10, "--days", "-n", help="How many of the latest days to show."),
 ) -> None:
     """The run ledger (latest days, each stage's state), table row counts, the last DQ results."""
+    from rich import box
+
     cfg = settings(ctx)
     runner = Runner(cfg)
     runner.storage.check()
     ledger = runner.ledger
     known = ledger.dates()
-    table = Table(title=f"run ledger ({len(known)} business days recorded)")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=f"run ledger: last {min(days, len(known))} of {len(known)} business days",
+        caption="seconds of the last attempt; #n = attempts so far",
+    )
     table.add_column("business day")
     for stage in STAGES:
         table.add_column(stage)
@@ -228,12 +246,12 @@ def status(
         entries = ledger.day(day)
         table.add_row(day.isoformat(), *(_cell(entries.get(s)) for s in STAGES))
     console.print(table if known else "run ledger: empty (nothing has run yet)")
-    failed = [d for d in known[-days:] if ledger.pending_stage(d) is not None]
-    for day in failed:
+    for day in known[-days:]:
         stage = ledger.pending_stage(day)
-        entry = ledger.get(day, stage)
+        entry = ledger.get(day, stage) if stage else None
         if entry is not None and entry.status == FAILED:
             console.print(f"[red]{day} {stage}:[/] {entry.error}", highlight=False)
+            console.print(f"  resume with: lakehouse run --from {day}")
     console.print(lock_line(runner.storage))
     console.print(row_count_table(cfg))
     dq = dq_table(cfg, days)
@@ -251,6 +269,8 @@ def lock_line(storage: Storage) -> str:
 
 def row_count_table(cfg: Settings) -> Table | str:
     """Rows and files of every silver and gold table (from the Parquet footers)."""
+    from rich import box
+
     from lakehouse.catalog import open_catalog, table_stats
 
     con, store = open_catalog(cfg)
@@ -260,7 +280,7 @@ def row_count_table(cfg: Settings) -> Table | str:
         con.close()
     if not stats:
         return "tables: none yet"
-    table = Table(title="tables")
+    table = Table(box=box.SIMPLE_HEAD, title="tables")
     table.add_column("table")
     table.add_column("rows", justify="right")
     table.add_column("files", justify="right")
@@ -271,33 +291,39 @@ def row_count_table(cfg: Settings) -> Table | str:
 
 DQ_TABLE = "gold.data_quality_daily"
 DQ_QUERY = """
-SELECT ingest_date, source_batch_id, raw_rows, kept_rows, repaired_rows, superseded_rows,
-       rejected_rows, is_reconciled, orphan_sessions, unpriced_sessions
+SELECT ingest_date, raw_rows, kept_rows, repaired_rows, superseded_rows, rejected_rows,
+       is_reconciled, orphan_sessions, unpriced_sessions
 FROM gold.data_quality_daily
 ORDER BY ingest_date DESC
 LIMIT ?
 """
+DQ_HEADERS = ("batch", "raw", "kept", "fixed", "super.", "quar.", "recon.", "orphan", "no rate")
 
 
 def dq_table(cfg: Settings, limit: int) -> Table | None:
     """The last batches' data-quality figures (gold.data_quality_daily), newest first."""
+    from rich import box
+
     from lakehouse.catalog import open_catalog, registered_views
 
     con, _ = open_catalog(cfg, layers=("gold",))
     try:
         if DQ_TABLE not in registered_views(con):
             return None
-        cursor = con.execute(DQ_QUERY, [limit])
-        columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
+        rows = con.execute(DQ_QUERY, [limit]).fetchall()
     finally:
         con.close()
-    table = Table(title=f"last data-quality results ({DQ_TABLE})")
-    for col in columns:
-        table.add_column(col.replace("_rows", "").replace("_", " "), justify="right")
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=f"last data-quality results ({DQ_TABLE})",
+        pad_edge=False,
+        caption="batch = ingest date; fixed = repaired; super. = superseded; quar. = "
+        "quarantined; recon. = raw = kept+super.+quar.; no rate = billable, unpriced",
+    )
+    for header in DQ_HEADERS:
+        table.add_column(header, justify="left" if header == "batch" else "right", no_wrap=True)
     for row in rows:
         cells = [str(v) for v in row]
-        reconciled = columns.index("is_reconciled")
-        cells[reconciled] = "[green]yes[/]" if row[reconciled] else "[red]NO[/]"
+        cells[6] = "[green]yes[/]" if row[6] else "[red]NO[/]"
         table.add_row(*cells)
     return table

@@ -64,7 +64,8 @@ def test_status_shows_the_ledger_and_the_failure(local_settings):
     _complete(ledger, date(2026, 1, 1), fail="ingest")
     result = invoke(["--lake", local_settings.lake, "status", "--days", "5"])
     assert result.exit_code == 0, result.output
-    assert "2 business days recorded" in result.output
-    assert "2025-12-31" in result.output and "succeeded" in result.output
-    assert "failed" in result.output and "tutor_id column missing" in result.output
+    assert "last 2 of 2 business days" in result.output
+    assert "2025-12-31" in result.output and "ok " in result.output
+    assert "FAILED" in result.output and "tutor_id column missing" in result.output
+    assert "resume with: lakehouse run --from 2026-01-01" in result.output
     assert "lock: free" in result.output

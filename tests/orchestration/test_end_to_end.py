@@ -186,3 +186,48 @@ def test_real_handlers_with_an_eventbridge_event(history_lake, tmp_path, monkeyp
         "MaterializationCompleted",
         "ExportCompleted",
     ]
+
+
+def test_cli_run_prints_the_summary_then_nothing_to_do(history_lake, tmp_path):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    lake = _copy(history_lake, tmp_path, "cli")
+    env = {"LAKEHOUSE_CONFIG": "", "LAKEHOUSE_PROFILE": "", "COLUMNS": "160"}
+    args = ["--lake", lake.lake, "run", "--from", "2025-12-31", "--to", "2026-01-01"]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "2025-12-31" in result.output and "2026-01-01" in result.output
+    assert "2 days" in result.output and "revenue to date $" in result.output
+    again = CliRunner().invoke(app, args, env=env)
+    assert again.exit_code == 0 and "nothing to do" in again.output
+
+
+def test_demo_on_a_short_range(tmp_path, monkeypatch):
+    """`make demo` end to end, on two business days instead of January (and a smaller
+    business, to keep the suite fast; the full demo is measured, see README)."""
+    from typer.testing import CliRunner
+
+    from cli import demo
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("LAKEHOUSE_CONFIG", "LAKEHOUSE_PROFILE", "LAKEHOUSE_LAKE"):
+        monkeypatch.delenv(name, raising=False)
+    app = __import__("typer").Typer()
+    app.command()(demo.main)
+    args = ["--lake", "demo-lake", "--from", "2025-12-31", "--to", "2026-01-01", "--scale", "0.3"]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "history ingested into silver" in result.output
+    assert (
+        "demo finished in" in result.output and "lakehouse --lake demo-lake status" in result.output
+    )
+    ledger = Ledger(open_storage(_settings(tmp_path / "demo-lake")))
+    assert [ledger.pending_stage(d) for d in DAYS[:2]] == [None, None]
+    assert (tmp_path / "demo-lake" / "exports").is_dir()
+    (tmp_path / "not-a-lake").mkdir()
+    (tmp_path / "not-a-lake" / "precious.txt").write_text("keep me")
+    refused = CliRunner().invoke(app, ["--lake", "not-a-lake"], env={"COLUMNS": "160"})
+    assert refused.exit_code == 1 and "is not a lake" in refused.output
+    assert (tmp_path / "not-a-lake" / "precious.txt").exists()

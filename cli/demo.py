@@ -1,0 +1,210 @@
+"""`make demo` / `make demo-s3`: the whole chain on a fresh lake, end to end, with no network.
+
+    python -m cli.demo --lake ./lake     # local folder lake
+    python -m cli.demo --s3              # MinIO at localhost:9000 if it answers, else moto
+
+The demo lake is reinitialised on every run so each `make demo` is reproducible (same seed,
+same tables): it simulates the pre-migration history at scale 1, ingests it, runs the business
+days 2025-12-31..2026-01-31 one by one through the event chain (simulate -> ingest ->
+materialize -> export), builds the report when that command exists, and prints a summary with
+where to look.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from cli.context import console, err_console
+from lakehouse.config import Settings, load_settings
+from lakehouse.errors import ConfigError, LakehouseError
+from lakehouse.storage import Storage, open_storage
+
+FIRST_DAY = date(2025, 12, 31)
+LAST_DAY = date(2026, 1, 31)
+MINIO = {
+    "lake": "s3://tutor-lakehouse/lake",
+    "s3.endpoint": "http://localhost:9000",
+    "s3.access_key_id": "minioadmin",
+    "s3.secret_access_key": "minioadmin",
+    "s3.path_style": True,
+}
+"""The `minio` profile of lakehouse.toml, used when that file is not around."""
+
+
+def minio_answers(endpoint: str = MINIO["s3.endpoint"], timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/minio/health/live", timeout=timeout) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def _export_env(settings: Settings) -> None:
+    """Put the demo's settings in LAKEHOUSE_* so commands run from here see the same lake."""
+    os.environ["LAKEHOUSE_LAKE"] = settings.lake
+    if settings.storage == "s3":
+        os.environ["LAKEHOUSE_S3_ENDPOINT"] = settings.s3.endpoint
+        os.environ["LAKEHOUSE_S3_ACCESS_KEY_ID"] = settings.s3.access_key_id
+        os.environ["LAKEHOUSE_S3_SECRET_ACCESS_KEY"] = settings.s3.secret_access_key
+
+
+def reset_lake(settings: Settings) -> Storage:
+    """Empty the demo lake (refusing a non-empty folder that is not a lake) and create it."""
+    storage = open_storage(settings)
+    if settings.storage == "local":
+        path = Path(settings.lake).expanduser().resolve()
+        if path.exists() and any(path.iterdir()) and not (path / "_ops" / "lake.json").exists():
+            raise LakehouseError(f"{path} is not empty and is not a lake; pick another --lake")
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        storage.ensure()
+        storage.delete_prefix("")
+    storage.ensure()
+    storage.check()
+    storage.write_text(
+        "_ops/lake.json", f'{{"lake": "{settings.lake}", "storage": "{settings.storage}"}}\n'
+    )
+    return storage
+
+
+def _step(title: str):
+    console.rule(f"[bold]{title}")
+    return time.perf_counter()
+
+
+def _report_command_exists() -> bool:
+    from cli.main import app
+
+    return any(c.name == "report" for c in app.registered_commands) or any(
+        g.name == "report" for g in app.registered_groups
+    )
+
+
+def run_demo(settings: Settings, start: date, end: date, *, scale: float, seed: int) -> dict:
+    """Every step of the demo; returns the seconds each took."""
+    from cli.run import execute_run
+    from lakehouse.stages.ingest import ingest_batch
+    from sim.api import simulate_history
+
+    timings: dict[str, float] = {}
+    t0 = _step(f"1. fresh lake at {settings.lake}")
+    storage = reset_lake(settings)
+    _export_env(settings)
+    console.print(f"lake ready: {storage.uri()} (reinitialised so every demo run is the same)")
+    timings["init"] = time.perf_counter() - t0
+
+    t0 = _step(f"2. simulate the pre-migration history (scale {scale}, seed {seed})")
+    history = simulate_history(settings, seed=seed, scale=scale)
+    console.print(
+        f"history {history.first_day}..{history.last_day}: {history.sessions:,} sessions, "
+        f"{history.students:,} students, {history.tutors} tutors "
+        f"({history.active_students} active), landed at ingest_date={history.ingest_date}"
+    )
+    ingested = ingest_batch(settings, history.ingest_date)
+    sessions = ingested.entity("sessions")
+    console.print(
+        f"history ingested into silver: {sessions.kept:,} sessions kept, "
+        f"{sessions.repaired} repaired, {sessions.rejected} quarantined"
+    )
+    timings["history"] = time.perf_counter() - t0
+
+    t0 = _step(f"3. business days {start}..{end}, day by day through the event chain")
+    execute_run(settings, start, end)
+    timings["days"] = time.perf_counter() - t0
+
+    if _report_command_exists():
+        t0 = _step("4. report")
+        from cli.main import app
+
+        app(["report"], standalone_mode=False)
+        timings["report"] = time.perf_counter() - t0
+    return timings
+
+
+def where_to_look(settings: Settings, timings: dict[str, float], *, ephemeral: bool) -> None:
+    console.rule("[bold]done")
+    total = sum(timings.values())
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
+    console.print(f"demo finished in {total:.1f}s ({steps})")
+    storage = open_storage(settings)
+    console.print(f"lake:     {storage.uri()}", soft_wrap=True)
+    console.print(f"exports:  {storage.uri('exports')}", soft_wrap=True)
+    console.print(f"ledger:   {storage.uri('_ops/ledger')} (and _ops/events/)", soft_wrap=True)
+    if "report" in timings:
+        console.print(f"report:   {Path('reports/report.html').resolve()}", soft_wrap=True)
+    if ephemeral:
+        console.print(
+            "the local S3 server stops with the demo, so its lake is gone; start MinIO "
+            "(`docker compose up -d`) and rerun `make demo-s3` to keep one"
+        )
+        return
+    flag = f"--lake {settings.lake}" if settings.storage == "local" else "--profile minio"
+    examples = [
+        "status",
+        'query "SELECT * FROM gold.monthly_revenue ORDER BY 1 DESC LIMIT 10"',
+        'query "SELECT session_month, count(*) FROM silver.fct_sessions GROUP BY 1 ORDER BY 1"',
+        "run --to 2026-02-07",
+    ]
+    console.print("try:")
+    for example in examples:
+        console.print(f"  lakehouse {flag} {example}", soft_wrap=True, highlight=False)
+
+
+def main(
+    lake: str = typer.Option("./lake", "--lake", help="Folder of the local demo lake."),
+    s3: bool = typer.Option(False, "--s3", help="Use MinIO (localhost:9000) or a local moto S3."),
+    start: str = typer.Option(FIRST_DAY.isoformat(), "--from", help="First business day."),
+    end: str = typer.Option(LAST_DAY.isoformat(), "--to", help="Last business day."),
+    scale: float = typer.Option(1.0, "--scale", help="Business size multiplier."),
+    seed: int = typer.Option(42, "--seed", help="Simulator seed."),
+) -> None:
+    """Run the whole chain on a fresh demo lake and say where to look."""
+    server = None
+    try:
+        if not s3:
+            settings = load_settings(overrides={"lake": lake})
+        elif minio_answers():
+            try:
+                settings = load_settings(profile="minio")
+            except ConfigError:
+                settings = load_settings(overrides=MINIO)
+            console.print(f"MinIO answers at {settings.s3.endpoint}: using {settings.lake}")
+        else:
+            from lakehouse.local_s3 import ACCESS_KEY, SECRET_KEY, start_local_s3
+
+            server = start_local_s3()
+            settings = load_settings(
+                overrides={
+                    "lake": "s3://tutor-lakehouse/lake",
+                    "s3.endpoint": server.endpoint,
+                    "s3.access_key_id": ACCESS_KEY,
+                    "s3.secret_access_key": SECRET_KEY,
+                    "s3.path_style": True,
+                }
+            )
+            console.print(
+                f"MinIO is not running: started a local S3 server (moto) at {server.endpoint} "
+                "for this session; the lake disappears when the demo ends "
+                "(`docker compose up -d` for a lasting one)"
+            )
+        timings = run_demo(
+            settings, date.fromisoformat(start), date.fromisoformat(end), scale=scale, seed=seed
+        )
+        where_to_look(settings, timings, ephemeral=server is not None)
+    except LakehouseError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    finally:
+        if server is not None:
+            server.stop()
+
+
+if __name__ == "__main__":
+    typer.run(main)
