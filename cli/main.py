@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli import gold as gold_cmd
+from cli import ingest as ingest_cmd
 from cli import lake, simulate
 from cli import report as report_cmd
 from cli import run as run_cmd
@@ -47,6 +48,9 @@ def main(
 app.command("init")(lake.init)
 app.add_typer(lake.config_app, name="config")
 app.add_typer(simulate.app, name="simulate")
+app.command("land")(ingest_cmd.land_command)
+app.command("ingest")(ingest_cmd.ingest_command)
+app.command("check")(ingest_cmd.check_command)
 app.command("materialize")(gold_cmd.materialize_command)
 app.command("query")(gold_cmd.query_command)
 app.command("tables")(gold_cmd.tables_command)

@@ -43,8 +43,7 @@ def _read_scratch(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path) -> l
     """Read one file into the scratch table; return its rejected lines (line, text, error)."""
     import duckdb
 
-    con.execute("DROP TABLE IF EXISTS bronze_rejects")
-    con.execute("DROP TABLE IF EXISTS bronze_reject_scans")
+    con.execute("DROP TABLE IF EXISTS bronze_rejects; DROP TABLE IF EXISTS bronze_reject_scans")
     try:
         if raw.key.endswith(".csv"):
             columns = dict.fromkeys(raw.columns, "VARCHAR")
@@ -70,16 +69,16 @@ def _select_list(raw: RawFile) -> list[str]:
     ]
 
 
-def insert_file(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path, day: date) -> int:
-    """Append one raw file to `bronze.<entity>`; return its number of data rows."""
+def insert_file(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path, day: date) -> None:
+    """Append one raw file to `bronze.<entity>`."""
     rejects = _read_scratch(con, raw, path)
     # A rejected line's data row number is its line number minus the header line. The k-th
     # (0-based) well-formed row is data row k + 1 plus the rejected rows numbered before it:
     # with rejected rows r_1 < r_2 < ..., those are the j with r_j - j <= k.
     rejected_rows = [int(line) - 1 for line, _, _ in rejects]
-    con.execute("CREATE OR REPLACE TEMP TABLE bronze_skips (skip_after BIGINT)")
     if rejected_rows:
         skips = [(r - j) for j, r in enumerate(sorted(rejected_rows), start=1)]
+        con.execute("CREATE OR REPLACE TEMP TABLE bronze_skips (skip_after BIGINT)")
         con.executemany("INSERT INTO bronze_skips VALUES (?)", [(s,) for s in skips])
         row_number = (
             f"{SCRATCH}.rowid + 1 + "
@@ -94,9 +93,7 @@ def insert_file(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path, day: d
     )
     if rejects:
         _insert_malformed(con, raw, day, rejects)
-    (count,) = con.execute(f"SELECT count(*) FROM {SCRATCH}").fetchone()
     con.execute(f"DROP TABLE {SCRATCH}")
-    return int(count) + len(rejects)
 
 
 def _insert_malformed(
@@ -111,7 +108,10 @@ def _insert_malformed(
             fields[position[c]] if c in position and position[c] < len(fields) else None
             for c in raw_columns(raw.entity)
         ]
-        error = f"{message} (header has {len(raw.columns)} fields, line has {len(fields)})"
+        if len(fields) != len(raw.columns):
+            error = f"line has {len(fields)} fields, the header has {len(raw.columns)}"
+        else:
+            error = message
         rows.append((*values, raw.kind, raw.key, int(line) - 1, day, error))
     marks = ", ".join("?" for _ in range(len(raw_columns(raw.entity)) + len(LINEAGE_COLUMNS)))
     con.executemany(f"INSERT INTO bronze.{raw.entity} VALUES ({marks})", rows)

@@ -82,12 +82,12 @@ def _description(text: str) -> str:
         if not line.startswith("--"):
             break
         lines.append(line.lstrip("- ").rstrip())
-    first = " ".join(lines)
-    return first.split(" A row of this query is a failure.")[0].split(":", 1)[-1].strip()
+    text = " ".join(lines).split(":", 1)[-1].strip()
+    return text.split(". ", 1)[0].rstrip(".")
 
 
 def _raw_counts(con: duckdb.DuckDBPyConnection, storage: Storage, days: list[date]) -> None:
-    """ops.raw_counts: rows per batch and entity in the raw files as they are now."""
+    """bronze.raw_counts: rows per batch and entity in the raw files as they are now."""
     rows = []
     for day in days:
         try:
@@ -97,12 +97,12 @@ def _raw_counts(con: duckdb.DuckDBPyConnection, storage: Storage, days: list[dat
         for entity in ENTITIES:
             (count,) = con.execute(f"SELECT count(*) FROM bronze.{entity}").fetchone()
             rows.append((day, entity, int(count)))
-    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    con.execute("CREATE SCHEMA IF NOT EXISTS bronze")
     con.execute(
-        "CREATE OR REPLACE TABLE ops.raw_counts (ingest_date DATE, entity VARCHAR, raw_rows BIGINT)"
+        "CREATE OR REPLACE TABLE bronze.raw_counts (ingest_date DATE, entity VARCHAR, raw_rows BIGINT)"
     )
     if rows:
-        con.executemany("INSERT INTO ops.raw_counts VALUES (?, ?, ?)", rows)
+        con.executemany("INSERT INTO bronze.raw_counts VALUES (?, ?, ?)", rows)
 
 
 def _run_query(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> CheckResult:

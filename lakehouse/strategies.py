@@ -110,26 +110,38 @@ class ModelRun:
     stage_dir: Path
     params: dict[str, Any]
     staged: list[StagedTable] = field(default_factory=list)
+    empty_before: set[str] = field(default_factory=set)
+    """Tables that had no row before the batch."""
 
-    def expose_previous(self, tables: list[str]) -> None:
+    def expose_previous(self, tables: list[str], lazy: tuple[str, ...] = ()) -> None:
         """`prev.<t>` and `silver.<t>`: the lake's current table, or an empty one.
 
-        A table of up to CACHE_ROWS rows is read once into memory (the models scan the
-        previous fact and dimensions several times, and per-file overhead dominates small
-        tables); a larger one stays a lazy scan of its files, filtered by each query."""
-        self.con.execute("CREATE SCHEMA IF NOT EXISTS prev")
-        self.con.execute("CREATE SCHEMA IF NOT EXISTS result")
-        self.con.execute("CREATE SCHEMA IF NOT EXISTS silver")
+        The models scan the previous fact and dimensions several times, and for small tables
+        the per-file overhead dominates, so a table is read once into memory, except one of
+        `lazy` (not read by the models) or one over CACHE_ROWS rows, which stays a scan of its
+        files that each query filters."""
+        self.con.execute(
+            "CREATE SCHEMA IF NOT EXISTS prev; CREATE SCHEMA IF NOT EXISTS result; "
+            "CREATE SCHEMA IF NOT EXISTS silver"
+        )
+        present = {k.split("/", 2)[1] for k in self.store.storage.list("silver") if "/" in k}
         for table in tables:
             name = table.split(".", 1)[1]
-            files = self.store.files(table)
-            if not files:
+            scan = _scan(self.store, table)
+            if name not in present or not self.store.files(table):
                 create_empty(self.con, table, f"prev.{name}")
+                self.empty_before.add(table)
+            elif table in lazy:
+                self.con.execute(f"CREATE OR REPLACE VIEW prev.{name} AS SELECT * FROM {scan}")
             else:
-                scan = _scan(self.store, table)
-                (rows,) = self.con.execute(f"SELECT count(*) FROM {scan}").fetchone()
-                kind = "TABLE" if rows <= CACHE_ROWS else "VIEW"
-                self.con.execute(f"CREATE OR REPLACE {kind} prev.{name} AS SELECT * FROM {scan}")
+                (rows,) = self.con.execute(
+                    f"CREATE OR REPLACE TABLE prev.{name} AS SELECT * FROM {scan} "
+                    f"LIMIT {CACHE_ROWS + 1}"
+                ).fetchone()
+                if rows > CACHE_ROWS:
+                    self.con.execute(f"CREATE OR REPLACE VIEW prev.{name} AS SELECT * FROM {scan}")
+                elif rows == 0:
+                    self.empty_before.add(table)
             self.con.execute(f"CREATE OR REPLACE VIEW silver.{name} AS SELECT * FROM prev.{name}")
 
     def run(self, model: Model) -> StagedTable | None:
@@ -139,15 +151,16 @@ class ModelRun:
             raise ModelError(f"{model.path}: no value for parameter(s) {', '.join(missing)}")
         params = {k: v for k, v in self.params.items() if k in names}
         target = model.name if model.kind == "view" else f"result.{model.table}"
-        self.con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}", params)
+        (rows,) = self.con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}", params).fetchone()
         if model.kind == "view":
             return None
-        name = model.table
-        check_schema(self.con, model.name, f"result.{name}")
+        if model.sql not in _CHECKED:
+            check_schema(self.con, model.name, target)
+            _CHECKED.add(model.sql)
         stage = getattr(self, f"_stage_{model.kind}", None)
         if stage is None:
             raise EngineError(f"{model.path}: the ingest cannot run @kind {model.kind}")
-        staged = stage(model)
+        staged = stage(model, int(rows))
         self.staged.append(staged)
         return staged
 
@@ -155,13 +168,12 @@ class ModelRun:
     def _columns(self, model: Model) -> str:
         return ", ".join(SILVER_SCHEMAS[model.name])
 
-    def _rows(self, relation: str) -> int:
-        return int(self.con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0])
-
     def _publish_view(self, model: Model, query: str) -> None:
         self.con.execute(f"CREATE OR REPLACE VIEW silver.{model.table} AS {query}")
 
-    def _write(self, model: Model, query: str, partitions: tuple[str, ...] | None) -> StagedTable:
+    def _write(
+        self, model: Model, query: str, partitions: tuple[str, ...] | None, rows: int
+    ) -> StagedTable:
         """COPY `query` into the table's staging folder (hive partitions if declared)."""
         folder = self.stage_dir / table_prefix(model.name)
         folder.mkdir(parents=True, exist_ok=True)
@@ -173,8 +185,10 @@ class ModelRun:
         else:
             self.con.execute(_COPY_FILE.format(query=query, path=(folder / DATA_FILE).as_posix()))
         files = tuple(sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.parquet")))
-        rows = self._rows(f"result.{model.table}")
         return StagedTable(model.name, folder, files, partitions, rows)
+
+    def _nothing(self, model: Model) -> StagedTable:
+        return StagedTable(model.name, self.stage_dir, (), (), 0)
 
     def _partition_dirs(self, model: Model, query: str) -> tuple[str, ...]:
         column = model.partitioned_by
@@ -187,12 +201,12 @@ class ModelRun:
         return " AND ".join(f"r.{k} = p.{k}" for k in model.unique_key)
 
     # -- kinds -----------------------------------------------------------------------------
-    def _stage_full(self, model: Model) -> StagedTable:
+    def _stage_full(self, model: Model, rows: int) -> StagedTable:
         query = f"SELECT {self._columns(model)} FROM result.{model.table}"
         self._publish_view(model, query)
-        return self._write(model, query, None)
+        return self._write(model, query, None, rows)
 
-    def _stage_incremental_by_unique_key(self, model: Model) -> StagedTable:
+    def _stage_incremental_by_unique_key(self, model: Model, rows: int) -> StagedTable:
         name, columns, column = model.table, self._columns(model), model.partitioned_by
         match = self._match(model)
         upsert = _UPSERT.format(columns=columns, name=name, match=match)
@@ -200,12 +214,14 @@ class ModelRun:
             # small and unpartitioned (dimensions, the batch record): staged whole
             self.con.execute(f"CREATE OR REPLACE TABLE result.{name}__table AS {upsert}")
             self._publish_view(model, f"SELECT * FROM result.{name}__table")
-            return self._write(model, f"SELECT {columns} FROM result.{name}__table", None)
+            query = f"SELECT {columns} FROM result.{name}__table"
+            return self._write(model, query, None, rows)
         self._publish_view(model, upsert)
-        if self._rows(f"result.{name}") == 0:
-            if self._rows(f"prev.{name}") == 0:
-                return self._write(model, f"SELECT {columns} FROM result.{name}", None)
-            return StagedTable(model.name, self.stage_dir, (), (), 0)
+        if rows == 0:
+            if model.name in self.empty_before:
+                # a table that has never had a row still exists, with its schema
+                return self._write(model, f"SELECT {columns} FROM result.{name}", None, 0)
+            return self._nothing(model)
         touched_query = _TOUCHED_BY_KEY.format(column=column, name=name, match=match)
         self.con.execute(f"CREATE OR REPLACE TABLE result.{name}__touched AS {touched_query}")
         touched = self._partition_dirs(model, f"SELECT * FROM result.{name}__touched")
@@ -213,19 +229,22 @@ class ModelRun:
             f"SELECT {columns} FROM ({upsert}) WHERE {column} IN "
             f"(SELECT {column} FROM result.{name}__touched)"
         )
-        return self._write(model, query, touched)
+        return self._write(model, query, touched, rows)
 
     _stage_scd2 = _stage_incremental_by_unique_key
 
-    def _stage_incremental_by_partition(self, model: Model) -> StagedTable:
+    def _stage_incremental_by_partition(self, model: Model, rows: int) -> StagedTable:
         name, columns, column = model.table, self._columns(model), model.partitioned_by
         assert column
         table_query = _REPLACE_PARTITIONS.format(columns=columns, name=name, column=column)
         self._publish_view(model, table_query)
-        if self._rows(f"result.{name}") == 0:
-            if self._rows(f"prev.{name}") == 0:
-                # a table that has never had a row still exists, with its schema
-                return self._write(model, f"SELECT {columns} FROM result.{name}", None)
-            return StagedTable(model.name, self.stage_dir, (), (), 0)
+        if rows == 0:
+            if model.name in self.empty_before:
+                return self._write(model, f"SELECT {columns} FROM result.{name}", None, 0)
+            return self._nothing(model)
         touched = self._partition_dirs(model, f"SELECT DISTINCT {column} FROM result.{name}")
-        return self._write(model, f"SELECT {columns} FROM result.{name}", touched)
+        return self._write(model, f"SELECT {columns} FROM result.{name}", touched, rows)
+
+
+_CHECKED: set[str] = set()
+"""Model texts whose result matched the contract once in this process (same SQL, same shape)."""

@@ -43,6 +43,8 @@ STEPS = (
     "silver.dim_subjects",
     "silver.dim_appt_status",
 )
+AUDIT_TABLES = ("silver.err_sessions", "silver.err_dimensions")
+"""Written by the ingest, never read by its models: their previous files are not loaded."""
 SILVER_INGEST_TIME = dtime(1, 0, 0)
 """Silver stamps the rows of batch D with D 01:00 (the original ran its ingest at 1 am)."""
 
@@ -214,7 +216,7 @@ def _run(settings: Settings, storage: Storage, journal: Journal, day: date) -> I
         con.execute("SET preserve_insertion_order = false")
         with tempfile.TemporaryDirectory(prefix="lakehouse-ingest-") as tmp:
             run = ModelRun(con, TableStore(storage, con), Path(tmp), batch_params(batch))
-            run.expose_previous(list(SILVER_SCHEMAS))
+            run.expose_previous(list(SILVER_SCHEMAS), lazy=AUDIT_TABLES)
             for name in STEPS:
                 run.run(get_model(name))
             result = _result(con, batch, run, time.perf_counter() - started)

@@ -1,5 +1,5 @@
 -- reconciliation: per batch and entity, raw rows = kept + superseded + rejected, and each
--- count agrees with the tables: raw_rows with a recount of the raw files (ops.raw_counts),
+-- count agrees with the tables: raw_rows with a recount of the raw files (bronze.raw_counts),
 -- superseded and rejected with the batch's audit rows, and kept with the rows that went into
 -- silver (for sessions: the batch's rows in fct_sessions plus those a later batch replaced,
 -- audited as SUPERSEDED_LATER_BATCH; for students and tutors: the batch's versions).
@@ -65,7 +65,7 @@ expected AS (
             ELSE COALESCE(v.rows_now, 0)
         END AS rows_in_silver
     FROM recorded AS r
-    LEFT JOIN ops.raw_counts AS c ON c.ingest_date = r.ingest_date AND c.entity = r.entity
+    LEFT JOIN bronze.raw_counts AS c ON c.ingest_date = r.ingest_date AND c.entity = r.entity
     LEFT JOIN session_audit AS sa ON sa.ingest_date = r.ingest_date
     LEFT JOIN sessions_now AS sn ON sn.ingest_date = r.ingest_date
     LEFT JOIN replaced_later AS rl ON rl.source_batch_id = r.source_batch_id

@@ -28,7 +28,12 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def put_raw(
-    storage: Storage, entity: str, day: date, rows: Iterable[Sequence[Any]], name: str = ""
+    storage: Storage,
+    entity: str,
+    day: date,
+    rows: Iterable[Sequence[Any]],
+    name: str = "",
+    pad: bool = True,
 ) -> str:
     """Write one raw CSV: history columns on 2025-12-31, with the batch columns otherwise
     (for daily rows, give the contract columns, then change_type for dimensions; the batch
@@ -38,7 +43,7 @@ def put_raw(
     full = []
     for row in rows:
         row = list(row)
-        if daily and len(row) < len(header):
+        if daily and pad and len(row) < len(header):
             row += [f"sim_{day.isoformat()}", f"{day.isoformat()} 00:00:00.100"]
         full.append(row)
     stem = {"sessions": "sessions", "students": "students", "tutors": "tutors"}[entity]

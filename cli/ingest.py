@@ -1,0 +1,144 @@
+"""`lakehouse land`, `lakehouse ingest`, `lakehouse check`: bronze -> silver, and its checks."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from cli.context import console, err_console, settings
+from lakehouse.errors import LakehouseError
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise LakehouseError(f"--date {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _locked(cfg, what: str):
+    """The lake lock, so a manual ingest cannot interleave with `lakehouse run`."""
+    from lakehouse.lock import LakeLock
+    from lakehouse.storage import open_storage
+
+    lock = LakeLock(open_storage(cfg), f"{what}-{uuid.uuid4().hex[:8]}")
+    lock.acquire()
+    return lock
+
+
+def ingest_command(
+    ctx: typer.Context,
+    day: str | None = typer.Option(
+        None, "--date", help="Ingest the raw batch landed at ingest_date=YYYY-MM-DD."
+    ),
+    all_: bool = typer.Option(
+        False, "--all", help="Ingest every landed batch not ingested yet, oldest first."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+) -> None:
+    """Ingest raw batches (bronze CSV/Parquet) into the silver tables."""
+    from lakehouse.stages.ingest import ingest_batch, ingest_pending
+
+    if (day is None) == (not all_):
+        raise LakehouseError("give either --date YYYY-MM-DD or --all")
+    cfg = settings(ctx)
+    lock = _locked(cfg, "ingest")
+    try:
+        results = ingest_pending(cfg) if all_ else [ingest_batch(cfg, _date(day))]
+    finally:
+        lock.release()
+    if as_json:
+        typer.echo(json.dumps([r.to_detail() for r in results], indent=2))
+        return
+    if not results:
+        console.print("nothing to ingest: every landed batch is already in silver")
+        return
+    view = Table(
+        title="ingest: sessions raw = kept + superseded + rejected",
+        caption=f"lake: {cfg.lake}",
+    )
+    view.add_column("batch")
+    view.add_column("status")
+    for column in ("raw", "kept", "repaired", "superseded", "rejected", "students", "tutors"):
+        view.add_column(column, justify="right")
+    for r in results:
+        s, st, tu = r.entity("sessions"), r.entity("students"), r.entity("tutors")
+        view.add_row(
+            f"{r.ingest_date} ({r.source_batch_id})", r.status.replace("_", " "),
+            f"{s.raw:,}", f"{s.kept:,}", f"{s.repaired:,}", f"{s.superseded:,}",
+            f"{s.rejected:,}", f"{st.kept:,}", f"{tu.kept:,}",
+        )  # fmt: skip
+    console.print(view)
+
+
+def land_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(
+        ...,
+        help="Folder with {sessions,students,tutors}/ingest_date=YYYY-MM-DD/*.csv "
+        "(e.g. ../shared/seed-data/replay/raw).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Land a folder of raw batches into the lake's bronze zone (then `ingest --all`)."""
+    from lakehouse.landing import land
+
+    cfg = settings(ctx)
+    lock = _locked(cfg, "land")
+    try:
+        result = land(cfg, path)
+    finally:
+        lock.release()
+    if as_json:
+        typer.echo(json.dumps(result.to_detail(), indent=2))
+        return
+    console.print(
+        f"landed {len(result.landed)} batch(es), {result.files} file(s), {result.bytes:,} bytes "
+        f"from {result.source}"
+    )
+    if result.unchanged:
+        console.print(f"[dim]{len(result.unchanged)} batch(es) were already landed as they are[/]")
+    if result.landed:
+        console.print("next: `lakehouse ingest --all`")
+
+
+def check_command(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Run the data-quality checks on silver; exit 1 if one fails, showing its failing rows."""
+    from lakehouse.quality import DQ_PREFIX, run_checks
+
+    cfg = settings(ctx)
+    report = run_checks(cfg)
+    if as_json:
+        typer.echo(json.dumps(report.to_detail(), indent=2, default=str))
+    else:
+        view = Table(title=f"data-quality checks (silver as of {report.as_of or 'no batch'})")
+        view.add_column("check")
+        view.add_column("result")
+        view.add_column("failing rows", justify="right")
+        view.add_column("rule", overflow="fold")
+        for c in report.checks:
+            mark = "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
+            view.add_row(c.check, mark, f"{c.failing_rows:,}", c.description)
+        console.print(view)
+        for c in report.checks:
+            if c.passed:
+                continue
+            rows = Table(title=f"{c.check}: first {len(c.sample)} of {c.failing_rows} rows")
+            for column in c.columns:
+                rows.add_column(column, overflow="fold")
+            for row in c.sample:
+                rows.add_row(*("" if v is None else str(v) for v in row))
+            err_console.print(rows)
+        console.print(f"[dim]stored under {DQ_PREFIX}/ in the lake[/]")
+    if not report.passed:
+        raise typer.Exit(1)
