@@ -103,6 +103,17 @@ def lake_uri(settings: Settings, *parts: str) -> str:
     return "/".join([settings.lake.rstrip("/"), *parts]) + "/"
 
 
+ICEBERG_PREFIX = "iceberg"
+
+
+def iceberg_location(settings: Settings, layer: str, name: str) -> str:
+    """`<lake>/iceberg/<layer>/<table>/`: Athena's tables keep out of `silver/` and `gold/`,
+    which hold the DuckDB engine's plain Parquet tables. The two formats must never share a
+    folder: the Parquet table store deletes any .parquet file it did not write (an Iceberg
+    data file), and a reader of plain Parquet would read Iceberg's deleted rows too."""
+    return lake_uri(settings, ICEBERG_PREFIX, layer, name)
+
+
 def bronze_table(settings: Settings, entity: str) -> exp.Create:
     """The external CSV table over `raw/<entity>/`, partitions projected from the date range."""
     from sqlglot import exp
@@ -157,7 +168,7 @@ def iceberg_table(
             )
         )
     properties += [
-        exp.LocationProperty(this=exp.Literal.string(lake_uri(settings, layer, name))),
+        exp.LocationProperty(this=exp.Literal.string(iceberg_location(settings, layer, name))),
         _prop("table_type", "ICEBERG"),
         _prop("format", "parquet"),
         _prop("write_compression", "zstd"),

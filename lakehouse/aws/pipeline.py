@@ -4,8 +4,11 @@ The DuckDB stages (`lakehouse.stages.ingest`, `lakehouse.stages.materialize`) st
 publish it through the lake's journal; on Athena every write is an Iceberg commit, so a stage is
 the statement sequence of each model, in the same order, with the same parameters:
 
-- ingest D: point `bronze.<entity>` at batch D (`ddl.bronze_batch_views`), read the batch id
-  with the `bronze.batch_id` model, then run the ingest's steps (`STEPS`);
+- ingest D: check the batch order and the ingest ledger like the DuckDB ingest (a batch
+  already ingested is not run again: re-merging its rows would read them as superseded), point
+  `bronze.<entity>` at batch D (`ddl.bronze_batch_views`), read the batch id with the
+  `bronze.batch_id` model, run the ingest's steps (`STEPS`), then record the batch in the same
+  ingest ledger (`lakehouse.journal`, with no files to publish);
 - materialize D: run the gold models with `model_params(D)`.
 
 Each returns the event detail its stage emits (business date, row counts).
@@ -64,19 +67,27 @@ def ingest_params(settings: Settings, engine: AthenaEngine, day: dt.date) -> dic
 
 
 def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None) -> dict:
-    """Ingest the raw batch `ingest_date` into the silver Iceberg tables."""
-    from lakehouse.stages.ingest import STEPS
+    """Ingest the raw batch `ingest_date` into the silver Iceberg tables (once)."""
+    from lakehouse.journal import Journal, Manifest
+    from lakehouse.stages.ingest import STEPS, _check_order
 
+    storage = open_storage(settings)
+    journal = Journal(storage)
+    done = journal.record(ingest_date)
+    if done is not None:
+        return {**done["result"], "status": "already_ingested"}
+    _check_order(storage, journal, ingest_date)
     engine = engine or AthenaEngine(settings)
     for view in bronze_batch_views(settings, ingest_date):
         engine.client.execute(view.sql(dialect="athena"))
     params = ingest_params(settings, engine, ingest_date)
     for name in STEPS:
         engine.materialize(name, params)
-    return {
+    detail = {
         "ingest_date": ingest_date.isoformat(),
         "source_batch_id": params["source_batch_id"],
         "engine": engine.name,
+        "status": "ingested",
         "fct_sessions_rows": _count(engine, "silver.fct_sessions"),
         "err_sessions_rows": _count(
             engine, "silver.err_sessions", _day("ingest_date", ingest_date)
@@ -84,6 +95,8 @@ def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None
         "bytes_scanned": sum(q.scanned_bytes for q in engine.client.history),
         "cost_usd": round(sum(q.cost_usd for q in engine.client.history), 6),
     }
+    journal.publish(Manifest(ingest_date, (), {"result": detail, "engine": engine.name}))
+    return detail
 
 
 def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None = None) -> dict:

@@ -230,11 +230,12 @@ class AthenaEngine(Engine):
         return self._client
 
     def target(self, model: Model) -> Target:
-        lake = self.settings.lake.rstrip("/")
+        from lakehouse.aws.ddl import iceberg_location
+
         return Target(
             database=database_for(model.layer, self.settings.athena),
             table=model.table,
-            location=f"{lake}/{model.layer}/{model.table}/",
+            location=iceberg_location(self.settings, model.layer, model.table),
         )
 
     def render(self, model: Model | str, params: dict[str, Any] | None = None) -> str:

@@ -120,10 +120,27 @@ def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_ord
     ]
 
 
+def test_ingest_is_recorded_in_the_ingest_ledger_and_not_run_twice(lake):
+    from lakehouse.journal import Journal
+
+    answers = {
+        "FROM tutor_raw.tutors": (["source_batch_id"], [["sim_2026-01-15"]]),
+        "COUNT(*) AS n": (["n"], [[1]]),
+    }
+    engine = AthenaEngine(lake, client=CannedAthena(lake, answers))
+    first = pipeline.ingest(lake, DAY, engine)
+    queries = len(sent())
+    record = Journal(open_storage(lake)).record(DAY)
+    assert record == {"engine": "athena", "result": first}
+    again = pipeline.ingest(lake, DAY, engine)
+    assert again == {**first, "status": "already_ingested"}
+    assert len(sent()) == queries  # nothing sent to Athena the second time
+
+
 def test_ingest_without_a_landed_batch_fails_before_any_write(lake):
     engine = AthenaEngine(lake, client=CannedAthena(lake, {}))
-    with pytest.raises(Exception, match="no raw batch landed at ingest_date=2026-01-16"):
-        pipeline.ingest(lake, DAY + dt.timedelta(days=1), engine)
+    with pytest.raises(Exception, match="no raw batch landed at ingest_date=2026-01-14"):
+        pipeline.ingest(lake, DAY - dt.timedelta(days=1), engine)
     assert not [q for q in sent() if q.startswith(("MERGE", "INSERT", "DELETE", "CREATE TABLE"))]
 
 

@@ -25,7 +25,7 @@ def test_render_writes_template_ddl_sql_and_lambda_code(tmp_path, monkeypatch):
     assert (out / "sql" / "silver" / "fct_sessions.sql").read_text().count("MERGE INTO") == 1
     # the folder lake was swapped for an example s3 lake, never written into the SQL
     assert (
-        "s3://my-tutor-lakehouse/lake/silver/fct_sessions/"
+        "s3://my-tutor-lakehouse/lake/iceberg/silver/fct_sessions/"
         in (out / "ddl" / "20_silver.sql").read_text()
     )
     assert (out / "lambda" / "lakehouse" / "handlers.py").is_file()

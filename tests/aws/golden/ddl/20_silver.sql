@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.fct_sessions (
 PARTITIONED BY (
   session_month
 )
-LOCATION 's3://tutor-test-lake/lake/silver/fct_sessions/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/fct_sessions/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -50,7 +50,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.err_sessions (
 PARTITIONED BY (
   ingest_date
 )
-LOCATION 's3://tutor-test-lake/lake/silver/err_sessions/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/err_sessions/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.dim_students (
   raw_ingest_ts TIMESTAMP,
   slv_ingest_ts TIMESTAMP
 )
-LOCATION 's3://tutor-test-lake/lake/silver/dim_students/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/dim_students/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.dim_tutors (
   raw_ingest_ts TIMESTAMP,
   slv_ingest_ts TIMESTAMP
 )
-LOCATION 's3://tutor-test-lake/lake/silver/dim_tutors/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/dim_tutors/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -122,7 +122,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.ingest_batches (
   rejected_rows BIGINT,
   slv_ingest_ts TIMESTAMP
 )
-LOCATION 's3://tutor-test-lake/lake/silver/ingest_batches/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/ingest_batches/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -134,7 +134,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.dim_subjects (
   subject_name STRING,
   is_test_prep BOOLEAN
 )
-LOCATION 's3://tutor-test-lake/lake/silver/dim_subjects/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/dim_subjects/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -146,7 +146,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.dim_appt_status (
   status_name STRING,
   is_billable BOOLEAN
 )
-LOCATION 's3://tutor-test-lake/lake/silver/dim_appt_status/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/dim_appt_status/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -170,7 +170,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.err_dimensions (
 PARTITIONED BY (
   ingest_date
 )
-LOCATION 's3://tutor-test-lake/lake/silver/err_dimensions/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/err_dimensions/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',

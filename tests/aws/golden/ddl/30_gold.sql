@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS tutor_gold.active_students (
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
 )
-LOCATION 's3://tutor-test-lake/lake/gold/active_students/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/active_students/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS tutor_gold.contractor_utilization (
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
 )
-LOCATION 's3://tutor-test-lake/lake/gold/contractor_utilization/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/contractor_utilization/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -91,7 +91,7 @@ CREATE TABLE IF NOT EXISTS tutor_gold.data_quality_daily (
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
 )
-LOCATION 's3://tutor-test-lake/lake/gold/data_quality_daily/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/data_quality_daily/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -117,7 +117,7 @@ CREATE TABLE IF NOT EXISTS tutor_gold.monthly_revenue (
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
 )
-LOCATION 's3://tutor-test-lake/lake/gold/monthly_revenue/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/monthly_revenue/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
@@ -143,7 +143,7 @@ CREATE TABLE IF NOT EXISTS tutor_gold.subject_demand (
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
 )
-LOCATION 's3://tutor-test-lake/lake/gold/subject_demand/'
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/subject_demand/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
