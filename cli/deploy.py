@@ -39,6 +39,27 @@ def render(
     )
 
 
+@deploy_app.command("setup")
+def setup(ctx: typer.Context) -> None:
+    """Create the Glue databases and the bronze/silver/gold tables through Athena (needs AWS
+    credentials and the deployed workgroup; safe to rerun)."""
+    from lakehouse.aws.render import setup_statements
+    from lakehouse.engines.athena import AthenaClient
+    from lakehouse.errors import ConfigError
+
+    cfg = settings(ctx)
+    if cfg.engine != "athena":
+        raise ConfigError("deploy setup runs on Athena: use a profile with engine = athena")
+    client = AthenaClient(cfg)
+    statements = setup_statements(cfg)
+    for sql_text in statements:
+        client.execute(sql_text)
+        console.print(f"  ok: {sql_text.split('(')[0][:90]}", highlight=False)
+    console.print(
+        f"[green]{len(statements)} DDL statements ran in workgroup {cfg.athena.workgroup}"
+    )
+
+
 @deploy_app.command("sql")
 def sql(
     ctx: typer.Context,

@@ -83,6 +83,24 @@ def sql_files(settings: Settings, params: dict[str, Any] | None = None) -> dict[
     return dict(sorted(files.items()))
 
 
+def setup_statements(settings: Settings) -> list[str]:
+    """Every DDL statement, in order: databases, bronze, silver and gold tables (idempotent:
+    each is IF NOT EXISTS)."""
+    files = sql_files(settings)
+    statements: list[str] = []
+    for rel in sorted(k for k in files if k.startswith("ddl/")):
+        statements += _split(files[rel])
+    return statements
+
+
+def _split(script: str) -> list[str]:
+    import sqlglot
+
+    return [
+        s.sql(dialect="athena", comments=False) for s in sqlglot.parse(script, read="athena") if s
+    ]
+
+
 def requirements() -> str:
     """The project's runtime dependencies for the Lambda package (pinned as in pyproject)."""
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -66,3 +66,36 @@ def test_sql_of_an_unknown_model_is_a_clear_error(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["deploy", "sql", "gold.nope"])
     assert result.exit_code == 1
     assert "no model named 'gold.nope'" in result.output
+
+
+def test_setup_runs_every_ddl_statement_through_athena(tmp_path, monkeypatch, aws):
+    from moto.athena.models import athena_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    from lakehouse.aws.render import setup_statements
+    from lakehouse.config import load_settings
+
+    monkeypatch.chdir(tmp_path)
+    for name, value in {
+        "LAKEHOUSE_LAKE": "s3://tutor-test-lake/lake",
+        "LAKEHOUSE_ENGINE": "athena",
+        "LAKEHOUSE_ATHENA_WORKGROUP": "tutor-lakehouse",
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["deploy", "setup"])
+    assert result.exit_code == 0, result.output
+    sent = [e.query for e in athena_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].executions.values()]
+    expected = setup_statements(load_settings())
+    assert sent == expected
+    assert [s.split()[0:3] for s in sent[:3]] == [["CREATE", "DATABASE", "IF"]] * 3
+    assert sum(s.startswith("CREATE EXTERNAL TABLE") for s in sent) == 3
+    assert sum("'table_type'='ICEBERG'" in s for s in sent) == len(sent) - 6
+    databases = athena_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].databases
+    assert {"tutor_raw", "tutor_silver", "tutor_gold"} <= {name for _, name in databases}
+
+
+def test_setup_refuses_a_duckdb_profile(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["deploy", "setup"])
+    assert result.exit_code == 2
+    assert "deploy setup runs on Athena" in result.output
