@@ -160,6 +160,9 @@ class EventLog:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self._next: dict[str, int] = {}
+        """Next sequence number per date prefix: listed once, then counted here (one writer
+        per lake at a time, under the lake lock)."""
 
     def _prefix(self, event: Mapping[str, Any]) -> str:
         day = event.get("detail", {}).get("business_date") or "unknown"
@@ -167,7 +170,10 @@ class EventLog:
 
     def append(self, event: Mapping[str, Any]) -> str:
         prefix = self._prefix(event)
-        seq = len(self.storage.list(prefix)) + 1
+        if prefix not in self._next:
+            self._next[prefix] = len(self.storage.list(prefix)) + 1
+        seq = self._next[prefix]
+        self._next[prefix] = seq + 1
         key = f"{prefix}/{seq:06d}-{event['detail-type']}.json"
         self.storage.write_text(key, json.dumps(event, indent=2, sort_keys=True) + "\n")
         return key

@@ -131,9 +131,8 @@ class Ledger:
 
     def pending_stage(self, business_date: date | str) -> str | None:
         """The first stage of the chain that has not succeeded for this date (None: all did)."""
-        entries = self.day(business_date)
         for stage in STAGES:
-            entry = entries.get(stage)
+            entry = self.get(business_date, stage)
             if entry is None or entry.status != SUCCEEDED:
                 return stage
         return None

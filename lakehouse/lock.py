@@ -5,14 +5,16 @@ times; a random token). It lives in the lake, not on the machine, so a laptop ru
 against the same bucket from elsewhere see each other.
 
 Not every S3 server offers a conditional put, so acquisition is: read; refuse if a live lock
-exists; write ours; read back and check the token is ours. The remaining race: two runs that
-both read "no lock" and then write within the same instant can both read back their own token
-if each read lands before the other's write. The runner narrows it by calling `verify()` before
-every stage, so the loser stops at its next stage boundary; it cannot close it completely
-without a compare-and-swap in the store.
+exists; write ours; wait `settle_s`; read back and check the token is ours. Two runs that both
+read "no lock" write one after the other, and the wait lets the later write land before the
+earlier writer reads back, so only the later one keeps the lock. The remaining race: a run
+whose read-to-write gap exceeds `settle_s` (a store stalling for longer than that) can still
+miss the other's write, and both proceed. The runner also re-verifies the token at the start of
+every business day (`refresh()`), so such a loser stops at its next day; closing the race
+completely needs a compare-and-swap (conditional put) in the store.
 
-A live holder refreshes the expiry at every stage (`refresh()`); a lock past its expiry belongs
-to a run that died or hung and is taken over with a warning. `break_lock=True` clears a lock
+A live holder refreshes the expiry at every business day (`refresh()`); a lock past its expiry
+belongs to a run that died or hung and is taken over with a warning. `break_lock=True` clears a lock
 that has not expired yet (after a kill), except one held by a process still alive on this host.
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,7 +33,9 @@ from lakehouse.storage import Storage
 
 LOCK_KEY = "_ops/lock.json"
 DEFAULT_TTL = timedelta(minutes=10)
-"""How long a lock lives without a refresh; a stage longer than this would lose it."""
+"""How long a lock lives without a refresh; a business day longer than this would lose it."""
+SETTLE_S = 0.2
+"""Pause between writing the lock and reading it back (see the module docstring)."""
 
 
 class LockHeldError(LakehouseError):
@@ -71,10 +76,17 @@ def _pid_alive(pid: int) -> bool:
 class LakeLock:
     """Acquire with `acquire()`, refresh with `refresh()`, give back with `release()`."""
 
-    def __init__(self, storage: Storage, run_id: str, ttl: timedelta = DEFAULT_TTL) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        run_id: str,
+        ttl: timedelta = DEFAULT_TTL,
+        settle_s: float = SETTLE_S,
+    ) -> None:
         self.storage = storage
         self.run_id = run_id
         self.ttl = ttl
+        self.settle_s = settle_s
         self.token = uuid.uuid4().hex
         self.taken_over: LockInfo | None = None
         """The expired or broken lock this one replaced, for the caller to report."""
@@ -123,6 +135,7 @@ class LakeLock:
                 )
             self.taken_over = current
         info = self._write()
+        time.sleep(self.settle_s)
         self.verify()
         return info
 
@@ -134,7 +147,7 @@ class LakeLock:
             raise LockHeldError(f"lost the lake lock to {holder}; stopping this run")
 
     def refresh(self) -> None:
-        """Check ownership and push the expiry forward (called at every stage boundary)."""
+        """Check ownership and push the expiry forward (called at every business day)."""
         current = self.read()
         if current is None or current.token != self.token:
             self.verify()

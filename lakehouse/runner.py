@@ -207,9 +207,7 @@ class Runner:
                 report.days.append(result)
 
                 def on_stage(stage: str, phase: str, info: dict[str, Any], day=day, res=result):
-                    if phase == "start":
-                        lock.refresh()
-                    elif phase == "done":
+                    if phase == "done":
                         res.seconds[stage] = res.seconds.get(stage, 0.0) + info["seconds"]
                         res.details[stage] = info["detail"]
                     if progress:
@@ -223,13 +221,18 @@ class Runner:
                     on_stage=on_stage,
                     sleep=self.sleep,
                 )
+                lock.refresh()
                 bus.publish(self._trigger(day, first, report.run_id, force))
                 try:
                     bus.drain(context)
                 except Exception as exc:
                     result.status = "failed"
                     result.failed_stage = self._failed_stage(day)
-                    result.error = f"{type(exc).__name__}: {exc}"
+                    result.error = (
+                        str(exc)
+                        if isinstance(exc, LakehouseError)
+                        else f"{type(exc).__name__}: {exc}"
+                    )
                     break
         finally:
             lock.release()
