@@ -122,3 +122,48 @@ def test_unreadable_lock_is_reported(lake_storage):
     with pytest.raises(LakehouseError, match="unreadable"):
         LakeLock(lake_storage, "r").acquire()
     LakeLock(lake_storage, "r").acquire(break_lock=True)
+
+
+def test_two_simultaneous_starts_keep_one_owner(lake_storage):
+    import threading
+    import time
+
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def start(run_id: str) -> None:
+        lock = LakeLock(lake_storage, run_id)
+        real_read = lock.read
+        calls = []
+
+        def read_in_step():
+            if not calls:  # both read "no lock" before either writes
+                calls.append(1)
+                result = real_read()
+                barrier.wait(10)
+                return result
+            return real_read()
+
+        lock.read = read_in_step
+        if run_id == "run-1":  # the second write lands 0.1 s after the first
+            real_write = lock._write
+
+            def slow_write(*args, **kwargs):
+                time.sleep(0.1)
+                return real_write(*args, **kwargs)
+
+            lock._write = slow_write
+        try:
+            lock.acquire()
+            outcomes[run_id] = "owner"
+        except LockHeldError:
+            outcomes[run_id] = "refused"
+
+    threads = [threading.Thread(target=start, args=(f"run-{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes.values()) == ["owner", "refused"]
+    owner = next(r for r, o in outcomes.items() if o == "owner")
+    assert LakeLock(lake_storage, "x").read().run_id == owner
