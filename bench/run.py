@@ -85,12 +85,15 @@ def main() -> int:
     per_stage: dict[str, list[float]] = {s: [] for s in STAGES}
     per_day: list[float] = []
     sizes: list[tuple[int, int, int]] = []
+    cpu: list[float] = []
     start = FIRST_BUSINESS_DAY
     t_run = time.perf_counter()
     for block_start in range(0, args.days, args.block):
         first = start + timedelta(days=block_start)
         last = start + timedelta(days=min(args.days, block_start + args.block) - 1)
+        c0 = time.process_time()
         report = runner.run(first, last)
+        cpu.append((time.process_time() - c0) / len(report.days))
         if report.failed:
             print(f"FAILED on {report.failed.business_date}: {report.failed.error}")
             return 1
@@ -103,7 +106,8 @@ def main() -> int:
         print(
             f"  days {block_start + 1:>3}-{len(per_day):>3} ({first}..{last}): "
             f"{statistics.fmean(per_day[-len(report.days) :]):.3f}s/day, "
-            f"lake {files} files {size / 1e6:.1f} MB",
+            f"cpu {cpu[-1]:.3f}s/day, lake {files} files {size / 1e6:.1f} MB, "
+            f"load {os.getloadavg()[0]:.1f}",
             flush=True,
         )
     total = time.perf_counter() - t_run
@@ -132,15 +136,24 @@ def main() -> int:
         )
     overhead = total - stage_total
     print(f"{'orchestration':<12}{overhead / args.days:>9.3f}  (bus, ledger, event log, lock)")
+    print(
+        f"process CPU {statistics.fmean(cpu):.3f}s per day (all threads; wall time inflates "
+        f"when the machine is shared: load average now {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} CPUs)"
+    )
     print()
     print("growth with lake size (mean seconds per day in each block):")
-    print(f"{'days':>9}{'files':>8}{'MB':>8}" + "".join(f"{s:>13}" for s in STAGES) + f"{'all':>9}")
+    print(
+        f"{'days':>9}{'files':>8}{'MB':>8}"
+        + "".join(f"{s:>13}" for s in STAGES)
+        + f"{'all':>9}{'cpu':>8}"
+    )
     for i, (n, files, size) in enumerate(sizes):
         lo = i * args.block
         cells = "".join(f"{statistics.fmean(per_stage[s][lo:n]):>13.3f}" for s in STAGES)
         print(
             f"{lo + 1:>4}-{n:<4}{files:>8}{size / 1e6:>8.1f}{cells}"
-            f"{statistics.fmean(per_day[lo:n]):>9.3f}"
+            f"{statistics.fmean(per_day[lo:n]):>9.3f}{cpu[i]:>8.3f}"
         )
     if not args.keep and not args.lake:
         shutil.rmtree(root.parent, ignore_errors=True)
