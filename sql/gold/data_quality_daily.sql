@@ -7,7 +7,7 @@
 -- silver.fct_sessions (a later batch may supersede some); unpriced_sessions counts its
 -- billable sessions without a student or tutor rate at the session time (no revenue).
 -- @kind full
--- @depends_on silver.ingest_batches, silver.err_sessions, silver.fct_sessions, gold.int_priced_sessions
+-- @depends_on silver.ingest_batches, silver.err_sessions, gold.int_priced_sessions
 
 WITH batches AS (
     SELECT
@@ -69,19 +69,12 @@ reasons AS (
     GROUP BY ingest_date
 ),
 
+-- the batch's sessions still in silver (int_priced_sessions holds every one, as of D)
 kept_now AS (
     SELECT
         ingest_date,
         COUNT(*) AS kept_rows_now,
-        COUNT(CASE WHEN is_orphan THEN 1 END) AS orphan_sessions
-    FROM silver.fct_sessions
-    WHERE ingest_date <= :as_of_date
-    GROUP BY ingest_date
-),
-
-unpriced AS (
-    SELECT
-        ingest_date,
+        COUNT(CASE WHEN is_orphan THEN 1 END) AS orphan_sessions,
         COUNT(CASE WHEN is_unpriced THEN 1 END) AS unpriced_sessions
     FROM gold.int_priced_sessions
     GROUP BY ingest_date
@@ -115,7 +108,7 @@ final AS (
         COALESCE(r.superseded_later_batch, 0) AS superseded_later_batch,
         COALESCE(r.other_reasons, 0) AS other_reasons,
         COALESCE(k.orphan_sessions, 0) AS orphan_sessions,
-        COALESCE(u.unpriced_sessions, 0) AS unpriced_sessions,
+        COALESCE(k.unpriced_sessions, 0) AS unpriced_sessions,
         COALESCE(d.student_rows, 0) AS student_delta_rows,
         COALESCE(d.tutor_rows, 0) AS tutor_delta_rows,
         :as_of_ts AS as_of_ts,
@@ -123,7 +116,6 @@ final AS (
     FROM batches AS b
     LEFT JOIN reasons AS r ON r.ingest_date = b.ingest_date
     LEFT JOIN kept_now AS k ON k.ingest_date = b.ingest_date
-    LEFT JOIN unpriced AS u ON u.ingest_date = b.ingest_date
     LEFT JOIN dimension_deltas AS d ON d.ingest_date = b.ingest_date
 )
 

@@ -24,6 +24,7 @@ WITH sessions AS (
         duration_hours,
         status,
         is_billable,
+        is_orphan,
         ingest_date
     FROM silver.fct_sessions
     -- gold as of batch D sees the sessions ingested up to D
@@ -104,6 +105,7 @@ final AS (
         CASE WHEN is_billable THEN duration_hours ELSE 0.0 END AS billable_hours,
         student_rate,
         tutor_rate,
+        is_orphan,
         is_unpriced,
         is_before_student_start,
         CASE
