@@ -19,7 +19,7 @@ from lakehouse.stages.ingest import ingest_batch
 from lakehouse.stages.materialize import MaterializeResult, materialize
 from sim.api import simulate_day, simulate_history
 
-DAILY_BATCHES = 5
+DAILY_BATCHES = 3
 GOLD = (
     "active_students",
     "contractor_utilization",
