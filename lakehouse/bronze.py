@@ -12,6 +12,7 @@ whose field count is wrong: it is kept as a row, never dropped, and rejected by 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import tempfile
@@ -67,11 +68,19 @@ def partition_prefix(entity: str, day: date) -> str:
     return f"{RAW_PREFIX}/{entity}/ingest_date={day.isoformat()}"
 
 
+def _subfolders(storage: Storage, prefix: str) -> list[str]:
+    """Names of the folders under `prefix` (a local lake lists one level, not every file)."""
+    if storage.kind == "local":
+        folder = Path(storage.uri(prefix))
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    return storage.list_dirs(prefix)
+
+
 def landed_batches(storage: Storage) -> list[date]:
     """Every ingest date that has a raw partition for at least one entity, in order."""
     days: set[date] = set()
     for entity in ENTITIES:
-        for name in storage.list_dirs(f"{RAW_PREFIX}/{entity}"):
+        for name in _subfolders(storage, f"{RAW_PREFIX}/{entity}"):
             if name.startswith("ingest_date="):
                 try:
                     days.add(date.fromisoformat(name.removeprefix("ingest_date=")))
@@ -154,8 +163,11 @@ def _csv_header(key: str, data: bytes) -> list[str]:
 def _parquet_header(con: duckdb.DuckDBPyConnection, key: str, path: Path) -> list[str]:
     import duckdb
 
+    from lakehouse.bronze_load import _set_variables
+
     try:
-        rel = con.execute(_sql("read_parquet"), {"path": str(path)})
+        _set_variables(con, {"bronze_path": str(path)})
+        rel = con.execute(f"SELECT * FROM ({_sql('read_parquet')}) LIMIT 0")
         return [d[0] for d in rel.description]
     except duckdb.Error as exc:
         raise InputFileError(f"{key}: not a readable Parquet file ({exc})") from None
@@ -182,6 +194,13 @@ def _file_kind(key: str, entity: str, names: list[str]) -> str:
     return "daily" if batch else "history"
 
 
+def _scratch_dir(storage: Storage):
+    """A temporary folder for downloaded raw files; a local lake's files are read in place."""
+    if storage.kind == "local":
+        return contextlib.nullcontext("")
+    return tempfile.TemporaryDirectory(prefix="lakehouse-bronze-")
+
+
 def _sql(name: str) -> str:
     return (SQL_DIR / "bronze" / f"{name}.sql").read_text(encoding="utf-8")
 
@@ -199,7 +218,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, storage: Storage, day: date) -> B
         raise InputFileError(
             f"no raw batch for ingest_date={day.isoformat()} under {storage.uri(RAW_PREFIX)}"
         )
-    with tempfile.TemporaryDirectory(prefix="lakehouse-bronze-") as tmp:
+    with _scratch_dir(storage) as tmp:
         staged: list[tuple[RawFile, Path]] = []
         for entity in ENTITIES:
             for key in files[entity]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.bronze import (
     ENTITIES,
@@ -23,6 +23,7 @@ from lakehouse.bronze import (
     raw_columns,
 )
 from lakehouse.errors import InputFileError
+from lakehouse.models import literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -39,6 +40,26 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE TABLE bronze.{entity} ({', '.join(columns)})")
 
 
+def _set_variables(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
+    """DuckDB session variables read by the bronze SQL (`getvariable('name')`), written as
+    SQL literals by sqlglot (prepared-statement values make the client probe for pandas)."""
+    from sqlglot import exp
+
+    statements = []
+    for name, value in values.items():
+        if isinstance(value, dict):
+            expression = exp.Struct(
+                expressions=[
+                    exp.PropertyEQ(this=exp.Literal.string(k), expression=exp.Literal.string(v))
+                    for k, v in value.items()
+                ]
+            )
+        else:
+            expression = literal(value)
+        statements.append(f"SET VARIABLE {name} = {expression.sql(dialect='duckdb')}")
+    con.execute("; ".join(statements))
+
+
 def _read_scratch(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path) -> list[tuple]:
     """Read one file into the scratch table; return its rejected lines (line, text, error)."""
     import duckdb
@@ -47,14 +68,14 @@ def _read_scratch(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path) -> l
     try:
         if raw.key.endswith(".csv"):
             columns = dict.fromkeys(raw.columns, "VARCHAR")
-            params = {"path": str(path), "columns": columns}
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {SCRATCH} AS {_sql('read_csv')}", params)
+            _set_variables(con, {"bronze_path": str(path), "bronze_columns": columns})
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {SCRATCH} AS {_sql('read_csv')}")
             return con.execute(
                 "SELECT line, any_value(csv_line), string_agg(DISTINCT error_message, '; ') "
                 "FROM bronze_rejects GROUP BY line ORDER BY line"
             ).fetchall()
-        params = {"path": str(path)}
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {SCRATCH} AS {_sql('read_parquet')}", params)
+        _set_variables(con, {"bronze_path": str(path)})
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {SCRATCH} AS {_sql('read_parquet')}")
         return []
     except duckdb.Error as exc:
         raise InputFileError(f"{raw.key}: cannot be read: {exc}") from None
@@ -86,10 +107,11 @@ def insert_file(con: duckdb.DuckDBPyConnection, raw: RawFile, path: Path, day: d
         )
     else:
         row_number = f"{SCRATCH}.rowid + 1"
+    _set_variables(con, {"bronze_kind": raw.kind, "bronze_file": raw.key, "bronze_day": day})
     con.execute(
         f"INSERT INTO bronze.{raw.entity} SELECT {', '.join(_select_list(raw))}, "
-        f"$kind, $file, {row_number}, $day, NULL FROM {SCRATCH}",
-        {"kind": raw.kind, "file": raw.key, "day": day},
+        "getvariable('bronze_kind'), getvariable('bronze_file'), "
+        f"{row_number}, getvariable('bronze_day'), NULL FROM {SCRATCH}"
     )
     if rejects:
         _insert_malformed(con, raw, day, rejects)

@@ -4,10 +4,11 @@ An ingest touches several tables (dimensions, fact months, audit partitions, the
 record), and plain Parquet folders have no multi-table transaction. So the ingest computes
 everything first, then:
 
-1. *prepare*: uploads every staged file to `_ops/ingest/journal/ingest_date=D/files/...` and
-   then writes `manifest.json` there (one atomic object: the tables, their files, the part of
+1. *prepare*: every staged file is in `_ops/ingest/journal/ingest_date=D/files/...` (a local
+   lake's ingest writes them there directly; on S3 they are uploaded), and then
+   `manifest.json` is written there (one atomic object: the tables, their files, the part of
    each table folder they replace, and the batch's result record);
-2. *publish*: copies each table's files into its folder (each object atomically, under the
+2. *publish*: puts each table's files into its folder (each object atomically, under the
    deterministic names the table already uses) and deletes the files of the replaced scope
    that are no longer part of the table; then writes the batch's ledger record
    `_ops/ingest/batches/ingest_date=D.json` and removes the journal.
@@ -21,6 +22,8 @@ published batch is recorded, ingesting it again changes nothing.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -59,14 +62,28 @@ class Manifest:
 
 
 class Journal:
-    """Prepare, publish and record ingests of one lake."""
+    """Prepare, publish and record ingests of one lake.
+
+    On a local lake the staged files are written straight into the journal folder and
+    published by renaming them into the table folders (atomic, no copy); a file missing from
+    the journal on a redo was already moved. On S3 they are uploaded to the journal for the
+    record, and published from the local staging folder (or copied from the journal on a redo).
+    """
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self.local = storage.kind == "local"
 
     # -- what is where -----------------------------------------------------------------------
     def _dir(self, day: date) -> str:
         return f"{JOURNAL_PREFIX}/{_partition(day)}"
+
+    def _files(self, day: date, table: str) -> str:
+        return f"{self._dir(day)}/files/{table_prefix(table)}"
+
+    def staging_dir(self, day: date) -> Path | None:
+        """Where a local lake's ingest writes its files (inside the journal); None on S3."""
+        return Path(self.storage.uri(f"{self._dir(day)}/files")) if self.local else None
 
     def in_flight(self) -> list[date]:
         """Batches prepared but not (completely) published: a crash happened in between."""
@@ -74,6 +91,14 @@ class Journal:
             date.fromisoformat(k.split("ingest_date=", 1)[1].split("/", 1)[0])
             for k in self.storage.list(JOURNAL_PREFIX)
             if k.endswith("/" + MANIFEST)
+        )
+
+    def committed_dates(self) -> list[date]:
+        """The ingest dates of every published batch (from the ledger's object names)."""
+        return sorted(
+            date.fromisoformat(key.rsplit("ingest_date=", 1)[1].removesuffix(".json"))
+            for key in self.storage.list(LEDGER_PREFIX)
+            if key.endswith(".json")
         )
 
     def committed(self) -> dict[date, dict[str, Any]]:
@@ -92,23 +117,26 @@ class Journal:
     # -- the protocol --------------------------------------------------------------------------
     def discard(self, day: date) -> None:
         """Drop a journal that never got its manifest (a crash while preparing)."""
-        self.storage.delete_prefix(self._dir(day))
+        if self.local:
+            shutil.rmtree(self.storage.uri(self._dir(day)), ignore_errors=True)
+        else:
+            self.storage.delete_prefix(self._dir(day))
 
     def prepare(self, day: date, staged: list[StagedTable], record: dict[str, Any]) -> Manifest:
-        base = self._dir(day)
-        self.storage.delete_prefix(base)
+        """Make sure every staged file is in the journal, then write the manifest."""
         tables = []
         for table in staged:
-            for rel in table.files:
-                self.storage.upload(
-                    table.local_dir / rel, f"{base}/files/{table_prefix(table.table)}/{rel}"
-                )
+            if not self.local:
+                for rel in table.files:
+                    self.storage.upload(
+                        table.local_dir / rel, f"{self._files(day, table.table)}/{rel}"
+                    )
             partitions = None if table.partitions is None else list(table.partitions)
             tables.append(
                 {"table": table.table, "files": list(table.files), "partitions": partitions}
             )
         manifest = Manifest(day, tuple(tables), record)
-        self.storage.write_text(f"{base}/{MANIFEST}", manifest.to_json())
+        self.storage.write_text(f"{self._dir(day)}/{MANIFEST}", manifest.to_json())
         return manifest
 
     def load(self, day: date) -> Manifest:
@@ -116,30 +144,45 @@ class Journal:
 
     def publish(self, manifest: Manifest, local: dict[str, Path] | None = None) -> None:
         """Make the tables what the manifest says; `local` maps a table to its staged folder
-        when this process staged it (no need to read the journal's copy back)."""
+        when this process staged it on S3 (no need to read the journal's copy back)."""
+        day = manifest.ingest_date
+        existing = self.storage.list("silver")
         for entry in manifest.tables:
-            self.publish_table(manifest.ingest_date, entry, (local or {}).get(entry["table"]))
-        record_key = f"{LEDGER_PREFIX}/{_partition(manifest.ingest_date)}.json"
+            self.publish_table(day, entry, (local or {}).get(entry["table"]), existing)
+        record_key = f"{LEDGER_PREFIX}/{_partition(day)}.json"
         self.storage.write_text(record_key, json.dumps(manifest.record, indent=1, sort_keys=True))
-        base = self._dir(manifest.ingest_date)
-        self.storage.delete([f"{base}/{MANIFEST}"])
-        self.storage.delete_prefix(base)
+        self.storage.delete([f"{self._dir(day)}/{MANIFEST}"])
+        self.discard(day)
 
-    def publish_table(self, day: date, entry: dict[str, Any], local_dir: Path | None) -> None:
-        """Copy one table's staged files into its folder, then delete what they replace."""
+    def publish_table(
+        self,
+        day: date,
+        entry: dict[str, Any],
+        local_dir: Path | None,
+        existing: list[str] | None = None,
+    ) -> None:
+        """Put one table's staged files in its folder, then delete what they replace
+        (`existing`: the lake's keys listed before publishing, to spare a listing per table)."""
         prefix = table_prefix(entry["table"])
-        source = f"{self._dir(day)}/files/{prefix}"
+        source = self._files(day, entry["table"])
         for rel in entry["files"]:
             target = f"{prefix}/{rel}"
-            if local_dir is not None:
+            if self.local:
+                staged = Path(self.storage.uri(f"{source}/{rel}"))
+                if staged.exists():  # else a redo: it was moved into place before the crash
+                    final = Path(self.storage.uri(target))
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(staged, final)
+            elif local_dir is not None:
                 self.storage.upload(local_dir / rel, target)
             else:
                 self._copy(f"{source}/{rel}", target)
         new = {f"{prefix}/{rel}" for rel in entry["files"]}
         scope = entry["partitions"]
         stale = []
-        for key in self.storage.list(prefix):
-            if key in new or not key.endswith(".parquet"):
+        keys = self.storage.list(prefix) if existing is None else existing
+        for key in keys:
+            if not key.startswith(prefix + "/") or key in new or not key.endswith(".parquet"):
                 continue
             rel = key[len(prefix) + 1 :]
             folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
@@ -148,9 +191,6 @@ class Journal:
         self.storage.delete(stale)
 
     def _copy(self, source: str, target: str) -> None:
-        if self.storage.kind == "local":
-            self.storage.upload(Path(self.storage.uri(source)), target)
-            return
         try:
             data = self.storage.read_bytes(source)
         except StorageError as exc:

@@ -99,7 +99,8 @@ def _raw_counts(con: duckdb.DuckDBPyConnection, storage: Storage, days: list[dat
             rows.append((day, entity, int(count)))
     con.execute("CREATE SCHEMA IF NOT EXISTS bronze")
     con.execute(
-        "CREATE OR REPLACE TABLE bronze.raw_counts (ingest_date DATE, entity VARCHAR, raw_rows BIGINT)"
+        "CREATE OR REPLACE TABLE bronze.raw_counts "
+        "(ingest_date DATE, entity VARCHAR, raw_rows BIGINT)"
     )
     if rows:
         con.executemany("INSERT INTO bronze.raw_counts VALUES (?, ?, ?)", rows)
@@ -120,7 +121,7 @@ def run_checks(settings: Settings, store_result: bool = True) -> QualityReport:
 
     storage = open_storage(settings)
     journal = Journal(storage)
-    committed = sorted(journal.committed())
+    committed = journal.committed_dates()
     con = connect(settings)
     try:
         store = TableStore(storage, con)

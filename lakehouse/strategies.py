@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.errors import EngineError
-from lakehouse.models import Model, ModelError
+from lakehouse.models import Model, ModelError, literal
 from lakehouse.silver_schema import SILVER_SCHEMAS, check_schema, create_empty
 from lakehouse.tables import DATA_FILE, TableStore, table_prefix
 
@@ -65,10 +65,13 @@ def _scan(store: TableStore, table: str) -> str:
 
 @cache
 def duckdb_sql(sql: str) -> tuple[str, frozenset[str]]:
-    """A model's SQL with its `:name` placeholders as DuckDB prepared parameters (`$name`),
-    and the names. DuckDB binds the values natively, typed, so the text is produced once per
-    process instead of re-rendered for every batch (sqlglot rendering cost more than the
-    daily batch's queries). Athena renders with `lakehouse.models.render` instead."""
+    """A model's SQL with its `:name` placeholders read from DuckDB session variables
+    (`getvariable('name')`, folded to constants by the planner), and the names.
+
+    The run sets the variables once per batch (`SET VARIABLE`), so each model's text is
+    produced once per process instead of re-rendered for every batch: sqlglot rendering cost
+    more than a daily batch's queries (and prepared-statement parameters make the DuckDB
+    client probe for pandas on every call). Athena renders with `lakehouse.models.render`."""
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import ParseError
@@ -80,7 +83,9 @@ def duckdb_sql(sql: str) -> tuple[str, frozenset[str]]:
     names = frozenset(p.name for p in tree.find_all(exp.Placeholder))
     tree = tree.transform(
         lambda node: (
-            exp.Parameter(this=exp.var(node.name)) if isinstance(node, exp.Placeholder) else node
+            exp.Anonymous(this="getvariable", expressions=[exp.Literal.string(node.name)])
+            if isinstance(node, exp.Placeholder)
+            else node
         )
     )
     return tree.sql(dialect="duckdb"), names
@@ -112,6 +117,7 @@ class ModelRun:
     staged: list[StagedTable] = field(default_factory=list)
     empty_before: set[str] = field(default_factory=set)
     """Tables that had no row before the batch."""
+    _bound: bool = False
 
     def expose_previous(self, tables: list[str], lazy: tuple[str, ...] = ()) -> None:
         """`prev.<t>` and `silver.<t>`: the lake's current table, or an empty one.
@@ -124,11 +130,13 @@ class ModelRun:
             "CREATE SCHEMA IF NOT EXISTS prev; CREATE SCHEMA IF NOT EXISTS result; "
             "CREATE SCHEMA IF NOT EXISTS silver"
         )
-        present = {k.split("/", 2)[1] for k in self.store.storage.list("silver") if "/" in k}
+        present = {
+            k.split("/", 2)[1] for k in self.store.storage.list("silver") if k.endswith(".parquet")
+        }
         for table in tables:
             name = table.split(".", 1)[1]
             scan = _scan(self.store, table)
-            if name not in present or not self.store.files(table):
+            if name not in present:
                 create_empty(self.con, table, f"prev.{name}")
                 self.empty_before.add(table)
             elif table in lazy:
@@ -149,9 +157,12 @@ class ModelRun:
         missing = sorted(names - set(self.params))
         if missing:
             raise ModelError(f"{model.path}: no value for parameter(s) {', '.join(missing)}")
-        params = {k: v for k, v in self.params.items() if k in names}
+        if not self._bound:
+            for name, value in self.params.items():
+                self.con.execute(f"SET VARIABLE {name} = {literal(value).sql(dialect='duckdb')}")
+            self._bound = True
         target = model.name if model.kind == "view" else f"result.{model.table}"
-        (rows,) = self.con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}", params).fetchone()
+        (rows,) = self.con.execute(f"CREATE OR REPLACE TABLE {target} AS {sql}").fetchone()
         if model.kind == "view":
             return None
         if model.sql not in _CHECKED:

@@ -11,6 +11,7 @@ checking its raw files are still the ones ingested).
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from dataclasses import dataclass
@@ -133,7 +134,7 @@ def batch_params(batch: BronzeBatch) -> dict[str, Any]:
 
 
 def _check_order(storage: Storage, journal: Journal, day: date) -> None:
-    done = journal.committed()
+    done = set(journal.committed_dates())
     later = [d for d in done if d > day]
     if later:
         raise LakehouseError(
@@ -198,7 +199,7 @@ def ingest_pending(settings: Settings) -> list[IngestResult]:
     storage = open_storage(settings)
     journal = Journal(storage)
     recover(settings)
-    done = journal.committed()
+    done = set(journal.committed_dates())
     return [ingest_batch(settings, d) for d in landed_batches(storage) if d not in done]
 
 
@@ -214,8 +215,13 @@ def _run(settings: Settings, storage: Storage, journal: Journal, day: date) -> I
         con.execute("SET parquet_metadata_cache = true")
         batch = load_batch(con, storage, day)
         con.execute("SET preserve_insertion_order = false")
-        with tempfile.TemporaryDirectory(prefix="lakehouse-ingest-") as tmp:
-            run = ModelRun(con, TableStore(storage, con), Path(tmp), batch_params(batch))
+        local_stage = journal.staging_dir(day)
+        scratch = (
+            tempfile.TemporaryDirectory(prefix="lakehouse-ingest-") if local_stage is None else None
+        )
+        with scratch or contextlib.nullcontext("") as tmp:
+            stage_dir = local_stage or Path(tmp)
+            run = ModelRun(con, TableStore(storage, con), stage_dir, batch_params(batch))
             run.expose_previous(list(SILVER_SCHEMAS), lazy=AUDIT_TABLES)
             for name in STEPS:
                 run.run(get_model(name))

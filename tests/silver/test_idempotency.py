@@ -1,0 +1,165 @@
+"""Reruns change nothing; a crash part way leaves the lake readable and the rerun gives
+exactly the tables of a clean run. On the local folder and on S3 (moto_server)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from lakehouse.config import Settings
+from lakehouse.errors import LakehouseError
+from lakehouse.journal import JOURNAL_PREFIX, Journal
+from lakehouse.landing import land
+from lakehouse.quality import run_checks
+from lakehouse.stages.ingest import ingest_batch, ingest_pending
+from lakehouse.storage import Storage, open_storage
+from lakehouse.strategies import ModelRun
+from tests.silver.silver_helpers import HISTORY, daily, history, rows, snapshot
+
+D1, D2 = date(2026, 1, 5), date(2026, 1, 6)
+
+
+def replay_subset(seed_data: Path, target: Path, last: str) -> Path:
+    """The seed replay's history and daily batches up to ingest date `last`."""
+    source = seed_data / "replay" / "raw"
+    for partition in source.glob("*/ingest_date=*"):
+        if partition.name.removeprefix("ingest_date=") <= last:
+            shutil.copytree(partition, target / partition.parent.name / partition.name)
+    return target
+
+
+def test_rerunning_every_batch_changes_nothing(
+    lake_settings: Settings, seed_data: Path, tmp_path: Path
+) -> None:
+    land(lake_settings, replay_subset(seed_data, tmp_path / "raw", "2026-01-04"))
+    first = ingest_pending(lake_settings)
+    assert [r.status for r in first] == ["ingested"] * 5
+    before = snapshot(lake_settings)
+    again = [ingest_batch(lake_settings, r.ingest_date) for r in first]
+    assert [r.status for r in again] == ["already_ingested"] * 5
+    assert [r.to_detail() | {"status": ""} for r in again] == [
+        r.to_detail() | {"status": ""} for r in first
+    ]
+    assert ingest_pending(lake_settings) == []
+    assert snapshot(lake_settings) == before
+    report = run_checks(lake_settings, store_result=False)
+    assert report.passed, [c.to_detail() for c in report.checks if not c.passed]
+
+
+def write_batches(storage: Storage) -> None:
+    """History, then a day whose session 30 the next day moves to another month."""
+    history(storage, [(1, 1, 7, 2, "2025-12-01 15:00:00", "1.0", "0")])
+    daily(storage, D1, sessions=[(30, 1, 7, 2, "2026-01-04 15:00:00", "1.0", "0")])
+    daily(
+        storage,
+        D2,
+        sessions=[
+            (30, 1, 7, 2, "2025-12-20 15:00:00", "2.0", "2"),
+            (31, 2, "", 2, "2026-01-05 15:00:00", "", "1"),
+        ],
+        students=[(2, "Bo", "Li", "M", "2009-01-01", "11", "Active", "120",
+                   "2025-01-01 10:00:00", "2026-01-05 12:00:00", "UPDATE")],
+    )  # fmt: skip
+
+
+def clean_run(settings: Settings) -> dict:
+    write_batches(open_storage(settings))
+    ingest_pending(settings)
+    return snapshot(settings)
+
+
+class Crash(RuntimeError):
+    pass
+
+
+def crash_on_call(monkeypatch: pytest.MonkeyPatch, owner: type, name: str, call: int) -> None:
+    """Make `owner.name` raise on its `call`-th call (the earlier calls go through)."""
+    original = getattr(owner, name)
+    calls = {"n": 0}
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == call:
+            raise Crash(f"injected failure in {name}, call {call}")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, failing)
+
+
+def reference(tmp_path: Path) -> dict:
+    """The tables of an uninterrupted run of the same batches, in another lake."""
+    from lakehouse.config import load_settings
+
+    return clean_run(load_settings(environ={}, overrides={"lake": str(tmp_path / "reference")}))
+
+
+# publish order: dim_students, dim_tutors, err_dimensions, fct_sessions, err_sessions, ...
+@pytest.mark.parametrize("call", [2, 5], ids=["after-dim_students", "after-fct_sessions"])
+def test_crash_between_table_writes_then_rerun(
+    lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: int
+) -> None:
+    expected = reference(tmp_path)
+    storage = open_storage(lake_settings)
+    write_batches(storage)
+    ingest_batch(lake_settings, HISTORY)
+    ingest_batch(lake_settings, D1)
+    with monkeypatch.context() as patch:
+        crash_on_call(patch, Journal, "publish_table", call)
+        with pytest.raises(Crash):
+            ingest_batch(lake_settings, D2)
+    # readable: every table reads, though silver mixes the state before and after D2
+    mixed = snapshot(lake_settings)
+    assert mixed["silver.fct_sessions"] and mixed != expected
+    report = run_checks(lake_settings, store_result=False)
+    (flight,) = [c for c in report.checks if c.check == "no_interrupted_ingest"]
+    assert flight.sample == ((D2.isoformat(),),)
+    # the rerun completes the interrupted ingest: exactly the clean run's tables
+    result = ingest_batch(lake_settings, D2)
+    assert result.status == "recovered" and result.entity("sessions").kept == 2
+    assert snapshot(lake_settings) == expected
+    assert storage.list(JOURNAL_PREFIX) == []
+    assert run_checks(lake_settings, store_result=False).passed
+
+
+def test_crash_while_staging_leaves_silver_untouched(
+    lake: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = reference(tmp_path)
+    storage = open_storage(lake)
+    write_batches(storage)
+    ingest_batch(lake, HISTORY)
+    ingest_batch(lake, D1)
+    before = snapshot(lake)
+    with monkeypatch.context() as patch:
+        # the 9th model runs after the fact's files were staged (in the journal, on a folder)
+        crash_on_call(patch, ModelRun, "run", 9)
+        with pytest.raises(Crash):
+            ingest_batch(lake, D2)
+    assert storage.list(JOURNAL_PREFIX)  # half-staged files, but no manifest
+    assert snapshot(lake) == before  # nothing published
+    assert Journal(storage).in_flight() == []
+    assert ingest_batch(lake, D2).status == "ingested"
+    assert snapshot(lake) == expected
+
+
+def test_batches_go_in_order_and_raw_stays_as_ingested(lake: Settings, storage: Storage) -> None:
+    write_batches(storage)
+    ingest_batch(lake, HISTORY)
+    with pytest.raises(LakehouseError, match="before the landed batch 2026-01-05"):
+        ingest_batch(lake, D2)
+    ingest_batch(lake, D1)
+    ingest_batch(lake, D2)
+    daily(storage, date(2026, 1, 4), sessions=[(5, 1, 7, 2, "2026-01-03 15:00:00", "1", "0")])
+    with pytest.raises(LakehouseError, match="batch 2026-01-06 is already ingested"):
+        ingest_batch(lake, date(2026, 1, 4))
+    storage.delete_prefix("raw/sessions/ingest_date=2026-01-04")
+    storage.delete_prefix("raw/students/ingest_date=2026-01-04")
+    storage.delete_prefix("raw/tutors/ingest_date=2026-01-04")
+    key = f"raw/sessions/ingest_date={D1}/new_sessions.csv"
+    storage.write_text(key, storage.read_text(key).replace("1.0", "2.0"))
+    with pytest.raises(LakehouseError, match=f"raw batch {D1} changed after it was ingested"):
+        ingest_batch(lake, D1)
+    assert len(rows(lake, "silver.fct_sessions")) == 3
