@@ -15,7 +15,7 @@ WITH (
 /* silver.fct_sessions (a later batch may supersede some); unpriced_sessions counts its */
 /* billable sessions without a student or tutor rate at the session time (no revenue). */
 /* @kind full */
-/* @depends_on silver.ingest_batches, silver.err_sessions, silver.fct_sessions, gold.int_priced_sessions */
+/* @depends_on silver.ingest_batches, silver.err_sessions, gold.int_priced_sessions */
 WITH batches AS (
   SELECT
     ingest_date,
@@ -80,19 +80,11 @@ WITH batches AS (
     ingest_date <= CAST('2026-01-15' AS DATE)
   GROUP BY
     ingest_date
-), kept_now AS (
+), kept_now /* the batch's sessions still in silver (int_priced_sessions holds every one, as of D) */ AS (
   SELECT
     ingest_date,
     COUNT(*) AS kept_rows_now,
-    COUNT(CASE WHEN is_orphan THEN 1 END) AS orphan_sessions
-  FROM tutor_silver.fct_sessions
-  WHERE
-    ingest_date <= CAST('2026-01-15' AS DATE)
-  GROUP BY
-    ingest_date
-), unpriced AS (
-  SELECT
-    ingest_date,
+    COUNT(CASE WHEN is_orphan THEN 1 END) AS orphan_sessions,
     COUNT(CASE WHEN is_unpriced THEN 1 END) AS unpriced_sessions
   FROM tutor_gold.int_priced_sessions
   GROUP BY
@@ -125,7 +117,7 @@ WITH batches AS (
     COALESCE(r.superseded_later_batch, 0) AS superseded_later_batch,
     COALESCE(r.other_reasons, 0) AS other_reasons,
     COALESCE(k.orphan_sessions, 0) AS orphan_sessions,
-    COALESCE(u.unpriced_sessions, 0) AS unpriced_sessions,
+    COALESCE(k.unpriced_sessions, 0) AS unpriced_sessions,
     COALESCE(d.student_rows, 0) AS student_delta_rows,
     COALESCE(d.tutor_rows, 0) AS tutor_delta_rows,
     CAST('2026-01-15 00:00:00' AS TIMESTAMP) AS as_of_ts,
@@ -135,8 +127,6 @@ WITH batches AS (
     ON r.ingest_date = b.ingest_date
   LEFT JOIN kept_now AS k
     ON k.ingest_date = b.ingest_date
-  LEFT JOIN unpriced AS u
-    ON u.ingest_date = b.ingest_date
   LEFT JOIN dimension_deltas AS d
     ON d.ingest_date = b.ingest_date
 )

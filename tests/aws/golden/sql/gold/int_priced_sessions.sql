@@ -30,6 +30,7 @@ WITH sessions AS (
     duration_hours,
     status,
     is_billable,
+    is_orphan,
     ingest_date
   FROM tutor_silver.fct_sessions
   /* gold as of batch D sees the sessions ingested up to D */
@@ -97,6 +98,7 @@ WITH sessions AS (
     CASE WHEN is_billable THEN duration_hours ELSE 0.0 END AS billable_hours,
     student_rate,
     tutor_rate,
+    is_orphan,
     is_unpriced,
     is_before_student_start,
     CASE
