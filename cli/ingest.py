@@ -60,22 +60,16 @@ def ingest_command(
     if not results:
         console.print("nothing to ingest: every landed batch is already in silver")
         return
-    view = Table(
-        title="ingest: sessions raw = kept + superseded + rejected",
-        caption=f"lake: {cfg.lake}",
-    )
-    view.add_column("batch")
-    view.add_column("status")
-    for column in ("raw", "kept", "repaired", "superseded", "rejected", "students", "tutors"):
-        view.add_column(column, justify="right")
     for r in results:
         s, st, tu = r.entity("sessions"), r.entity("students"), r.entity("tutors")
-        view.add_row(
-            f"{r.ingest_date} ({r.source_batch_id})", r.status.replace("_", " "),
-            f"{s.raw:,}", f"{s.kept:,}", f"{s.repaired:,}", f"{s.superseded:,}",
-            f"{s.rejected:,}", f"{st.kept:,}", f"{tu.kept:,}",
-        )  # fmt: skip
-    console.print(view)
+        status = r.status.replace("_", " ")
+        console.print(
+            f"[bold]{r.ingest_date}[/] {r.source_batch_id} {status}: sessions {s.raw:,} raw = "
+            f"{s.kept:,} kept ({s.repaired:,} repaired) + {s.superseded:,} superseded + "
+            f"{s.rejected:,} rejected; student rows {st.kept:,}, tutor rows {tu.kept:,}",
+            highlight=False,
+        )
+    console.print(f"[dim]lake: {cfg.lake}[/]")
 
 
 def land_command(
