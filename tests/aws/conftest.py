@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,7 +49,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             },
         )
         yield
-    assert "AWS_ENDPOINT_URL" not in os.environ
 
 
 def write_model(root: Path, name: str, text: str) -> Model:
