@@ -54,8 +54,15 @@ class LocalContext:
         return 15 * 60 * 1000
 
 
-def real_stage(stage: str) -> Callable[..., Any]:
-    """The product's stage function, imported lazily so a handler loads only what it runs."""
+def real_stage(stage: str, engine: str = "duckdb") -> Callable[..., Any]:
+    """The product's stage function, imported lazily so a handler loads only what it runs.
+
+    With `engine = athena`, ingest and materialize run the same models as Athena statements.
+    """
+    if engine == "athena" and stage in ("ingest", "materialize"):
+        from lakehouse.aws import pipeline
+
+        return pipeline.ingest if stage == "ingest" else pipeline.materialize
     if stage == "simulate":
         from sim.api import simulate_day
 
@@ -138,7 +145,7 @@ def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict
     policy: RetryPolicy = getattr(context, "retry", None) or RetryPolicy()
     sleep = getattr(context, "sleep", time.sleep)
     hook: StageHook = getattr(context, "on_stage", None) or (lambda *_: None)
-    fn = (getattr(context, "stages", None) or {}).get(stage) or real_stage(stage)
+    fn = (getattr(context, "stages", None) or {}).get(stage) or real_stage(stage, settings.engine)
 
     day = business_date_of(event)
     incoming = dict(event.get("detail") or {})

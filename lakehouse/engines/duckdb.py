@@ -103,6 +103,7 @@ def connect(settings: Settings, database: str = ":memory:") -> duckdb.DuckDBPyCo
     con = duckdb.connect(database)
     con.execute("SET autoinstall_known_extensions = false")
     con.execute(f"SET threads = {int(settings.duckdb.threads)}")
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SET memory_limit = '{settings.duckdb.memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET TimeZone = 'UTC'")
