@@ -211,7 +211,7 @@ def _quote(name: str) -> str:
 
 def load_batch(con: duckdb.DuckDBPyConnection, storage: Storage, day: date) -> BronzeBatch:
     """Validate every raw file of the batch, then load them as the `bronze.*` tables."""
-    from lakehouse.bronze_load import create_tables, insert_file
+    from lakehouse.bronze_load import BronzeLoader
 
     files = batch_files(storage, day)
     if not any(files.values()):
@@ -235,9 +235,10 @@ def load_batch(con: duckdb.DuckDBPyConnection, storage: Storage, day: date) -> B
                 digest = hashlib.sha256(data).hexdigest()
                 raw = RawFile(key, entity, kind, tuple(names), digest, len(data))
                 staged.append((raw, path))
-        create_tables(con)
+        loader = BronzeLoader(con, day)
         for raw, path in staged:
-            insert_file(con, raw, path, day)
+            loader.add(raw, path)
+        loader.finish()
     batch_id = con.execute(_sql("batch_id")).fetchone()
     if batch_id:
         source_batch_id = batch_id[0]

@@ -117,6 +117,8 @@ class ModelRun:
     staged: list[StagedTable] = field(default_factory=list)
     empty_before: set[str] = field(default_factory=set)
     """Tables that had no row before the batch."""
+    large: set[str] = field(default_factory=set)
+    """Tables too large to hold in memory (read lazily from their files)."""
     _bound: bool = False
 
     def expose_previous(self, tables: list[str], lazy: tuple[str, ...] = ()) -> None:
@@ -148,6 +150,7 @@ class ModelRun:
                 ).fetchone()
                 if rows > CACHE_ROWS:
                     self.con.execute(f"CREATE OR REPLACE VIEW prev.{name} AS SELECT * FROM {scan}")
+                    self.large.add(table)
                 elif rows == 0:
                     self.empty_before.add(table)
             self.con.execute(f"CREATE OR REPLACE VIEW silver.{name} AS SELECT * FROM prev.{name}")

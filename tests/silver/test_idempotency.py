@@ -32,20 +32,21 @@ def replay_subset(seed_data: Path, target: Path, last: str) -> Path:
 
 
 def test_rerunning_every_batch_changes_nothing(
-    lake_settings: Settings, seed_data: Path, tmp_path: Path
+    lake: Settings, seed_data: Path, tmp_path: Path
 ) -> None:
-    land(lake_settings, replay_subset(seed_data, tmp_path / "raw", "2026-01-04"))
-    first = ingest_pending(lake_settings)
+    # (the same on S3 with simulated days: tests/silver/test_simulated.py)
+    land(lake, replay_subset(seed_data, tmp_path / "raw", "2026-01-04"))
+    first = ingest_pending(lake)
     assert [r.status for r in first] == ["ingested"] * 5
-    before = snapshot(lake_settings)
-    again = [ingest_batch(lake_settings, r.ingest_date) for r in first]
+    before = snapshot(lake)
+    again = [ingest_batch(lake, r.ingest_date) for r in first]
     assert [r.status for r in again] == ["already_ingested"] * 5
     assert [r.to_detail() | {"status": ""} for r in again] == [
         r.to_detail() | {"status": ""} for r in first
     ]
-    assert ingest_pending(lake_settings) == []
-    assert snapshot(lake_settings) == before
-    report = run_checks(lake_settings, store_result=False)
+    assert ingest_pending(lake) == []
+    assert snapshot(lake) == before
+    report = run_checks(lake, store_result=False)
     assert report.passed, [c.to_detail() for c in report.checks if not c.passed]
 
 
@@ -97,10 +98,25 @@ def reference(tmp_path: Path) -> dict:
 
 
 # publish order: dim_students, dim_tutors, err_dimensions, fct_sessions, err_sessions, ...
-@pytest.mark.parametrize("call", [2, 5], ids=["after-dim_students", "after-fct_sessions"])
+AFTER_DIM_STUDENTS, AFTER_FCT_SESSIONS = 2, 5
+
+
 def test_crash_between_table_writes_then_rerun(
+    lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_and_rerun(lake_settings, tmp_path, monkeypatch, AFTER_FCT_SESSIONS)
+
+
+def test_crash_after_the_first_table_then_rerun(
+    lake: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_and_rerun(lake, tmp_path, monkeypatch, AFTER_DIM_STUDENTS)
+
+
+def crash_and_rerun(
     lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: int
 ) -> None:
+    """Ingest D2 with a failure on the `call`-th table publish, then rerun it."""
     expected = reference(tmp_path)
     storage = open_storage(lake_settings)
     write_batches(storage)
