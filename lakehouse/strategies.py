@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,26 +70,30 @@ def duckdb_sql(sql: str) -> tuple[str, frozenset[str]]:
     (`getvariable('name')`, folded to constants by the planner), and the names.
 
     The run sets the variables once per batch (`SET VARIABLE`), so each model's text is
-    produced once per process instead of re-rendered for every batch: sqlglot rendering cost
-    more than a daily batch's queries (and prepared-statement parameters make the DuckDB
-    client probe for pandas on every call). Athena renders with `lakehouse.models.render`."""
+    produced once per process instead of re-rendered for every batch, and it is produced
+    from sqlglot's tokens (a colon directly followed by a name, outside strings and comments)
+    rather than a parse and a regeneration, which cost more than a daily batch's queries.
+    Athena renders with `lakehouse.models.render` instead."""
     import sqlglot
-    from sqlglot import exp
-    from sqlglot.errors import ParseError
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
 
     try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
-    except ParseError as exc:
-        raise ModelError(f"SQL does not parse: {exc}") from None
-    names = frozenset(p.name for p in tree.find_all(exp.Placeholder))
-    tree = tree.transform(
-        lambda node: (
-            exp.Anonymous(this="getvariable", expressions=[exp.Literal.string(node.name)])
-            if isinstance(node, exp.Placeholder)
-            else node
-        )
-    )
-    return tree.sql(dialect="duckdb"), names
+        tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+    except TokenError as exc:
+        raise ModelError(f"SQL does not tokenize: {exc}") from None
+    pieces, names, last = [], set(), 0
+    for colon, name in pairwise(tokens):
+        if (
+            colon.token_type == TokenType.COLON
+            and name.token_type == TokenType.VAR
+            and name.start == colon.end + 1
+        ):
+            pieces += [sql[last : colon.start], f"getvariable('{name.text}')"]
+            names.add(name.text)
+            last = name.end + 1
+    pieces.append(sql[last:])
+    return "".join(pieces), frozenset(names)
 
 
 @dataclass(frozen=True)
@@ -144,15 +149,15 @@ class ModelRun:
             elif table in lazy:
                 self.con.execute(f"CREATE OR REPLACE VIEW prev.{name} AS SELECT * FROM {scan}")
             else:
-                (rows,) = self.con.execute(
-                    f"CREATE OR REPLACE TABLE prev.{name} AS SELECT * FROM {scan} "
-                    f"LIMIT {CACHE_ROWS + 1}"
-                ).fetchone()
+                # a count reads only the Parquet footers (cached for the reads that follow)
+                (rows,) = self.con.execute(f"SELECT count(*) FROM {scan}").fetchone()
                 if rows > CACHE_ROWS:
                     self.con.execute(f"CREATE OR REPLACE VIEW prev.{name} AS SELECT * FROM {scan}")
                     self.large.add(table)
-                elif rows == 0:
-                    self.empty_before.add(table)
+                else:
+                    self.con.execute(f"CREATE OR REPLACE TABLE prev.{name} AS SELECT * FROM {scan}")
+                    if rows == 0:
+                        self.empty_before.add(table)
             self.con.execute(f"CREATE OR REPLACE VIEW silver.{name} AS SELECT * FROM prev.{name}")
 
     def run(self, model: Model) -> StagedTable | None:

@@ -161,6 +161,17 @@ def test_crash_while_staging_leaves_silver_untouched(
     assert snapshot(lake) == expected
 
 
+def test_a_large_silver_read_from_its_files_gives_the_same_tables(
+    lake: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above CACHE_ROWS the previous tables are scanned lazily instead of held in memory."""
+    import lakehouse.strategies
+
+    expected = reference(tmp_path)
+    monkeypatch.setattr(lakehouse.strategies, "CACHE_ROWS", 0)
+    assert clean_run(lake) == expected
+
+
 def test_batches_go_in_order_and_raw_stays_as_ingested(lake: Settings, storage: Storage) -> None:
     write_batches(storage)
     ingest_batch(lake, HISTORY)
