@@ -18,10 +18,20 @@ WITH (
 /*                       (SUPERSEDED_LATER_BATCH: the raw_* columns then hold that silver */
 /*                       row's values and source_batch_id names the earlier batch) */
 /*   action 'rejected'   not kept: the row cannot be a session as it is (see stg_sessions) */
+/* The raw values are read back from bronze by file and row (stg_sessions stays narrow). */
 /* @kind incremental_by_partition */
 /* @partitioned_by ingest_date */
-/* @depends_on silver.stg_sessions, silver.stg_session_keys */
-WITH audited AS (
+/* @depends_on silver.stg_sessions, silver.stg_session_keys, bronze.sessions */
+WITH batch_keys AS (
+  /* the keys of the batch's kept rows (equality join columns, so the join is a hash join) */
+  SELECT
+    *,
+    'raw' AS row_origin,
+    'kept' AS row_disposition
+  FROM tutor_silver.stg_session_keys
+  WHERE
+    origin = 'batch'
+), audited AS (
   SELECT
     s.*,
     k.is_orphan_student,
@@ -29,11 +39,10 @@ WITH audited AS (
     k.is_before_first_student,
     k.is_before_first_tutor
   FROM tutor_silver.stg_sessions AS s
-  LEFT JOIN tutor_silver.stg_session_keys AS k
+  LEFT JOIN batch_keys AS k
     ON k.session_id = s.session_id
-    AND k.origin = 'batch'
-    AND s.disposition = 'kept'
-    AND s.origin = 'raw'
+    AND k.row_origin = s.origin
+    AND k.row_disposition = s.disposition
 ), kept AS (
   SELECT
     *
@@ -44,20 +53,119 @@ WITH audited AS (
   SELECT
     a.*,
     reason_code AS event_code,
-    'rejected' AS action,
-    CASE reason_code
+    CASE WHEN disposition = 'rejected' THEN 'rejected' ELSE 'superseded' END AS action
+  FROM audited AS a
+  WHERE
+    disposition IN ('rejected', 'superseded')
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_INVALID_INGEST_TS' AS event_code,
+    'repaired' AS action
+  FROM kept AS k
+  WHERE
+    fix_ingest_ts
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_INVALID_DESCRIPTOR' AS event_code,
+    'repaired' AS action
+  FROM kept AS k
+  WHERE
+    fix_missing_duration
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_UNITS_RANGE' AS event_code,
+    'repaired' AS action
+  FROM kept AS k
+  WHERE
+    fix_minutes
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_INVALID_STAMP' AS event_code,
+    'repaired' AS action
+  FROM kept AS k
+  WHERE
+    fix_stamp
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_MISSING_TUTOR' AS event_code,
+    CASE WHEN tutor_fill = 'none' THEN 'flagged' ELSE 'repaired' END AS action
+  FROM kept AS k
+  WHERE
+    fix_missing_tutor
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_MISSING_STATUS' AS event_code,
+    'repaired' AS action
+  FROM kept AS k
+  WHERE
+    fix_missing_status
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_MISSING_SUBJECT' AS event_code,
+    'repaired' AS action
+  FROM kept AS k
+  WHERE
+    fix_missing_subject
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_ORPHAN_STUDENT' AS event_code,
+    'flagged' AS action
+  FROM kept AS k
+  WHERE
+    is_orphan_student
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_ORPHAN_TUTOR' AS event_code,
+    'flagged' AS action
+  FROM kept AS k
+  WHERE
+    is_orphan_tutor
+  UNION ALL
+  SELECT
+    k.*,
+    'ERR_BEFORE_FIRST_VERSION' AS event_code,
+    'flagged' AS action
+  FROM kept AS k
+  WHERE
+    is_before_first_student OR is_before_first_tutor
+), with_raw /* the raw values as they were in the file (bronze); for a replaced silver row, its values */ AS (
+  SELECT
+    e.*,
+    CASE WHEN e.origin = 'raw' THEN b.session_id ELSE CAST(e.session_id AS VARCHAR) END AS raw_session_id,
+    CASE WHEN e.origin = 'raw' THEN b.student_id ELSE CAST(e.student_id AS VARCHAR) END AS raw_student_id,
+    CASE WHEN e.origin = 'raw' THEN b.tutor_id ELSE CAST(e.tutor_id AS VARCHAR) END AS raw_tutor_id,
+    CASE WHEN e.origin = 'raw' THEN b.subject_id ELSE CAST(e.subject_id AS VARCHAR) END AS raw_subject_id,
+    CASE WHEN e.origin = 'raw' THEN b.stamp ELSE CAST(e.session_ts AS VARCHAR) END AS raw_stamp,
+    CASE
+      WHEN e.origin = 'raw'
+      THEN b.duration
+      ELSE CAST(e.duration_hours AS VARCHAR)
+    END AS raw_duration,
+    CASE WHEN e.origin = 'raw' THEN b.status ELSE CAST(e.status AS VARCHAR) END AS raw_status
+  FROM events AS e
+  LEFT JOIN tutor_raw.sessions AS b
+    ON b.source_file = e.source_file AND b.source_row = e.source_row
+), described AS (
+  SELECT
+    *,
+    CASE event_code
       WHEN 'ERR_MALFORMED_ROW'
-      THEN CONCAT(CAST('malformed line: ' AS VARCHAR), CAST(parse_error AS VARCHAR))
+      THEN CONCAT(CAST('malformed line: ' AS VARCHAR), CAST(reason_detail AS VARCHAR))
       WHEN 'ERR_MISSING_KEY'
-      THEN CONCAT_WS(
-        ' and ',
-        CAST(CASE WHEN NULLIF(TRIM(raw_session_id), '') IS NULL THEN 'session_id is empty' END AS VARCHAR),
-        CAST(CASE WHEN NULLIF(TRIM(raw_student_id), '') IS NULL THEN 'student_id is empty' END AS VARCHAR)
-      )
+      THEN reason_detail
       WHEN 'ERR_UNPARSEABLE'
       THEN CONCAT(
         CAST('not a number of the expected form: ' AS VARCHAR),
-        CAST(unparseable_fields AS VARCHAR)
+        CAST(reason_detail AS VARCHAR)
       )
       WHEN 'ERR_MALFORMED_STAMP'
       THEN CASE
@@ -70,180 +178,100 @@ WITH audited AS (
         )
       END
       WHEN 'ERR_OUT_OF_RANGE'
-      THEN range_problems
-    END AS detail
-  FROM audited AS a
-  WHERE
-    disposition = 'rejected'
-  UNION ALL
-  SELECT
-    a.*,
-    reason_code AS event_code,
-    'superseded' AS action,
-    CASE reason_code
+      THEN reason_detail
       WHEN 'DUPLICATE_EMISSION'
       THEN CONCAT(
         CAST('session ' AS VARCHAR),
         CAST(session_id AS VARCHAR),
         CAST(' emitted more than once in the batch; kept ' AS VARCHAR),
-        CAST(winner_file AS VARCHAR),
-        CAST(':' AS VARCHAR),
-        CAST(winner_row AS VARCHAR),
+        CAST(reason_detail AS VARCHAR),
         CAST(' (latest stamp, then ingest time, then file order)' AS VARCHAR)
       )
-      ELSE CONCAT(
+      WHEN 'SUPERSEDED_LATER_BATCH'
+      THEN CONCAT(
         CAST('replaced by ' AS VARCHAR),
-        CAST(superseded_by AS VARCHAR),
+        CAST(reason_detail AS VARCHAR),
         CAST(' of batch ' AS VARCHAR),
         CAST('sim_2026-01-15' AS VARCHAR),
         CAST('; raw_* hold the replaced silver row, ingested ' AS VARCHAR),
         CAST(row_ingest_date AS VARCHAR)
       )
-    END AS detail
-  FROM audited AS a
-  WHERE
-    disposition = 'superseded'
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_INVALID_INGEST_TS' AS event_code,
-    'repaired' AS action,
-    'ingest_ts missing, malformed or not on the batch date: the batch date 00:00 is used' AS detail
-  FROM kept AS k
-  WHERE
-    fix_ingest_ts
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_INVALID_DESCRIPTOR' AS event_code,
-    'repaired' AS action,
-    'duration missing: 1.0 h assumed' AS detail
-  FROM kept AS k
-  WHERE
-    fix_missing_duration
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_UNITS_RANGE' AS event_code,
-    'repaired' AS action,
-    CONCAT(
-      CAST('duration ' AS VARCHAR),
-      CAST(TRIM(raw_duration) AS VARCHAR),
-      CAST(' is 60 or more, read as minutes: ' AS VARCHAR),
-      CAST(duration_hours AS VARCHAR),
-      CAST(' h' AS VARCHAR)
-    ) AS detail
-  FROM kept AS k
-  WHERE
-    fix_minutes
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_INVALID_STAMP' AS event_code,
-    'repaired' AS action,
-    CONCAT(
-      CAST('stamp ' AS VARCHAR),
-      CAST(TRIM(raw_stamp) AS VARCHAR),
-      CAST(' is after the ingest time: set to ' AS VARCHAR),
-      CAST(session_ts AS VARCHAR)
-    ) AS detail
-  FROM kept AS k
-  WHERE
-    fix_stamp
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_MISSING_TUTOR' AS event_code,
-    CASE WHEN tutor_fill = 'none' THEN 'flagged' ELSE 'repaired' END AS action,
-    CASE tutor_fill
-      WHEN 'earlier'
+      WHEN 'ERR_INVALID_INGEST_TS'
       THEN CONCAT(
-        CAST('tutor missing: tutor ' AS VARCHAR),
-        CAST(tutor_id AS VARCHAR),
-        CAST(' of the student''s latest earlier session ' AS VARCHAR),
-        CAST(tutor_from_session_id AS VARCHAR),
-        CAST(' (' AS VARCHAR),
-        CAST(tutor_from_session_ts AS VARCHAR),
-        CAST(')' AS VARCHAR)
+        CAST('ingest_ts missing, malformed or not on the batch date: the batch date ' AS VARCHAR),
+        CAST('00:00 is used' AS VARCHAR)
       )
-      WHEN 'later'
+      WHEN 'ERR_INVALID_DESCRIPTOR'
+      THEN 'duration missing: 1.0 h assumed'
+      WHEN 'ERR_UNITS_RANGE'
       THEN CONCAT(
-        CAST('tutor missing: tutor ' AS VARCHAR),
-        CAST(tutor_id AS VARCHAR),
-        CAST(' of the student''s nearest later session ' AS VARCHAR),
-        CAST(tutor_from_session_id AS VARCHAR),
-        CAST(' (' AS VARCHAR),
-        CAST(tutor_from_session_ts AS VARCHAR),
-        CAST('), no earlier one known' AS VARCHAR)
+        CAST('duration ' AS VARCHAR),
+        CAST(TRIM(raw_duration) AS VARCHAR),
+        CAST(' is 60 or more, read as minutes: ' AS VARCHAR),
+        CAST(duration_hours AS VARCHAR),
+        CAST(' h' AS VARCHAR)
       )
-      ELSE 'tutor missing and no other session of the student has one: left unknown'
+      WHEN 'ERR_INVALID_STAMP'
+      THEN CONCAT(
+        CAST('stamp ' AS VARCHAR),
+        CAST(TRIM(raw_stamp) AS VARCHAR),
+        CAST(' is after the ingest time: set to ' AS VARCHAR),
+        CAST(session_ts AS VARCHAR)
+      )
+      WHEN 'ERR_MISSING_TUTOR'
+      THEN CASE tutor_fill
+        WHEN 'earlier'
+        THEN CONCAT(
+          CAST('tutor missing: tutor ' AS VARCHAR),
+          CAST(tutor_id AS VARCHAR),
+          CAST(' of the student''s latest earlier session ' AS VARCHAR),
+          CAST(tutor_from_session_id AS VARCHAR),
+          CAST(' (' AS VARCHAR),
+          CAST(tutor_from_session_ts AS VARCHAR),
+          CAST(')' AS VARCHAR)
+        )
+        WHEN 'later'
+        THEN CONCAT(
+          CAST('tutor missing: tutor ' AS VARCHAR),
+          CAST(tutor_id AS VARCHAR),
+          CAST(' of the student''s nearest later session ' AS VARCHAR),
+          CAST(tutor_from_session_id AS VARCHAR),
+          CAST(' (' AS VARCHAR),
+          CAST(tutor_from_session_ts AS VARCHAR),
+          CAST('), no earlier one known' AS VARCHAR)
+        )
+        ELSE 'tutor missing and no other session of the student has one: left unknown'
+      END
+      WHEN 'ERR_MISSING_STATUS'
+      THEN 'status missing: 0 (Completed) assumed'
+      WHEN 'ERR_MISSING_SUBJECT'
+      THEN 'subject missing: 1 (SAT/ACT/PSAT+) assumed'
+      WHEN 'ERR_ORPHAN_STUDENT'
+      THEN CONCAT(
+        CAST('student ' AS VARCHAR),
+        CAST(student_id AS VARCHAR),
+        CAST(' is not in dim_students: kept with is_orphan, student_sk NULL' AS VARCHAR)
+      )
+      WHEN 'ERR_ORPHAN_TUTOR'
+      THEN CONCAT(
+        CAST('tutor ' AS VARCHAR),
+        CAST(tutor_id AS VARCHAR),
+        CAST(' is not in dim_tutors: kept with is_orphan, tutor_sk NULL' AS VARCHAR)
+      )
+      WHEN 'ERR_BEFORE_FIRST_VERSION'
+      THEN CONCAT(
+        CAST('session_ts ' AS VARCHAR),
+        CAST(session_ts AS VARCHAR),
+        CAST(' is before the first version of its ' AS VARCHAR),
+        CAST(CONCAT_WS(
+          ' and ',
+          CAST(CASE WHEN is_before_first_student THEN 'student' END AS VARCHAR),
+          CAST(CASE WHEN is_before_first_tutor THEN 'tutor' END AS VARCHAR)
+        ) AS VARCHAR),
+        CAST(': keyed to that first version' AS VARCHAR)
+      )
     END AS detail
-  FROM kept AS k
-  WHERE
-    fix_missing_tutor
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_MISSING_STATUS' AS event_code,
-    'repaired' AS action,
-    'status missing: 0 (Completed) assumed' AS detail
-  FROM kept AS k
-  WHERE
-    fix_missing_status
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_MISSING_SUBJECT' AS event_code,
-    'repaired' AS action,
-    'subject missing: 1 (SAT/ACT/PSAT+) assumed' AS detail
-  FROM kept AS k
-  WHERE
-    fix_missing_subject
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_ORPHAN_STUDENT' AS event_code,
-    'flagged' AS action,
-    CONCAT(
-      CAST('student ' AS VARCHAR),
-      CAST(student_id AS VARCHAR),
-      CAST(' is not in dim_students: kept with is_orphan, student_sk NULL' AS VARCHAR)
-    ) AS detail
-  FROM kept AS k
-  WHERE
-    is_orphan_student
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_ORPHAN_TUTOR' AS event_code,
-    'flagged' AS action,
-    CONCAT(
-      CAST('tutor ' AS VARCHAR),
-      CAST(tutor_id AS VARCHAR),
-      CAST(' is not in dim_tutors: kept with is_orphan, tutor_sk NULL' AS VARCHAR)
-    ) AS detail
-  FROM kept AS k
-  WHERE
-    is_orphan_tutor
-  UNION ALL
-  SELECT
-    k.*,
-    'ERR_BEFORE_FIRST_VERSION' AS event_code,
-    'flagged' AS action,
-    CONCAT(
-      CAST('session_ts ' AS VARCHAR),
-      CAST(session_ts AS VARCHAR),
-      CAST(' is before the first version of its ' AS VARCHAR),
-      CAST(CONCAT_WS(
-        ' and ',
-        CAST(CASE WHEN is_before_first_student THEN 'student' END AS VARCHAR),
-        CAST(CASE WHEN is_before_first_tutor THEN 'tutor' END AS VARCHAR)
-      ) AS VARCHAR),
-      CAST(': keyed to that first version' AS VARCHAR)
-    ) AS detail
-  FROM kept AS k
-  WHERE
-    is_before_first_student OR is_before_first_tutor
+  FROM with_raw
 ), final AS (
   SELECT
     source_batch_id,
@@ -262,7 +290,7 @@ WITH audited AS (
     detail,
     CAST(CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS TIMESTAMP) AS slv_ingest_ts,
     CAST(CAST('2026-01-15' AS DATE) AS DATE) AS ingest_date
-  FROM events
+  FROM described
 )
 SELECT
   *
