@@ -36,7 +36,7 @@ def build_silver(lake: Path, scale: float, days: int) -> tuple[float, float]:
     """Simulate and ingest; return (simulate seconds, ingest seconds)."""
     settings = load_settings(environ={}, overrides={"lake": str(lake)})
     t0 = time.perf_counter()
-    history = simulate_history(settings, seed=42, scale=scale, fmt="parquet", force=True)
+    history = simulate_history(settings, seed=42, scale=scale, force=True)
     landed = [history.ingest_date]
     for _ in range(days):
         landed.append(simulate_day(settings).ingest_date)
