@@ -114,8 +114,12 @@ def query_command(
         typer.echo(json.dumps(records, indent=2))
     else:
         view = Table(caption=f"{len(rows)} row(s)" + (f", first {limit} shown" if more else ""))
-        for column in columns:
-            view.add_column(column, overflow="fold")
+        numeric = [
+            any(isinstance(row[i], int | float | Decimal) for row in rows)
+            for i in range(len(columns))
+        ]
+        for column, is_number in zip(columns, numeric, strict=True):
+            view.add_column(column, overflow="fold", justify="right" if is_number else "left")
         for row in rows:
             view.add_row(*("NULL" if v is None else str(v) for v in row))
         console.print(view)
