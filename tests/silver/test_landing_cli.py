@@ -29,8 +29,9 @@ def committed(seed_data: Path, tmp_path: Path) -> Path:
 
 
 def test_land_copies_once_and_refuses_changes(
-    lake: Settings, storage: Storage, committed: Path
+    lake_settings: Settings, lake_storage: Storage, committed: Path
 ) -> None:
+    lake, storage = lake_settings, lake_storage
     first = land(lake, committed.parent / "incoming")
     assert [d.isoformat() for d in first.landed] == ["2025-12-31"] and first.files == 3
     assert storage.list("raw") == HISTORY_FILES
