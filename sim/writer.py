@@ -19,38 +19,6 @@ from sim.table import Columns
 FORMATS = ("csv", "parquet")
 HISTORY_STEMS = {"sessions": "sessions", "students": "students", "tutors": "tutors"}
 DAILY_STEMS = {"sessions": "new_sessions", "students": "students_delta", "tutors": "tutors_delta"}
-SESSION_COLUMNS = [
-    "session_id",
-    "student_id",
-    "tutor_id",
-    "subject_id",
-    "stamp",
-    "duration",
-    "status",
-]
-STUDENT_COLUMNS = [
-    "student_id",
-    "first_name",
-    "last_name",
-    "sex",
-    "date_of_birth",
-    "grade",
-    "status",
-    "contract_rate",
-    "created",
-    "updated",
-]
-TUTOR_COLUMNS = [
-    "tutor_id",
-    "first_name",
-    "last_name",
-    "sex",
-    "date_of_birth",
-    "contract_rate",
-    "active_students",
-    "created",
-    "updated",
-]
 BATCH_COLUMNS = ["source_batch_id", "ingest_ts"]
 DELTA_COLUMNS = ["change_type", *BATCH_COLUMNS]
 _SEX = np.array(["F", "M"], dtype=object)

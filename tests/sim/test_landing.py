@@ -13,11 +13,43 @@ import pytest
 
 from sim import state
 from sim.api import simulate_day, simulate_history
-from sim.writer import SESSION_COLUMNS, STUDENT_COLUMNS, TUTOR_COLUMNS
 
 from .conftest import read_parquet, settings_for
 
 HISTORY_INGEST = date(2025, 12, 31)
+# The raw CSV contract of SPEC section 3, written out so the writer is checked against it.
+SESSION_COLUMNS = [
+    "session_id",
+    "student_id",
+    "tutor_id",
+    "subject_id",
+    "stamp",
+    "duration",
+    "status",
+]
+STUDENT_COLUMNS = [
+    "student_id",
+    "first_name",
+    "last_name",
+    "sex",
+    "date_of_birth",
+    "grade",
+    "status",
+    "contract_rate",
+    "created",
+    "updated",
+]
+TUTOR_COLUMNS = [
+    "tutor_id",
+    "first_name",
+    "last_name",
+    "sex",
+    "date_of_birth",
+    "contract_rate",
+    "active_students",
+    "created",
+    "updated",
+]
 CONTRACT = {
     "sessions": SESSION_COLUMNS,
     "students": STUDENT_COLUMNS,
