@@ -10,6 +10,7 @@ import pytest
 from lakehouse.catalog import open_catalog
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
+from lakehouse.silver_schema import SILVER_SCHEMAS
 from lakehouse.stages.materialize import materialize
 from lakehouse.storage import open_storage
 from tests.gold import scenario
@@ -89,3 +90,17 @@ def test_missing_silver_is_a_clear_error(local_settings):
 def test_as_of_after_the_latest_batch_is_refused(scenario_lake):
     with pytest.raises(LakehouseError, match="holds batches up to 2025-11-06"):
         materialize(scenario_lake, as_of=dt.date(2025, 11, 7))
+
+
+def test_the_hand_built_silver_follows_the_contract(scenario_lake):
+    """The scenario's silver has exactly the contract's columns and types (what silver's own
+    ingest checks its results against), so gold is tested on the shapes it will really read."""
+    con, _ = open_catalog(scenario_lake)
+    try:
+        for table, columns in SILVER_SCHEMAS.items():
+            if table == "silver.err_dimensions":  # gold does not read it
+                continue
+            described = con.execute(f"DESCRIBE {table}").fetchall()
+            assert {name: kind for name, kind, *_ in described} == columns, table
+    finally:
+        con.close()
