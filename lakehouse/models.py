@@ -144,9 +144,7 @@ def render(
         tree = _parse(model.sql)
     except ParseError as exc:
         raise ModelError(f"{model.path}: SQL does not parse: {exc}") from None
-    bound = exp.replace_placeholders(
-        tree.copy(), **{k: literal(v) for k, v in (params or {}).items()}
-    )
+    bound = exp.replace_placeholders(tree, **{k: literal(v) for k, v in (params or {}).items()})
     missing = sorted({p.name for p in bound.find_all(exp.Placeholder)})
     if missing:
         raise ModelError(f"{model.path}: no value for parameter(s) {', '.join(missing)}")
