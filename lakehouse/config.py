@@ -46,7 +46,7 @@ class DuckDBSettings:
     memory_limit: str = "4GB"
     """DuckDB memory limit; larger queries spill to temp_directory."""
     temp_directory: str = ""
-    """Spill folder; empty uses DuckDB's default next to the process."""
+    """Spill folder for larger-than-memory queries; empty uses <system temp>/lakehouse-duckdb."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,8 +108,9 @@ def connect(settings: Settings, database: str = ":memory:") -> duckdb.DuckDBPyCo
     con.execute(f"SET memory_limit = '{settings.duckdb.memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET TimeZone = 'UTC'")
-    if settings.duckdb.temp_directory:
-        con.execute(f"SET temp_directory = '{settings.duckdb.temp_directory}'")
+    # Spill files go to the system temp folder, not `.tmp/` in the user's working directory.
+    spill = settings.duckdb.temp_directory or str(Path(tempfile.gettempdir()) / "lakehouse-duckdb")
+    con.execute(f"SET temp_directory = '{spill}'")
     if settings.storage == "s3":
         load_httpfs(con)
         create_s3_secret(con, settings)

@@ -89,3 +89,20 @@ def test_httpfs_loads_offline(local_settings) -> None:
         "SELECT loaded FROM duckdb_extensions() WHERE extension_name = 'httpfs'"
     ).fetchone()
     assert loaded == (True,)
+
+
+def test_spill_folder_defaults_to_system_temp(local_settings, tmp_path) -> None:
+    import dataclasses
+    import tempfile
+
+    con = duck.connect(local_settings)
+    spill = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    assert spill.startswith(tempfile.gettempdir())
+    custom = dataclasses.replace(
+        local_settings,
+        duckdb=dataclasses.replace(local_settings.duckdb, temp_directory=str(tmp_path / "spill")),
+    )
+    con = duck.connect(custom)
+    assert con.execute("SELECT current_setting('temp_directory')").fetchone()[0] == str(
+        tmp_path / "spill"
+    )
