@@ -127,14 +127,10 @@ def query_command(
 
 def tables_command(ctx: typer.Context) -> None:
     """List every silver and gold table with its row and file counts."""
-    from lakehouse.catalog import open_catalog, table_stats
+    from lakehouse.catalog import lake_stats
 
     cfg = settings(ctx)
-    con, store = open_catalog(cfg)
-    try:
-        stats = table_stats(con, store)
-    finally:
-        con.close()
+    stats = lake_stats(cfg)
     if not stats:
         console.print(f"no tables under {cfg.lake}: run `lakehouse ingest` and `materialize`")
         return

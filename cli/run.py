@@ -271,13 +271,9 @@ def row_count_table(cfg: Settings) -> Table | str:
     """Rows and files of every silver and gold table (from the Parquet footers)."""
     from rich import box
 
-    from lakehouse.catalog import open_catalog, table_stats
+    from lakehouse.catalog import lake_stats
 
-    con, store = open_catalog(cfg)
-    try:
-        stats = table_stats(con, store)
-    finally:
-        con.close()
+    stats = lake_stats(cfg)
     if not stats:
         return "tables: none yet"
     table = Table(box=box.SIMPLE_HEAD, title="tables")

@@ -74,3 +74,14 @@ def table_stats(
         (rows,) = con.execute(f"SELECT count(*) FROM {store.scan(name)}").fetchone()
         stats.append(TableInfo(name=name, files=len(keys), rows=int(rows)))
     return stats
+
+
+def lake_stats(settings: Settings, layers: tuple[str, ...] = LAYERS) -> list[TableInfo]:
+    """`table_stats` on a connection of its own, for callers that only want the counts."""
+    from lakehouse.engines.duckdb import connect
+
+    con = connect(settings)
+    try:
+        return table_stats(con, TableStore(open_storage(settings), con), layers)
+    finally:
+        con.close()
