@@ -34,6 +34,12 @@ def table_prefix(table: str) -> str:
     return table.replace(".", "/").strip("/")
 
 
+def table_files(storage: Storage, table: str) -> list[str]:
+    """The Parquet keys currently making up `table` (also used by publishers that do not
+    write through DuckDB, e.g. the Athena gold publish in `lakehouse.aws.publish`)."""
+    return [k for k in storage.list(table_prefix(table)) if k.endswith(".parquet")]
+
+
 class TableStore:
     """Reads and writes the lake's Parquet tables through one storage and one connection."""
 
@@ -42,7 +48,7 @@ class TableStore:
         self.con = con
 
     def files(self, table: str) -> list[str]:
-        return [k for k in self.storage.list(table_prefix(table)) if k.endswith(".parquet")]
+        return table_files(self.storage, table)
 
     def exists(self, table: str) -> bool:
         return bool(self.files(table))

@@ -9,7 +9,9 @@ the statement sequence of each model, in the same order, with the same parameter
   `bronze.<entity>` at batch D (`ddl.bronze_batch_views`), read the batch id with the
   `bronze.batch_id` model, run the ingest's steps (`STEPS`), then record the batch in the same
   ingest ledger (`lakehouse.journal`, with no files to publish);
-- materialize D: run the gold models with `model_params(D)`.
+- materialize D: run the gold models with `model_params(D)`, then publish each gold table as
+  plain Parquet under `gold/<table>/` (`lakehouse.aws.publish`: UNLOAD, then copy), so export,
+  report and `lakehouse query` read gold the same way on both engines.
 
 Each returns the event detail its stage emits (business date, row counts).
 """
@@ -100,7 +102,8 @@ def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None
 
 
 def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None = None) -> dict:
-    """Rebuild the gold Iceberg tables as of the batch `as_of`."""
+    """Rebuild the gold Iceberg tables as of the batch `as_of`, then publish them as Parquet."""
+    from lakehouse.aws.publish import publish_gold
     from lakehouse.stages.materialize import gold_models, model_params
 
     engine = engine or AthenaEngine(settings)
@@ -110,10 +113,13 @@ def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None 
         engine.materialize(model, params)
         if model.kind != "view":
             stored.append(model.name)
+    row_counts = {name: _count(engine, name) for name in stored}
+    published = publish_gold(settings, engine, open_storage(settings), stored, as_of)
     return {
         "as_of": as_of.isoformat(),
         "engine": engine.name,
-        "row_counts": {name: _count(engine, name) for name in stored},
+        "row_counts": row_counts,
+        "published": published,
         "bytes_scanned": sum(q.scanned_bytes for q in engine.client.history),
         "cost_usd": round(sum(q.cost_usd for q in engine.client.history), 6),
     }

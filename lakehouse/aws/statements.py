@@ -175,3 +175,28 @@ def plan(model: Model, select: exp.Query, target: Target) -> list[exp.Expression
 
 def plan_sql(model: Model, select: exp.Query, target: Target, *, pretty: bool = True) -> list[str]:
     return [s.sql(dialect="athena", pretty=pretty) for s in plan(model, select, target)]
+
+
+UNLOAD_OPTIONS = (("format", "PARQUET"), ("compression", "SNAPPY"))
+"""Parquet with Snappy, DuckDB's default codec (UNLOAD's own Parquet default is gzip)."""
+
+
+def unload(source: str, location: str) -> exp.Command:
+    """`UNLOAD (SELECT * FROM <source>) TO '<location>' WITH (format = 'PARQUET', ...)`.
+
+    sqlglot has no UNLOAD node (it parses one as an opaque `Command`), so the statement is a
+    Command whose parts are each rendered by sqlglot: the SELECT, the location literal and the
+    options. `location` must be an empty prefix: UNLOAD writes files in parallel with
+    generated names and refuses a location that already holds objects.
+    """
+    from sqlglot import exp
+
+    select = exp.select(exp.Star()).from_(_table(source)).sql(dialect="athena")
+    options = ", ".join(
+        exp.EQ(this=exp.var(k), expression=exp.Literal.string(v)).sql(dialect="athena")
+        for k, v in UNLOAD_OPTIONS
+    )
+    target = exp.Literal.string(location).sql(dialect="athena")
+    return exp.Command(
+        this="UNLOAD", expression=exp.Literal.string(f"({select}) TO {target} WITH ({options})")
+    )

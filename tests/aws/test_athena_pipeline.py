@@ -144,7 +144,9 @@ def test_ingest_without_a_landed_batch_fails_before_any_write(lake):
     assert not [q for q in sent() if q.startswith(("MERGE", "INSERT", "DELETE", "CREATE TABLE"))]
 
 
-def test_materialize_runs_every_gold_model_then_counts_rows(lake):
+def test_materialize_runs_every_gold_model_counts_rows_then_unloads_each_table(lake):
+    import re
+
     from lakehouse.stages.materialize import gold_models, model_params
 
     engine = AthenaEngine(lake, client=CannedAthena(lake, {"COUNT(*) AS n": (["n"], [[3]])}))
@@ -154,8 +156,22 @@ def test_materialize_runs_every_gold_model_then_counts_rows(lake):
         expected += engine.statements(model, model_params(DAY))
     stored = [m.table for m in gold_models() if m.kind != "view"]
     expected += [f"SELECT COUNT(*) AS n FROM tutor_gold.{t}" for t in stored]
-    assert sent() == expected
+    unloads = sent()[len(expected) :]
+    assert sent()[: len(expected)] == expected
+    assert len(unloads) == len(stored)
+    run = re.search(r"/_staging/unload/([^/]+)/", unloads[0]).group(1)
+    assert run.startswith(DAY.isoformat() + "-")
+    assert unloads == [
+        f"UNLOAD (SELECT * FROM tutor_gold.{t}) TO '{lake.lake}/_staging/unload/{run}/{t}/' "
+        "WITH (format = 'PARQUET', compression = 'SNAPPY')"
+        for t in stored
+    ]
     assert detail["row_counts"] == {f"gold.{t}": 3 for t in stored}
+    # moto's UNLOAD writes nothing: each table is published empty, with its columns
+    assert detail["published"] == {f"gold.{t}": 1 for t in stored}
+    storage = open_storage(lake)
+    assert storage.list("_staging") == []
+    assert [k for k in storage.list("gold")] == [f"gold/{t}/data_0.parquet" for t in sorted(stored)]
     # the ephemeral model is computed once, before the tables that read it
     first = sent()[:2]
     assert first == [
@@ -165,3 +181,8 @@ def test_materialize_runs_every_gold_model_then_counts_rows(lake):
     assert first[1].startswith(
         "CREATE TABLE tutor_gold.int_priced_sessions\nWITH (\n  format='PARQUET'\n) AS"
     )
+    # a second run stages under a prefix of its own (UNLOAD needs an empty location)
+    pipeline.materialize(lake, DAY, engine)
+    again = [q for q in sent() if q.startswith("UNLOAD")][len(stored) :]
+    assert len(again) == len(stored)
+    assert f"/_staging/unload/{run}/" not in again[0]
