@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -55,3 +56,13 @@ class GuardedGroup(TyperGroup):
         except LakehouseError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+
+
+def parse_date(value: str | None, option: str = "--date") -> date | None:
+    """A YYYY-MM-DD option value as a date (None when the option was not given)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise LakehouseError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None

@@ -14,23 +14,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from cli.context import console, settings
-from lakehouse.errors import EngineError, LakehouseError
+from cli.context import console, parse_date, settings
+from lakehouse.errors import EngineError
 
 
 class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
-
-
-def _parse_date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise LakehouseError(f"--date {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def materialize_command(
@@ -47,7 +38,7 @@ def materialize_command(
     """Build the gold tables from silver (a full rebuild; reruns give identical tables)."""
     from lakehouse.stages.materialize import materialize
 
-    result = materialize(settings(ctx), as_of=_parse_date(date))
+    result = materialize(settings(ctx), as_of=parse_date(date))
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from cli.context import console, err_console, settings
+from cli.context import console, err_console, parse_date, settings
 from lakehouse.errors import LakehouseError
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise LakehouseError(f"--date {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _locked(cfg, what: str):
@@ -51,7 +41,7 @@ def ingest_command(
     cfg = settings(ctx)
     lock = _locked(cfg, "ingest")
     try:
-        results = ingest_pending(cfg) if all_ else [ingest_batch(cfg, _date(day))]
+        results = ingest_pending(cfg) if all_ else [ingest_batch(cfg, parse_date(day))]
     finally:
         lock.release()
     if as_json:

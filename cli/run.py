@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.context import console, err_console, settings
+from cli.context import console, err_console, parse_date, settings
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.events import STAGES
@@ -18,15 +18,6 @@ from lakehouse.ledger import FAILED, STARTED, SUCCEEDED, Ledger, LedgerEntry
 from lakehouse.lock import LakeLock
 from lakehouse.runner import Runner, RunReport
 from lakehouse.storage import Storage
-
-
-def _parse_day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise LakehouseError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _number(detail: dict[str, Any], keys: tuple[str, ...]) -> float | None:
@@ -203,8 +194,8 @@ def run(
     """
     execute_run(
         settings(ctx),
-        _parse_day(from_, "--from"),
-        _parse_day(to, "--to"),
+        parse_date(from_, "--from"),
+        parse_date(to, "--to"),
         force=force,
         break_lock=break_lock,
     )
