@@ -186,8 +186,7 @@ def simulate_day(settings: Settings, day: date | None = None, force: bool = Fals
         state.prune_snapshots(storage, current - timedelta(days=state.SNAPSHOT_RETENTION - 1))
         results.append(DayResult.of(landed))
         current += timedelta(days=1)
-    last = results[-1]
-    return DayResult(**{**last.__dict__, "earlier": tuple(results[:-1])})
+    return replace(results[-1], earlier=tuple(results[:-1]))
 
 
 def _moved(pointer: state.Pointer, day: date) -> state.Pointer:

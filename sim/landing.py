@@ -25,8 +25,8 @@ from sim.writer import (
 
 
 @dataclass(frozen=True)
-class Landed:
-    """Counts of one landed daily batch and the pristine sessions behind it."""
+class BatchCounts:
+    """Counts of one landed daily batch (what the stage reports)."""
 
     business_date: date
     ingest_date: date
@@ -40,6 +40,12 @@ class Landed:
     tutors: int
     tutor_inserts: int
     files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Landed(BatchCounts):
+    """A landed daily batch: its counts and the pristine sessions behind it."""
+
     pristine: pl.DataFrame
 
 

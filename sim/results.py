@@ -3,11 +3,11 @@ of the SimulationCompleted event (JSON-safe)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
-from sim.landing import Landed
+from sim.landing import BatchCounts, Landed
 from sim.world import FIXED_SCHOOL_YEAR
 
 
@@ -44,27 +44,15 @@ class HistoryResult:
 
 
 @dataclass(frozen=True)
-class DayResult:
-    business_date: date
-    ingest_date: date
-    source_batch_id: str
-    clean_sessions: int
-    raw_sessions: int
-    corrupted: int
-    duplicated: int
-    students: int
-    student_inserts: int
-    tutors: int
-    tutor_inserts: int
-    files: tuple[str, ...]
+class DayResult(BatchCounts):
     forced: bool = False
     earlier: tuple[DayResult, ...] = ()
     """Days before `business_date` simulated first by the same call (to fill a gap)."""
 
     @classmethod
     def of(cls, landed: Landed, forced: bool = False) -> DayResult:
-        fields = {k: getattr(landed, k) for k in cls.__dataclass_fields__ if hasattr(landed, k)}
-        return cls(**fields, forced=forced)
+        counts = {f.name: getattr(landed, f.name) for f in fields(BatchCounts)}
+        return cls(**counts, forced=forced)
 
     def to_detail(self) -> dict[str, Any]:
         return {
