@@ -107,13 +107,13 @@ def waiting_batches(settings: Settings, before: date) -> list[date]:
     filled in when asked for a later day. The event detail lists them under `caught_up`.
     """
     from lakehouse.bronze import landed_batches
-    from lakehouse.journal import Journal
+    from lakehouse.stages.ingest import ingested_dates
 
     storage = open_storage(settings)
     landed = [d for d in landed_batches(storage) if d < before]
     if not landed:
         return []
-    done = Journal(storage).committed()
+    done = ingested_dates(settings)
     return [d for d in landed if d not in done]
 
 
