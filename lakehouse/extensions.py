@@ -2,13 +2,23 @@
 
 DuckDB normally downloads an extension on first use. The lake must work without network, so
 each extension it needs comes from a `duckdb-extension-<name>` wheel pinned to the same version
-as `duckdb` (pyproject.toml); an extension already installed in the user's DuckDB folder is
-used first, so a machine with a newer install keeps it.
+as `duckdb` (pyproject.toml), and is loaded from the wheel's file, never from DuckDB's own
+extension folder.
+
+DuckDB checks an extension's signature on every LOAD, which for these 20-40 MB binaries costs
+about 0.25 s each, per connection: more than a whole daily ingest. So the check runs once per
+installed binary: the first connection that needs a wheel's extension loads it with DuckDB's
+signature check on, and on success its path, size and modification time are remembered in
+`~/.cache/tutor-lakehouse/verified-extensions.json` (`$XDG_CACHE_HOME` if set). Connections
+whose extensions are all remembered skip the check (`allow_unsigned_extensions`); a binary that
+changes on disk is checked again.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +57,49 @@ def wheel_path(name: str, version: str) -> Path:
     return path
 
 
+def _cache_file() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tutor-lakehouse" / "verified-extensions.json"
+
+
+def _fingerprint(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _verified() -> dict[str, str]:
+    try:
+        return json.loads(_cache_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def verified(names: tuple[str, ...], version: str) -> bool:
+    """Every wheel binary of `names` passed DuckDB's signature check before, unchanged since."""
+    known = _verified()
+    try:
+        paths = [wheel_path(name, version) for name in names]
+    except EngineError:
+        return False
+    return all(known.get(str(p)) == _fingerprint(p) for p in paths)
+
+
+def remember(names: tuple[str, ...], version: str) -> None:
+    """Record that these wheel binaries loaded with the signature check on."""
+    known = _verified()
+    for name in names:
+        path = wheel_path(name, version)
+        known[str(path)] = _fingerprint(path)
+    cache = _cache_file()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # an unwritable cache only means the check runs again next time
+
+
 def duckdb_version(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute("PRAGMA version").fetchone()
     assert row is not None
@@ -54,7 +107,7 @@ def duckdb_version(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def load(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Load `name` without network: an installed copy if any, else the wheel's binary."""
+    """Load `name` from its wheel's binary, without network (nothing if already loaded)."""
     import duckdb
 
     loaded = con.execute(
@@ -62,11 +115,6 @@ def load(con: duckdb.DuckDBPyConnection, name: str) -> None:
     ).fetchone()
     if loaded and loaded[0]:
         return
-    try:
-        con.execute(f"LOAD {name}")
-        return
-    except duckdb.Error:
-        pass
     try:
         con.execute(f"LOAD '{wheel_path(name, duckdb_version(con))}'")
     except duckdb.Error as exc:

@@ -141,7 +141,11 @@ class StatementBuilder:
         """An empty target with the stage's columns, partitioned as the header says."""
         if not self.caps.creates_targets:
             raise ModelError(f"{model.path}: {target} does not exist; create it with the DDL")
-        statements = [f"CREATE TABLE {target} AS SELECT * FROM {stage} LIMIT 0"]
+        schema = target.rsplit(".", 1)[0]
+        statements = [
+            f"CREATE SCHEMA IF NOT EXISTS {schema}",
+            f"CREATE TABLE {target} AS SELECT * FROM {stage} LIMIT 0",
+        ]
         if model.partitioned_by:
             statements.append(f"ALTER TABLE {target} SET PARTITIONED BY ({model.partitioned_by})")
         return statements

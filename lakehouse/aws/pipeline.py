@@ -119,6 +119,19 @@ def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None
     return detail
 
 
+def ingest_through(
+    settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None
+) -> list[dict]:
+    """The batches landed before `ingest_date` and not ingested yet, then `ingest_date`."""
+    from lakehouse.bronze import landed_batches
+
+    storage = open_storage(settings)
+    done = ingested(storage)
+    days = [d for d in landed_batches(storage) if d < ingest_date and d not in done]
+    engine = engine or AthenaEngine(settings)
+    return [ingest(settings, d, engine) for d in [*days, ingest_date]]
+
+
 def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None = None) -> dict:
     """Rebuild the gold Iceberg tables as of the batch `as_of`, then publish them as Parquet."""
     from lakehouse.aws.publish import publish_gold

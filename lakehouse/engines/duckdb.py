@@ -65,13 +65,23 @@ def s3_secret_sql(settings: Settings) -> str:
     return f"CREATE OR REPLACE SECRET lake_s3 ({body})"
 
 
-def connect(settings: Settings, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection configured for this machine and able to reach the lake's storage."""
+def connect(
+    settings: Settings, database: str = ":memory:", extensions: tuple[str, ...] = ()
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection configured for this machine and able to reach the lake's storage,
+    with `extensions` (and httpfs for an S3 lake) loaded from their wheels."""
     import duckdb
 
-    from lakehouse.extensions import load
+    from lakehouse import extensions as ext
 
-    con = duckdb.connect(database)
+    needed = (*extensions, "httpfs") if settings.storage == "s3" else extensions
+    trusted = bool(needed) and ext.verified(needed, f"v{duckdb.__version__}")
+    config = {"allow_unsigned_extensions": "true"} if trusted else {}
+    con = duckdb.connect(database, config=config)
+    for name in needed:
+        ext.load(con, name)
+    if needed and not trusted:
+        ext.remember(needed, f"v{duckdb.__version__}")
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")
     con.execute(f"SET threads = {int(settings.duckdb.threads)}")
@@ -83,7 +93,6 @@ def connect(settings: Settings, database: str = ":memory:") -> duckdb.DuckDBPyCo
     spill = settings.duckdb.temp_directory or str(Path(tempfile.gettempdir()) / "lakehouse-duckdb")
     con.execute(f"SET temp_directory = '{spill}'")
     if settings.storage == "s3":
-        load(con, "httpfs")
         con.execute(s3_secret_sql(settings))
     return con
 
@@ -124,7 +133,7 @@ def duckdb_sql(sql: str, ephemeral: frozenset[str]) -> tuple[str, frozenset[str]
     for i, (first, second) in enumerate(pairwise(tokens)):
         if (
             first.token_type == TokenType.COLON
-            and second.token_type == TokenType.VAR
+            and second.text.isidentifier()  # a name, even one that is a keyword (`:first`)
             and second.start == first.end + 1
         ):
             pieces += [sql[last : first.start], f"getvariable('{second.text}')"]
@@ -249,6 +258,16 @@ class DuckDBEngine(Engine):
             self.tables().add(model.name)
         return result
 
+    def cache(self, name: str) -> None:
+        """Read the lake table `name` once into the session: the models after this read the
+        copy (a DuckLake scan costs catalog look-ups and a read of every file, each time)."""
+        from lakehouse.catalog import ALIAS
+
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {ephemeral_name(name)} AS SELECT * FROM {ALIAS}.{name}"
+        )
+        self.ephemeral.add(name)
+
     def create_table(self, name: str, columns: dict[str, str], partitioned_by: str | None) -> None:
         """An empty lake table with these columns (a contract's shape)."""
         from lakehouse.catalog import ALIAS
@@ -264,13 +283,11 @@ class DuckDBEngine(Engine):
     @contextmanager
     def transaction(self, stage: str, message: str) -> Iterator[Commit]:
         """Everything materialized inside commits as one lake snapshot (see catalog.commit)."""
-        from lakehouse.catalog import ALIAS, commit
+        from lakehouse.catalog import commit
 
         before = set(self.tables())
         try:
             with commit(self.con, stage, message) as record:
-                for layer in LAYERS:
-                    self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{layer}")
                 yield record
         except BaseException:
             self._tables = before

@@ -152,6 +152,8 @@ def export(
             exporter.prepare()
         # Keep the ORDER BY of each COPY in the written files (connect() relaxes this for speed).
         con.execute("SET preserve_insertion_order = true")
+        # gold tables are small aggregates: one thread copies them with half the CPU of two
+        con.execute("SET threads = 1")
         with tempfile.TemporaryDirectory(prefix="lakehouse-export-") as tmp:
             for table in selected:
                 snapshot = snapshot_table(con, table, Path(tmp))

@@ -172,77 +172,75 @@ def check_fingerprint(storage: Storage, day: date, fingerprint: dict[str, str]) 
         )
 
 
-def ingested(con: duckdb.DuckDBPyConnection) -> dict[date, dict[str, Any]]:
-    """{ingest date: record} of every batch silver holds now, from the lake in session `con`.
-
-    A batch is in silver when `silver.ingest_batches` has it; its record (result detail and raw
-    fingerprint) is the commit info of the last ingest snapshot of that batch."""
-    from lakehouse.catalog import ALIAS, lake_tables, snapshots
+def ingested_days(con: duckdb.DuckDBPyConnection) -> set[date]:
+    """The ingest dates silver holds in session `con` (those in `silver.ingest_batches`)."""
+    from lakehouse.catalog import ALIAS, lake_tables
 
     if "silver.ingest_batches" not in lake_tables(con, ("silver",)):
-        return {}
-    days = {
-        d
-        for (d,) in con.execute(
-            f"SELECT DISTINCT ingest_date FROM {ALIAS}.silver.ingest_batches"
-        ).fetchall()
-    }
-    records: dict[date, dict[str, Any]] = {}
-    for snap in snapshots(con):
-        if snap.stage in ("ingest", "rebuild") and snap.batch in days and "record" in snap.extra:
-            records[snap.batch] = snap.extra["record"]
-    return {d: records.get(d, {}) for d in sorted(days)}
+        return set()
+    rows = con.execute(f"SELECT DISTINCT ingest_date FROM {ALIAS}.silver.ingest_batches")
+    return {d for (d,) in rows.fetchall()}
 
 
-def ingested_batches(settings: Settings) -> dict[date, dict[str, Any]]:
-    """`ingested` on a read session of its own (an empty dict for a lake with no tables)."""
-    from lakehouse.catalog import CatalogMissing, connect_lake
+def batch_record(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any]:
+    """The record of an ingested batch (result detail and raw fingerprint): the commit info of
+    the last ingest snapshot of that batch."""
+    from lakehouse.catalog import snapshots
 
-    try:
-        con = connect_lake(settings, read_only=True)
-    except CatalogMissing:
-        return {}
-    try:
-        return ingested(con)
-    finally:
-        con.close()
+    found = [s for s in snapshots(con) if s.stage == "ingest" and s.batch == day]
+    if not found or "record" not in found[-1].extra:
+        raise LakehouseError(f"batch {day} is in silver but its ingest snapshot has expired")
+    return found[-1].extra["record"]
 
 
-def ingested_dates(settings: Settings) -> set[date]:
-    """The ingest dates silver holds, on either engine (DuckLake tables, or the Athena ingest's
-    records)."""
-    from lakehouse.engines import engine_class
+def ingest_batch(
+    settings: Settings,
+    ingest_date: date,
+    engine: DuckDBEngine | None = None,
+    done: set[date] | None = None,
+) -> IngestResult:
+    """Bring silver up to date with the raw batch landed at `ingest_date` (see module doc).
 
-    if engine_class(settings.engine).TABLE_FORMAT == "ducklake":
-        return set(ingested_batches(settings))
-    from lakehouse.aws.pipeline import ingested as athena_ingested
+    `engine` and `done` (the batches silver holds) let a caller ingest several batches on one
+    connection."""
+    from lakehouse.engines.duckdb import DuckDBEngine
 
-    return set(athena_ingested(open_storage(settings)))
+    storage = open_storage(settings)
+    if engine is None:
+        with DuckDBEngine(settings) as own:
+            return ingest_batch(settings, ingest_date, own)
+    done = ingested_days(engine.con) if done is None else done
+    if ingest_date in done:
+        record = batch_record(engine.con, ingest_date)
+        check_fingerprint(storage, ingest_date, record["fingerprint"])
+        return IngestResult.from_detail(record["result"], "already_ingested")
+    check_order(storage, done, ingest_date)
+    result = _run(settings, storage, engine, ingest_date)
+    done.add(ingest_date)
+    return result
 
 
-def _recorded(storage: Storage, day: date, record: dict[str, Any]) -> IngestResult:
-    check_fingerprint(storage, day, record["fingerprint"])
-    return IngestResult.from_detail(record["result"], "already_ingested")
-
-
-def ingest_batch(settings: Settings, ingest_date: date) -> IngestResult:
-    """Bring silver up to date with the raw batch landed at `ingest_date` (see module doc)."""
+def ingest_through(settings: Settings, ingest_date: date) -> list[IngestResult]:
+    """Ingest the landed batches not ingested yet up to `ingest_date`, then that one, on one
+    connection; the last result is `ingest_date`'s."""
     from lakehouse.engines.duckdb import DuckDBEngine
 
     storage = open_storage(settings)
     with DuckDBEngine(settings) as engine:
-        done = ingested(engine.con)
-        if ingest_date in done:
-            return _recorded(storage, ingest_date, done[ingest_date])
-        check_order(storage, set(done), ingest_date)
-        return _run(settings, storage, engine, ingest_date)
+        done = ingested_days(engine.con)
+        days = [d for d in landed_batches(storage) if d < ingest_date and d not in done]
+        return [ingest_batch(settings, d, engine, done) for d in [*days, ingest_date]]
 
 
 def ingest_pending(settings: Settings) -> list[IngestResult]:
     """Ingest every landed batch not ingested yet, oldest first."""
+    from lakehouse.engines.duckdb import DuckDBEngine
+
     storage = open_storage(settings)
-    done = set(ingested_batches(settings))
-    return [ingest_batch(settings, d) for d in landed_batches(storage) if d not in done]
+    with DuckDBEngine(settings) as engine:
+        done = ingested_days(engine.con)
+        days = [d for d in landed_batches(storage) if d not in done]
+        return [ingest_batch(settings, d, engine, done) for d in days]
 
 
 def create_silver_tables(engine: DuckDBEngine) -> None:
@@ -263,8 +261,8 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
     con.execute("SET preserve_insertion_order = false")
     # a daily batch is a few thousand rows: one thread does it faster than two that hand tiny
     # chunks back and forth
-    if sum(f.size for f in batch.files) <= SMALL_BATCH_BYTES:
-        con.execute("SET threads = 1")
+    small = sum(f.size for f in batch.files) <= SMALL_BATCH_BYTES
+    con.execute(f"SET threads = {1 if small else int(settings.duckdb.threads)}")
     params = batch_params(batch)
     with engine.transaction("ingest", f"ingest batch {day}") as record:
         create_silver_tables(engine)

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from lakehouse.catalog import write_tables
 from lakehouse.config import Settings
 from lakehouse.engines.duckdb import connect
 from lakehouse.report import build_report
 from lakehouse.storage import open_storage
-from lakehouse.tables import TableStore
 
 SUBJECTS = {
     0: "Other",
@@ -185,21 +185,16 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
 
 
 def write_gold(settings: Settings, frames: dict[str, pl.DataFrame]) -> None:
-    """Publish the frames as gold tables through the real TableStore (money as DECIMAL)."""
-    storage = open_storage(settings)
-    storage.ensure()
-    con = connect(settings)
-    try:
-        store = TableStore(storage, con)
-        for table, frame in frames.items():
-            con.register("frame", frame.to_arrow())
-            money = [c for c in MONEY if c in frame.columns]
-            replace = ", ".join(f"CAST({c} AS DECIMAL(18, 2)) AS {c}" for c in money)
-            select = f"SELECT * REPLACE ({replace}) FROM frame" if money else "SELECT * FROM frame"
-            store.write(table, select)
-            con.unregister("frame")
-    finally:
-        con.close()
+    """Load the frames as gold tables of the lake, in one commit (money as DECIMAL)."""
+    open_storage(settings).ensure()
+    queries, sources = {}, {}
+    for i, (table, frame) in enumerate(frames.items()):
+        sources[f"frame_{i}"] = frame.to_arrow()
+        money = [c for c in MONEY if c in frame.columns]
+        replace = ", ".join(f"CAST({c} AS DECIMAL(18, 2)) AS {c}" for c in money)
+        star = f"* REPLACE ({replace})" if money else "*"
+        queries[table] = f"SELECT {star} FROM frame_{i}"
+    write_tables(settings, queries, sources=sources)
 
 
 @dataclass(frozen=True)
