@@ -404,7 +404,8 @@ def write_tables(
     partitioned_by: dict[str, str] | None = None,
     sources: dict[str, Any] | None = None,
 ) -> None:
-    """Replace (or create) each `layer.table` with the rows of its query, in one commit.
+    """Replace (or create) each `layer.table` with the rows and columns of its query, in one
+    commit.
 
     For loading prepared tables (fixtures, migrations); the stages write through their models.
     `sources` are Arrow tables or data frames the queries read, registered under their names."""
@@ -418,12 +419,11 @@ def write_tables(
                 layer = name.split(".")[0]
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{layer}")
                 if name in existing:
-                    con.execute(f"DELETE FROM {ALIAS}.{name}")
-                else:
-                    con.execute(f"CREATE TABLE {ALIAS}.{name} AS SELECT * FROM ({query}) LIMIT 0")
-                    column = (partitioned_by or {}).get(name)
-                    if column:
-                        con.execute(f"ALTER TABLE {ALIAS}.{name} SET PARTITIONED BY ({column})")
+                    con.execute(f"DROP TABLE {ALIAS}.{name}")
+                con.execute(f"CREATE TABLE {ALIAS}.{name} AS SELECT * FROM ({query}) LIMIT 0")
+                column = (partitioned_by or {}).get(name)
+                if column:
+                    con.execute(f"ALTER TABLE {ALIAS}.{name} SET PARTITIONED BY ({column})")
                 con.execute(f"INSERT INTO {ALIAS}.{name} BY NAME {query}")
     finally:
         con.close()

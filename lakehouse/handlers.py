@@ -88,12 +88,15 @@ def _call_stage(fn: Callable[..., Any], stage: str, settings: Settings, detail: 
     if stage == "simulate":
         return fn(settings, day, force=bool(detail.get("force", False)))
     if stage == "ingest":
-        # the batches landed before the target and not ingested yet go first, in order
-        *earlier, last = (
-            _stage_detail(r) for r in fn(settings, date.fromisoformat(detail["ingest_date"]))
-        )
-        result = dict(last)
-        return {**result, "caught_up": [r["ingest_date"] for r in earlier]} if earlier else result
+        # the stage ingests the batches landed before the target and not ingested yet first,
+        # and returns their results followed by the target's (or the target's alone)
+        results = fn(settings, date.fromisoformat(detail["ingest_date"]))
+        *earlier, last = [
+            _stage_detail(r) for r in (results if isinstance(results, list) else [results])
+        ]
+        if earlier:
+            return {**last, "caught_up": [r["ingest_date"] for r in earlier]}
+        return last
     if stage == "materialize":
         return fn(settings, as_of=date.fromisoformat(detail["ingest_date"]))
     return fn(settings)

@@ -116,13 +116,13 @@ def run_checks(settings: Settings, store_result: bool = True) -> QualityReport:
     """Run every check; store the report as `_ops/dq/ingest_date=<latest batch>.json`."""
     from lakehouse.catalog import open_catalog, registered_views
     from lakehouse.silver_schema import create_empty
-    from lakehouse.stages.ingest import ingested
+    from lakehouse.stages.ingest import ingested_days
 
     storage = open_storage(settings)
     con = open_catalog(settings, ("silver",))
     try:
         present = registered_views(con)
-        committed = sorted(ingested(con)) if present else []
+        committed = sorted(ingested_days(con)) if present else []
         for table in SILVER_SCHEMAS:
             if table not in present:
                 create_empty(con, table, table)

@@ -134,7 +134,8 @@ class StatementBuilder:
     def drop(self, name: str) -> str:
         from sqlglot import exp
 
-        return self._sql(exp.Drop(this=_table(name, self.caps.dialect), kind="TABLE", exists=True))
+        drop = exp.Drop(tables=[_table(name, self.caps.dialect)], kind="TABLE", exists=True)
+        return self._sql(drop)
 
     # -- the target ----------------------------------------------------------------------------
     def create_target(self, model: Model, target: str, stage: str) -> list[str]:

@@ -245,16 +245,20 @@ class AthenaEngine(Engine):
     def render(self, model: Model | str, params: dict[str, Any] | None = None) -> str:
         return to_athena(model, params, self.settings.athena)
 
-    def statements(self, model: Model | str, params: dict[str, Any] | None = None) -> list[str]:
-        """The statements `materialize` sends, in order (printable without an AWS account)."""
-        model = get_model(model) if isinstance(model, str) else model
-        return [self.pretty(sql) for sql in self.plan(model, params)]
-
-    @staticmethod
-    def pretty(sql: str) -> str:
+    def statements(
+        self, model: Model | str, params: dict[str, Any] | None = None, *, pretty: bool = False
+    ) -> list[str]:
+        """The statements `materialize` sends, in order (printable without an AWS account);
+        `pretty` lays them out on several lines for people."""
         import sqlglot
 
-        return sqlglot.parse_one(sql, read="athena").sql(dialect="athena", pretty=True)
+        model = get_model(model) if isinstance(model, str) else model
+        sent = list(self.plan(model, params))
+        if not pretty:
+            return sent
+        return [
+            sqlglot.parse_one(q, read="athena").sql(dialect="athena", pretty=True) for q in sent
+        ]
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return self.client.fetch(sql)

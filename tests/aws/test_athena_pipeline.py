@@ -177,7 +177,7 @@ def test_materialize_runs_every_gold_model_counts_rows_then_unloads_each_table(l
         first[1],
     ]
     assert first[1].startswith(
-        "CREATE TABLE tutor_gold.int_priced_sessions\nWITH (\n  format='PARQUET'\n) AS"
+        "CREATE TABLE tutor_gold.int_priced_sessions WITH (format='PARQUET') AS"
     )
     # a second run stages under a prefix of its own (UNLOAD needs an empty location)
     pipeline.materialize(lake, DAY, engine)

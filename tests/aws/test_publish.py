@@ -5,7 +5,6 @@ go, the staging prefix is cleared, and the catalog every reader opens reads the 
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as dt
 
 import duckdb

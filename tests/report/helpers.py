@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from lakehouse.catalog import write_tables
+from lakehouse.catalog import connect_lake, write_tables
 from lakehouse.config import Settings
-from lakehouse.engines.duckdb import connect
 from lakehouse.report import build_report
 from lakehouse.storage import open_storage
 
@@ -228,11 +227,11 @@ def card_values(html: str) -> dict[str, tuple[str, str | None]]:
 
 
 def gold(settings: Settings, table: str, select: str) -> list[tuple]:
-    """Run `select` with `t` bound to the gold table's Parquet files, read directly."""
-    glob = open_storage(settings).uri(f"gold/{table}") + "/**/*.parquet"
-    con = connect(settings)
+    """Run `select` with `t` bound to the gold DuckLake table, read straight from the attached
+    catalog (not through the report's own session)."""
+    con = connect_lake(settings, read_only=True)
     try:
-        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet('{glob}')")
+        con.execute(f"CREATE TEMP VIEW t AS SELECT * FROM lake.gold.{table}")
         return con.execute(select).fetchall()
     finally:
         con.close()
