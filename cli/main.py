@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from cli import gold as gold_cmd
+from cli import history, lake, simulate
 from cli import ingest as ingest_cmd
-from cli import lake, simulate
 from cli import report as report_cmd
 from cli import run as run_cmd
 from cli.context import GuardedGroup, state
@@ -58,6 +58,11 @@ app.command("export")(export_command)
 app.command("run")(run_cmd.run)
 app.command("status")(run_cmd.status)
 app.command("report")(report_cmd.report)
+app.command("snapshots")(history.snapshots_command)
+app.command("rollback")(history.rollback_command)
+app.command("rebuild")(history.rebuild_command)
+app.command("maintain")(history.maintain_command)
+app.command("shell")(history.shell_command)
 app.add_typer(deploy_app, name="deploy")
 
 
