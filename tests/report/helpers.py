@@ -15,7 +15,7 @@ import polars as pl
 from lakehouse.config import Settings
 from lakehouse.engines.duckdb import connect
 from lakehouse.report import build_report
-from lakehouse.storage import open_storage
+from lakehouse.storage import init_lake, open_storage
 from lakehouse.tables import TableStore
 
 SUBJECTS = {
@@ -186,8 +186,7 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
 
 def write_gold(settings: Settings, frames: dict[str, pl.DataFrame]) -> None:
     """Publish the frames as gold tables through the real TableStore (money as DECIMAL)."""
-    storage = open_storage(settings)
-    storage.ensure()
+    storage, _ = init_lake(settings)
     con = connect(settings)
     try:
         store = TableStore(storage, con)
