@@ -1,4 +1,4 @@
-"""Export stage: publish every gold table to the configured targets (SPEC section 6).
+"""Export stage: publish every gold table to the configured targets (docs/export-and-report.md).
 
 Gold tables are exported generically: whatever folders exist under `gold/` are read with
 DuckDB, rows sorted by all columns (so a rerun over the same gold gives byte-identical files),
