@@ -107,3 +107,13 @@ def test_the_installed_wheel_runs_the_chain_from_an_empty_folder(wheel: Path, tm
     assert "gold.monthly_revenue" in run(lakehouse, "materialize")
     assert "report written" in run(lakehouse, "report")
     assert (work / "reports" / "report.html").stat().st_size > 1_000_000
+    # the other files the program reads from installed packages: the Lambda bundle's code and
+    # SQL, and the Drive API's discovery document (no network: static discovery)
+    run(lakehouse, "deploy", "render", "--out", "bundle")
+    assert (work / "bundle" / "lambda" / "lakehouse_sql" / "gold" / "monthly_revenue.sql").is_file()
+    assert "duckdb==1.5.5" in (work / "bundle" / "lambda" / "requirements.txt").read_text()
+    drive = run(str(venv / "bin" / "python"), "-c",
+                "from google.oauth2.credentials import Credentials\n"
+                "from lakehouse.exporters.drive_api import build_drive\n"
+                "print(type(build_drive(Credentials('token')).files()).__name__)")  # fmt: skip
+    assert drive.strip() == "Resource"
