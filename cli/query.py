@@ -80,8 +80,8 @@ def _returns_rows(statement: duckdb.Statement) -> bool:
     return duckdb.ExpectedResultType.CHANGED_ROWS not in statement.expected_result_type
 
 
-def run_statements(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None) -> list[Result]:
-    """Run each statement in order; return the result sets of those that produce rows."""
+def split_statements(con: duckdb.DuckDBPyConnection, sql: str) -> list[duckdb.Statement]:
+    """The statements of `sql`, in order; a usage error when there is none."""
     import duckdb
 
     try:
@@ -90,6 +90,15 @@ def run_statements(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None) 
         raise EngineError(f"query failed: {exc}") from None
     if not statements:
         raise UsageError('no SQL statement given, e.g. lakehouse query "SHOW TABLES"')
+    return statements
+
+
+def run_statements(
+    con: duckdb.DuckDBPyConnection, statements: list[duckdb.Statement], limit: int | None
+) -> list[Result]:
+    """Run each statement in order; return the result sets of those that produce rows."""
+    import duckdb
+
     results = []
     for number, statement in enumerate(statements, 1):
         try:
@@ -188,17 +197,19 @@ def query_command(
         ]
         if schemas:  # SHOW TABLES and unqualified names see the lake's tables
             con.execute(f"SET search_path = '{','.join(schemas)}'")
-        results = run_statements(con, sql, keep)
+        statements = split_statements(con, sql)
+        returning = sum(_returns_rows(s) for s in statements)
+        if not readable and returning > 1:
+            raise UsageError(
+                f"{fmt.value} prints one result, and {returning} statements return rows: "
+                "run them one at a time, or use --format table"
+            )
+        results = run_statements(con, statements, keep)
     finally:
         con.close()
     if not results:
         console.print("[dim]ok (no result set)[/]")
         return
-    if not readable and len(results) > 1:
-        raise UsageError(
-            f"{fmt.value} prints one result, and {len(results)} statements returned rows: "
-            "run them one at a time, or use --format table"
-        )
     for number, result in enumerate(results, 1):
         if len(results) > 1:
             console.rule(f"result {number} of {len(results)}", style="dim")

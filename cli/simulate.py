@@ -80,7 +80,7 @@ def history(
                 "sessions": result.sessions,
                 "students": result.students,
                 "tutors": result.tutors,
-                "active students": result.active_students,
+                f"students active on {result.last_day}": result.active_students,
                 "seconds": f"{result.seconds:.2f}",
             },
         )
