@@ -204,7 +204,7 @@ def where_to_look(
         "status",
         'query "SELECT * FROM gold.monthly_revenue ORDER BY 1 DESC LIMIT 10"',
         'query "SELECT session_month, count(*) FROM silver.fct_sessions GROUP BY 1 ORDER BY 1"',
-        f"run --to {end + timedelta(days=7)}",
+        f"run --to {end + timedelta(days=3)}",
     ]
     console.print("try:")
     for example in examples:

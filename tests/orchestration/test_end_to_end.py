@@ -231,7 +231,7 @@ def test_demo_on_a_short_range(tmp_path, monkeypatch):
     # the "try:" lines run as printed, in the order printed
     tries = [line.strip() for line in result.output.split("\ntry:\n")[1].splitlines()]
     assert tries[0] == f"{Path(sys.executable).parent / 'lakehouse'} --lake demo-lake status"
-    assert tries[-1].endswith("run --to 2026-01-08")
+    assert tries[-1].endswith("run --to 2026-01-04")
     for line in tries:
         done = subprocess.run(shlex.split(line), cwd=tmp_path, capture_output=True, text=True)
         assert done.returncode == 0, f"{line}\n{done.stdout}\n{done.stderr}"
