@@ -7,7 +7,7 @@ import json
 import typer
 from rich.table import Table
 
-from cli.context import console, err_console, settings
+from cli.context import console, err_console, lake_settings
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -45,7 +45,7 @@ def export_command(
     """Export gold tables: CSV + Parquet under exports/, and/or a Google Sheet per table."""
     from lakehouse.stages.export import export
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     result = export(cfg, targets=_split(target) or None, tables=_split(tables) or None)
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))

@@ -18,7 +18,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.context import console, parse_date, settings
+from cli.context import console, lake_settings, parse_date
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 
@@ -51,7 +51,7 @@ def snapshots_command(
     Any of them can be read with `query --at-batch` or restored with `rollback --to-batch`."""
     from lakehouse.catalog import CatalogMissing, connect_lake, snapshots
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     try:
         con = connect_lake(cfg, read_only=True)
     except CatalogMissing:
@@ -108,7 +108,7 @@ def rollback_command(
     again. The rolled-back state stays readable in the snapshots until `maintain` expires it."""
     from lakehouse.rollback import rollback
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     day = parse_date(to_batch)
     assert day is not None
     with lake_lock(cfg, "rollback", break_lock):
@@ -137,7 +137,7 @@ def rebuild_command(ctx: typer.Context, break_lock: bool = BREAK_LOCK) -> None:
     catalog) to the current format."""
     from lakehouse.rebuild import rebuild
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     with lake_lock(cfg, "rebuild", break_lock), console.status("rebuilding from raw/ ..."):
         result = rebuild(cfg)
     console.print(
@@ -161,7 +161,7 @@ def maintain_command(ctx: typer.Context, break_lock: bool = BREAK_LOCK) -> None:
     older than maintain.expire_older_than, delete files nothing needs any more."""
     from lakehouse.maintenance import maintain
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     with lake_lock(cfg, "maintain", break_lock):
         result = maintain(cfg)
     console.print(
@@ -184,7 +184,7 @@ def shell_command(
     process of the same version can open the lake; secrets are masked there."""
     from lakehouse.shell import shell_statements
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     if print_only:
         typer.echo("\n".join(shell_statements(cfg, mask_secrets=True)))
         return

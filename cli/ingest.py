@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cli.context import console, err_console, parse_date, settings
-from lakehouse.errors import LakehouseError
+from cli.context import console, err_console, lake_settings, parse_date
+from lakehouse.errors import UsageError
 
 
 def _locked(cfg, what: str):
@@ -37,11 +37,12 @@ def ingest_command(
     from lakehouse.stages.ingest import ingest_batch, ingest_pending
 
     if (day is None) == (not all_):
-        raise LakehouseError("give either --date YYYY-MM-DD or --all")
-    cfg = settings(ctx)
+        raise UsageError("give either --date YYYY-MM-DD or --all")
+    batch = parse_date(day)
+    cfg = lake_settings(ctx)
     lock = _locked(cfg, "ingest")
     try:
-        results = ingest_pending(cfg) if all_ else [ingest_batch(cfg, parse_date(day))]
+        results = ingest_pending(cfg) if batch is None else [ingest_batch(cfg, batch)]
     finally:
         lock.release()
     if as_json:
@@ -67,14 +68,14 @@ def land_command(
     path: Path = typer.Argument(
         ...,
         help="Folder with {sessions,students,tutors}/ingest_date=YYYY-MM-DD/*.csv "
-        "(e.g. ../shared/seed-data/replay/raw).",
+        "(e.g. data/seed-data/replay/raw).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Land a folder of raw batches into the lake's bronze zone (then `ingest --all`)."""
     from lakehouse.landing import land
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     lock = _locked(cfg, "land")
     try:
         result = land(cfg, path)
@@ -100,7 +101,7 @@ def check_command(
     """Run the data-quality checks on silver; exit 1 if one fails, showing its failing rows."""
     from lakehouse.quality import DQ_PREFIX, run_checks
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     report = run_checks(cfg)
     if as_json:
         typer.echo(json.dumps(report.to_detail(), indent=2, default=str))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cli.context import console, err_console, settings
+from cli.context import console, err_console, lake_settings
 
 
 def report(
@@ -26,7 +26,7 @@ def report(
     """
     from lakehouse.report import build_report
 
-    result = build_report(settings(ctx), out)
+    result = build_report(lake_settings(ctx), out)
     for table in result.missing_tables:
         err_console.print(f"[yellow]note:[/] {table} is not in the lake; its part is left out")
     console.print(

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.context import console, settings
+from cli.context import App, console, lake_settings, parse_date
 
-app = typer.Typer(
+app = App(
     help="Simulate the tutoring business and land its raw batches in the lake.",
     no_args_is_help=True,
 )
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=option) from None
 
 
 def _counts(title: str, rows: dict[str, object]) -> Table:
@@ -58,8 +49,8 @@ def history(
     """Simulate the pre-migration history and land it at ingest_date = until + 1."""
     from sim.api import simulate_history
 
-    cfg = settings(ctx)
-    last = _date(until, "--until")
+    last = parse_date(until, "--until")
+    cfg = lake_settings(ctx)
     columns = (
         TextColumn("simulating days"),
         BarColumn(),
@@ -89,7 +80,7 @@ def history(
                 "sessions": result.sessions,
                 "students": result.students,
                 "tutors": result.tutors,
-                "active students": result.active_students,
+                f"students active on {result.last_day}": result.active_students,
                 "seconds": f"{result.seconds:.2f}",
             },
         )
@@ -113,7 +104,8 @@ def day(
     from sim.api import simulate_day
 
     started = time.perf_counter()
-    result = simulate_day(settings(ctx), _date(date_, "--date"), force=force)
+    business_day = parse_date(date_, "--date")
+    result = simulate_day(lake_settings(ctx), business_day, force=force)
     for landed in (*result.earlier, result):
         detail = landed.to_detail()
         console.print(
@@ -131,7 +123,7 @@ def status(ctx: typer.Context) -> None:
     """Show the simulator state of the lake: seed, scale, last simulated day."""
     from sim.api import read_state
 
-    pointer = read_state(settings(ctx))
+    pointer = read_state(lake_settings(ctx))
     if pointer is None:
         console.print("no simulation yet: run `lakehouse simulate history`")
         raise typer.Exit(1)

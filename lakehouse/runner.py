@@ -27,7 +27,7 @@ from lakehouse.lock import DEFAULT_TTL, LakeLock
 from lakehouse.storage import open_storage
 
 FIRST_BUSINESS_DAY = date(2025, 12, 31)
-"""The first daily batch after the pre-migration history (SPEC section 7)."""
+"""The first daily batch after the pre-migration history (docs/simulator.md)."""
 
 _THROTTLING_CODES = {
     "Throttling",
