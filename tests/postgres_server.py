@@ -7,6 +7,7 @@ Debian package creates. `find_binaries` says why when the server cannot be had, 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -62,10 +63,8 @@ class PostgresServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop")
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.root, ignore_errors=True)
 
 
