@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.catalog import ALIAS, LegacyLake, connect_lake, open_catalog, registered_views
+from lakehouse.catalog import ALIAS, LegacyLake, connect_lake, open_catalog
 from lakehouse.catalog import snapshots as lake_snapshots
 from lakehouse.config import Settings, load_settings
 from lakehouse.errors import LakehouseError
