@@ -15,11 +15,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from lakehouse.catalog import shared_lake
 from lakehouse.config import Settings
+from lakehouse.engines import engine_class
 from lakehouse.errors import LakehouseError, TransientStorageError
 from lakehouse.events import STAGES, EventLog, LocalBus, completed_event, request_event
 from lakehouse.ledger import SUCCEEDED, Ledger
@@ -192,7 +195,11 @@ class Runner:
         lock.acquire(break_lock=break_lock)
         if lock.taken_over is not None:
             report.taken_over_lock = lock.taken_over.describe()
+        scope = ExitStack()
         try:
+            if engine_class(self.settings.engine).TABLE_FORMAT == "ducklake":
+                # one attached catalog for every stage of every day (lakehouse.catalog)
+                scope.enter_context(shared_lake(self.settings))
             self._check_earlier_days(start)
             bus = LocalBus(handlers.HANDLERS, log=EventLog(self.storage))
             for day, first in self.plan(days, force=force):
@@ -235,6 +242,7 @@ class Runner:
                     )
                     break
         finally:
+            scope.close()
             lock.release()
         return report
 
