@@ -50,13 +50,6 @@ def progress(d: date) -> float:
     return min(1.0, max(0.0, p))
 
 
-def student_rate(d: date) -> int:
-    """Hourly contract rate of a student signing up on `d`: $80 in the business's first two
-    calendar years, $100 in the third, $120 after (the original compared calendar years)."""
-    years = d.year - SIM_START.year
-    return 80 if years < 2 else 100 if years < 3 else 120
-
-
 def days_of(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Vectorized date(year, month, day) as day numbers (day must exist in that month)."""
     months = (np.asarray(year, np.int64) - 1970) * 12 + (np.asarray(month, np.int64) - 1)

@@ -26,22 +26,20 @@ from sim.calendar import (
 )
 from sim.population import (
     OPENING_STUDENTS,
-    RETURN_SUBJECT_CUM,
     TUTOR_CAP,
+    cumulative,
     draw_enrollment,
     new_students,
     new_tutors,
     owner,
     pick,
 )
-from sim.world import ORIGINAL_SCHOOL_YEAR, World, day_rng
+from sim.scenario import Scenario
+from sim.world import World, day_rng
 
 STATUS_CUM = np.array([0.8, 0.9])  # Completed 80%, No-Show 10%, Cancelled 10%
 HOUR_SHIFT_CUM = np.array([0.8, 0.9])
 HOUR_SHIFTS = np.array([0, -1, 1], np.int64)
-TEST_PREP_DAYS = 120
-BASE_CHURN = 0.0044
-RETURN_PROBABILITY = 0.04
 SESSION_COLUMNS = (
     "session_id",
     "student_id",
@@ -108,7 +106,7 @@ def _numbered(world: World, parts: list[dict[str, np.ndarray]]) -> dict[str, np.
 
 def _hire(world: World, rng: np.random.Generator, d: int, count: int) -> None:
     if count:
-        rows = new_tutors(rng, d, count)
+        rows = new_tutors(rng, d, count, world.scenario.tutors.hiring_rates)
         rows["created"][:] = np.iinfo(np.int64).max
         world.tutors.append(rows)
 
@@ -123,16 +121,16 @@ def _touch_tutors(world: World, tutors: np.ndarray, stamps: np.ndarray, hired_fr
     np.maximum.at(t["updated"], tutors, stamps)
 
 
-def open_business(seed: int, scale: float, school_year: str) -> tuple[World, DayBatch]:
+def open_business(seed: int, scale: float, scenario: Scenario) -> tuple[World, DayBatch]:
     """The opening week: the owner and 28 (x scale) students signed up on the first day at
     noon, each with a first session in the next six days between 13:00 and 18:00."""
     rng = day_rng(seed, SIM_START)
     d0 = day_number(SIM_START)
     noon = d0 * DAY_SECONDS + 12 * HOUR_SECONDS
-    world = World(seed=seed, scale=scale, day=d0, next_session_id=0, school_year=school_year)
+    world = World(seed=seed, scale=scale, day=d0, next_session_id=0, scenario=scenario)
     world.tutors.append(owner(noon))
     n = max(1, round(OPENING_STUDENTS * scale))
-    rows = new_students(rng, SIM_START, d0, n, created=np.full(n, noon, np.int64))
+    rows = new_students(rng, scenario, d0, n, created=np.full(n, noon, np.int64))
     first = d0 + rng.integers(0, 6, n)
     rows["first_day"] = rows["last_day"] = first
     rows["school_end"] = school_year_end(first, rows["cutoff_month"], rows["cutoff_day"])
@@ -155,8 +153,9 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     """Simulate business day `day` in place and return what it produced."""
     d = day_number(day)
     s, t = world.students, world.tutors
+    knobs = world.scenario.students
     n_new = signups(rng, day, world.scale)
-    churn_p = BASE_CHURN * rng.uniform(0.8, 1.2)
+    churn_p = knobs.churn * rng.uniform(0.8, 1.2)
 
     # weekly sessions, or a quit instead of the session
     active = world.active_ids
@@ -169,16 +168,17 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     random_quit = rng.random(nd) < churn_p
     last = s["last_day"][due]
     test_prep = s["subject"][due] == 1
-    if world.school_year == ORIGINAL_SCHOOL_YEAR:  # the original's rule, for calibration
+    if world.scenario.school_year == "original":  # the original's rule, for calibration
         end = days_of(np.full(nd, day.year), s["cutoff_month"][due], s["cutoff_day"][due])
     else:
         end = s["school_end"][due]
     school_done = ~test_prep & (last > end)
-    quit = random_quit | (test_prep & (last - s["first_day"][due] > TEST_PREP_DAYS)) | school_done
+    prep_done = test_prep & (last - s["first_day"][due] > knobs.test_prep_days)
+    quit = random_quit | prep_done | school_done
     quitters, stay = due[quit], due[~quit]
     s["active"][quitters] = False
     s["updated"][quitters] = stamp[quit]
-    s["returnable"][quitters] = school_done[quit] | s["flag40"][quitters]
+    s["returnable"][quitters] = school_done[quit] | s["may_return"][quitters]
     np.subtract.at(t["load"], s["tutor"][quitters], 1)
     parts = [
         _sessions(
@@ -204,7 +204,7 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     cands = world.candidates
     if day.month in (9, 10, 11) and len(cands):
         pos = np.flatnonzero(s["start_month"][cands] == day.month)
-        ret_pos = pos[rng.random(len(pos)) < RETURN_PROBABILITY]
+        ret_pos = pos[rng.random(len(pos)) < knobs.return_probability]
         returners = cands[ret_pos]
         cands = np.delete(cands, ret_pos)
     pool, pool_stamps = [returners[:0]], [returners[:0]]
@@ -213,7 +213,12 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
         r_hour = (13 + rng.integers(0, 6, nr)).astype(np.int8)
         r_stamp = d * DAY_SECONDS + r_hour.astype(np.int64) * HOUR_SECONDS
         enrollment = draw_enrollment(
-            rng, d, s["cutoff_month"][returners], s["cutoff_day"][returners], RETURN_SUBJECT_CUM
+            rng,
+            d,
+            s["cutoff_month"][returners],
+            s["cutoff_day"][returners],
+            cumulative(knobs.return_subject_shares),
+            knobs.returnable_share,
         )
         for key, values in enrollment.items():
             s[key][returners] = values
@@ -231,7 +236,7 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     # new students
     new_ids = np.empty(0, np.int64)
     if n_new:
-        rows = new_students(rng, day, d, n_new)
+        rows = new_students(rng, world.scenario, d, n_new)
         new_ids = s.append(rows)
         s = world.students
         pool.append(new_ids)

@@ -1,6 +1,6 @@
-"""The simulator's state: students, tutors and counters, plus the two working sets the daily
-step needs (active students, and students who may return), kept sorted by id so a state
-saved and loaded continues exactly as one kept in memory."""
+"""The simulator's state: the scenario, students, tutors and counters, plus the two working
+sets the daily step needs (active students, and students who may return), kept sorted by id
+so a state saved and loaded continues exactly as one kept in memory."""
 
 from __future__ import annotations
 
@@ -11,19 +11,13 @@ import numpy as np
 
 from sim.calendar import day_date
 from sim.population import STUDENT_SCHEMA, TUTOR_SCHEMA
+from sim.scenario import Scenario
 from sim.table import Columns
 
 SIMULATE_STREAM = 0
 """RNG stream of the business itself (sign-ups, sessions, churn, returns, hires)."""
 LAND_STREAM = 1
 """RNG stream of landing a daily batch (corruption, duplication, ingest-time jitter)."""
-
-FIXED_SCHOOL_YEAR = "fixed"
-"""A school-work student stays until the end of the school year they are in (the intent)."""
-ORIGINAL_SCHOOL_YEAR = "original"
-"""The original's rule: the cutoff of the check day's calendar year (quits Jul-Dec joiners
-after one session). Kept to show the simulator reproduces the original's figures."""
-SCHOOL_YEARS = (FIXED_SCHOOL_YEAR, ORIGINAL_SCHOOL_YEAR)
 
 
 def day_rng(seed: int, day: date, stream: int = SIMULATE_STREAM) -> np.random.Generator:
@@ -39,7 +33,7 @@ class World:
     day: int
     """Last simulated business day (day number)."""
     next_session_id: int
-    school_year: str = FIXED_SCHOOL_YEAR
+    scenario: Scenario
     students: Columns = field(default_factory=lambda: Columns(STUDENT_SCHEMA))
     tutors: Columns = field(default_factory=lambda: Columns(TUTOR_SCHEMA))
     active_ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))

@@ -1,0 +1,210 @@
+"""Scenarios: the knobs of the simulated business, as named presets or a TOML file.
+
+A scenario fixes what the business is (shares, probabilities, prices); the seed
+fixes the draws. Presets are TOML files in `sim/scenarios/` (`original`, `fixed`, `default`);
+a scenario file has the same sections and starts from the preset it `extends` (`default`
+unless it says otherwise), so it only states the knobs it changes. The resolved scenario is
+saved with the simulator state, so daily steps continue the business the history started.
+
+Field defaults are the original's business; the presets say how theirs differs.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import typing
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from datetime import date
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from lakehouse.errors import LakehouseError
+
+PRESETS = ("original", "fixed", "default")
+DEFAULT_SCENARIO = "default"
+SCHOOL_YEARS = ("fixed", "original")
+
+
+@dataclass(frozen=True)
+class PriceStep:
+    """From `start` on, a student signing up (or repriced) pays `rate` an hour."""
+
+    start: date
+    rate: int
+
+
+@dataclass(frozen=True)
+class Students:
+    new_subject_shares: tuple[float, ...] = (0.3, 0.4, 0.2, 0.1)
+    """Subject groups of a new enrollment: test prep, math, science/language, arts/social."""
+    return_subject_shares: tuple[float, ...] = (0.2, 0.5, 0.2, 0.1)
+    """The same for a returning student."""
+    churn: float = 0.0044
+    """Probability of a random quit at each weekly session (times U(0.8, 1.2) per day)."""
+    return_probability: float = 0.04
+    """Daily probability that a returnable student comes back in their start month."""
+    returnable_share: float = 0.4
+    """Share of school-work enrollments whose random quit still allows a return."""
+    test_prep_days: int = 120
+    """A test-prep enrollment stops at the first weekly check after this many days."""
+
+
+@dataclass(frozen=True)
+class Prices:
+    steps: tuple[PriceStep, ...] = (
+        PriceStep(date(2021, 1, 1), 80),
+        PriceStep(date(2023, 1, 1), 100),
+        PriceStep(date(2024, 1, 1), 120),
+    )
+    """The list price of a new student by date (the original's $80 / $100 / $120)."""
+
+    def rate_on(self, day: date) -> int:
+        rate = self.steps[0].rate
+        for step in self.steps:
+            if step.start <= day:
+                rate = step.rate
+        return rate
+
+
+@dataclass(frozen=True)
+class Tutors:
+    hiring_rates: tuple[int, ...] = (30, 35, 40, 45, 50)
+    """A hired tutor's hourly rate, drawn uniformly from these."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str = DEFAULT_SCENARIO
+    school_year: str = "original"
+    """fixed: a school-work student stays until the end of the school year they are in;
+    original: the original's rule (the check day's calendar-year cutoff), for calibration."""
+    students: Students = field(default_factory=Students)
+    prices: Prices = field(default_factory=Prices)
+    tutors: Tutors = field(default_factory=Tutors)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (dates as ISO strings), as saved with the simulator state."""
+        return _jsonable(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "scenario") -> Scenario:
+        scenario = _build(cls, data, where)
+        _validate(scenario, where)
+        return scenario
+
+
+def load_scenario(spec: str | Path) -> Scenario:
+    """A preset by name, or a TOML scenario file by path."""
+    text = str(spec)
+    if text in PRESETS:
+        return Scenario.from_dict(_preset_table(text), f"preset {text!r}")
+    path = Path(text)
+    if path.suffix != ".toml" or not path.is_file():
+        raise LakehouseError(
+            f"unknown scenario {text!r}: give a preset ({', '.join(PRESETS)}) or the path of a "
+            ".toml scenario file"
+        )
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LakehouseError(f"{path}: not a valid TOML file: {exc}") from None
+    base = table.pop("extends", DEFAULT_SCENARIO)
+    if base not in PRESETS:
+        raise LakehouseError(f"{path}: extends = {base!r} is not a preset ({', '.join(PRESETS)})")
+    merged = _merge(_preset_table(base), {"name": path.stem, **table})
+    return Scenario.from_dict(merged, str(path))
+
+
+def _preset_table(name: str) -> dict[str, Any]:
+    text = resources.files("sim.scenarios").joinpath(f"{name}.toml").read_text("utf-8")
+    table = tomllib.loads(text)
+    table.pop("extends", None)
+    return {"name": name, **table}
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _build(cls: type, table: Any, where: str) -> Any:
+    """A (nested) frozen dataclass from a TOML/JSON table, naming the key of any bad value."""
+    if not isinstance(table, dict):
+        raise LakehouseError(f"{where}: expected a table, got {table!r}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise LakehouseError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
+    values = {name: _value(hints[name], raw, f"{where}: {name}") for name, raw in table.items()}
+    return cls(**values)
+
+
+def _value(hint: Any, raw: Any, where: str) -> Any:
+    if is_dataclass(hint):
+        return _build(hint, raw, where)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        (item,) = {a for a in typing.get_args(hint) if a is not Ellipsis}
+        if not isinstance(raw, list | tuple):
+            raise LakehouseError(f"{where}: expected a list, got {raw!r}")
+        return tuple(_value(item, v, f"{where}[{i}]") for i, v in enumerate(raw))
+    if hint is date:
+        if isinstance(raw, date):
+            return raw
+        try:
+            return date.fromisoformat(raw)
+        except (TypeError, ValueError):
+            raise LakehouseError(f"{where}: expected a date (YYYY-MM-DD), got {raw!r}") from None
+    if hint is float and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    if hint in (int, str, bool) and type(raw) is hint:
+        return raw
+    raise LakehouseError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {raw!r}")
+
+
+def _validate(s: Scenario, where: str) -> None:
+    def fail(key: str, message: str) -> None:
+        raise LakehouseError(f"{where}: {key} {message}")
+
+    if s.school_year not in SCHOOL_YEARS:
+        fail("school_year", f"must be one of {', '.join(SCHOOL_YEARS)} (got {s.school_year!r})")
+    st = s.students
+    for key in ("new_subject_shares", "return_subject_shares"):
+        shares = getattr(st, key)
+        if len(shares) != 4 or min(shares) < 0 or abs(sum(shares) - 1) > 1e-9:
+            fail(f"students.{key}", f"must be 4 shares >= 0 adding up to 1 (got {list(shares)})")
+    for key in ("churn", "return_probability", "returnable_share"):
+        if not 0 <= getattr(st, key) <= 1:
+            fail(f"students.{key}", f"must be a probability in [0, 1] (got {getattr(st, key)})")
+    if st.test_prep_days < 1:
+        fail("students.test_prep_days", f"must be >= 1 (got {st.test_prep_days})")
+    steps = s.prices.steps
+    if not steps or any(b.start <= a.start for a, b in pairwise(steps)):
+        fail("prices.steps", "must be one or more steps in increasing date order")
+    if steps[0].start > date(2021, 8, 24):
+        fail("prices.steps", "must start on or before the business opens (2021-08-24)")
+    if any(not 0 < p.rate < 10_000 for p in steps):
+        fail("prices.steps", "rates must be whole dollars an hour in 1..9999")
+    tu = s.tutors
+    if not tu.hiring_rates or any(not 0 < r < 10_000 for r in tu.hiring_rates):
+        fail("tutors.hiring_rates", "must be one or more whole dollars an hour in 1..9999")
