@@ -1,9 +1,12 @@
 """One business day of the tutoring company, vectorized over its whole population.
 
-Order within a day: sign-ups are drawn, then every active student whose last session was
-exactly a week ago either quits (random churn, test prep done after 120 days, school year
-over) or has a session; then returning students come back (preferring their old tutor);
-then the new students get a tutor. Quits free tutor slots before anyone is assigned.
+Order within a day: at 00:00 a price step reprices the active students (if the scenario
+says so and rates change by then); sign-ups are drawn, then every active student whose last
+session was exactly a week ago either quits (random churn, test prep done, school year over)
+or has a session; then returning students come back (preferring their old tutor); then the
+new students get a tutor. Quits free tutor slots before anyone is assigned. At 23:00, after
+the day's sessions, tutors who earned a raise get it. Each session records the rates valid
+at its time (the simulator's truth, kept in the pristine sessions, never in the raw files).
 """
 
 from __future__ import annotations
@@ -48,7 +51,11 @@ SESSION_COLUMNS = (
     "stamp",
     "duration",
     "status",
+    "student_rate",
+    "tutor_rate",
 )
+RAISE_HOUR = 23
+"""A raise takes effect at 23:00, after the last session of the day (they end by 19:00)."""
 
 
 @dataclass
@@ -82,14 +89,19 @@ def signups(rng: np.random.Generator, day: date, scale: float) -> int:
     return count
 
 
-def _sessions(ids, tutor, subject, stamp, duration, status) -> dict[str, np.ndarray]:
+def _sessions(world: World, ids, tutor, stamp, status) -> dict[str, np.ndarray]:
+    """Sessions of students `ids` with `tutor` at `stamp`, in their enrollment's subject and
+    duration, at the rates valid now."""
+    s = world.students
     return {
         "student_id": ids,
         "tutor_id": tutor,
-        "subject_id": subject,
+        "subject_id": s["subject"][ids],
         "stamp": stamp,
-        "duration": duration,
+        "duration": s["duration"][ids],
         "status": status,
+        "student_rate": s["rate"][ids],
+        "tutor_rate": world.tutors["rate"][tutor],
     }
 
 
@@ -141,9 +153,8 @@ def open_business(seed: int, scale: float, scenario: Scenario) -> tuple[World, D
     _touch_tutors(world, tutors, np.full(n, noon, np.int64), hired_from=1)
     s = world.students
     stamp = first * DAY_SECONDS + s["first_hour"][ids].astype(np.int64) * HOUR_SECONDS
-    part = _sessions(
-        ids, tutors, s["subject"][ids], stamp, s["duration"][ids], np.zeros(n, np.int8)
-    )
+    part = _sessions(world, ids, tutors, stamp, np.zeros(n, np.int8))
+    _count_completed(world, part)
     world.active_ids = ids.copy()
     batch = DayBatch(d0, _numbered(world, [part]), ids, np.unique(tutors), signups=n, hires=hires)
     return world, batch
@@ -153,12 +164,14 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     """Simulate business day `day` in place and return what it produced."""
     d = day_number(day)
     s, t = world.students, world.tutors
-    knobs = world.scenario.students
+    knobs, prices = world.scenario.students, world.scenario.prices
     n_new = signups(rng, day, world.scale)
     churn_p = knobs.churn * rng.uniform(0.8, 1.2)
+    active = world.active_ids
+    changes_rates = world.scenario.changes_rates_on(day)
+    repriced = _reprice(world, day, active) if changes_rates else active[:0]
 
     # weekly sessions, or a quit instead of the session
-    active = world.active_ids
     due_pos = np.flatnonzero(s["last_day"][active] == d - 7)
     due = active[due_pos]
     nd = len(due)
@@ -180,16 +193,7 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     s["updated"][quitters] = stamp[quit]
     s["returnable"][quitters] = school_done[quit] | s["may_return"][quitters]
     np.subtract.at(t["load"], s["tutor"][quitters], 1)
-    parts = [
-        _sessions(
-            stay,
-            s["tutor"][stay],
-            s["subject"][stay],
-            stamp[~quit],
-            s["duration"][stay],
-            status[~quit],
-        )
-    ]
+    parts = [_sessions(world, stay, s["tutor"][stay], stamp[~quit], status[~quit])]
     s["last_day"][stay] = d
     if len(quitters):
         keep = np.ones(len(active), np.bool_)
@@ -223,6 +227,8 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
         for key, values in enrollment.items():
             s[key][returners] = values
         s["grade"][returners] += 1
+        if prices.reprice_on_return and changes_rates:
+            s["rate"][returners] = prices.rate_on(day)
         s["active"][returners] = True
         s["returnable"][returners] = False
         s["first_hour"][returners] = r_hour
@@ -256,14 +262,7 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
             + s["first_hour"][joined].astype(np.int64) * HOUR_SECONDS
         )
         parts.append(
-            _sessions(
-                joined,
-                s["tutor"][joined],
-                s["subject"][joined],
-                stamp_j,
-                s["duration"][joined],
-                np.zeros(len(joined), np.int8),
-            )
+            _sessions(world, joined, s["tutor"][joined], stamp_j, np.zeros(len(joined), np.int8))
         )
     new_cands = quitters[s["returnable"][quitters] & (s["grade"][quitters] < 12)]
     if len(new_cands):
@@ -273,8 +272,12 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
         if len(returners):
             active = np.sort(active)
     world.active_ids, world.candidates, world.day = active, cands, d
-    touched_s = np.unique(np.concatenate([quitters, joined]))
-    touched_t = np.unique(np.concatenate([touched_t[0], s["tutor"][joined]]))
+    taught_before = t["taught"].copy()
+    for part in parts:
+        _count_completed(world, part)
+    raised = _raise_tutors(world, d, taught_before) if changes_rates else active[:0]
+    touched_s = np.unique(np.concatenate([quitters, joined, repriced]))
+    touched_t = np.unique(np.concatenate([touched_t[0], s["tutor"][joined], raised]))
     return DayBatch(
         d,
         _numbered(world, parts),
@@ -285,6 +288,47 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
         returns=len(returners),
         hires=hires,
     )
+
+
+def _reprice(world: World, day: date, active: np.ndarray) -> np.ndarray:
+    """On the first day of a price step (at 00:00, before any session), active students move
+    to the new list price if the scenario reprices them; returns who changed."""
+    prices = world.scenario.prices
+    new = prices.step_on(day) if prices.reprice_active else None
+    if new is None:
+        return active[:0]
+    s = world.students
+    ids = active[s["rate"][active] != new]
+    s["rate"][ids] = new
+    s["updated"][ids] = day_number(day) * DAY_SECONDS
+    return ids
+
+
+def _count_completed(world: World, sessions: dict[str, np.ndarray]) -> None:
+    """Add completed sessions to their tutors' counts (what the `sessions` raise policy reads)."""
+    taught = world.tutors["taught"]
+    done = sessions["tutor_id"][sessions["status"] == 0]
+    taught += np.bincount(done, minlength=len(taught))
+
+
+def _raise_tutors(world: World, d: int, taught_before: np.ndarray) -> np.ndarray:
+    """Tutors who earned a raise today (a hiring anniversary, every 365 days, or another
+    `raise_every_sessions` completed sessions) get it at 23:00, up to the maximum rate; the
+    owner (rate 0) never does. Returns who got one."""
+    policy, t = world.scenario.tutors, world.tutors
+    if policy.raise_policy == "none":
+        return np.empty(0, np.int64)
+    if policy.raise_policy == "yearly":
+        hired = t["created"] // DAY_SECONDS
+        due = (d > hired) & ((d - hired) % 365 == 0)
+    else:
+        every = policy.raise_every_sessions
+        due = t["taught"] // every > taught_before // every
+    rate = t["rate"]
+    ids = np.flatnonzero(due & (rate > 0) & (rate < policy.max_rate))
+    rate[ids] = np.minimum(rate[ids] + policy.raise_amount, policy.max_rate)
+    t["updated"][ids] = d * DAY_SECONDS + RAISE_HOUR * HOUR_SECONDS
+    return ids
 
 
 def _keep_previous_tutor(world: World, previous: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from sim.engine import DayBatch
 from sim.world import LAND_STREAM, World, day_rng
 from sim.writer import (
     encode,
+    pristine_frame,
     raw_key,
     sessions_frame,
     students_frame,
@@ -52,12 +53,12 @@ class Landed(BatchCounts):
 def write_history(
     storage: Storage, world: World, chunks: list[dict[str, np.ndarray]], fmt: str
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """Land the pre-migration batch (no batch columns) at ingest_date = last day + 1."""
+    """Land the pre-migration batch (no batch columns) at ingest_date = last day + 1; returns
+    the pristine sessions (with their rates) and the files written."""
     ingest = day_date(world.day) + timedelta(days=1)
     merged = {key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]}
-    sessions = sessions_frame(merged)
     frames = {
-        "sessions": sessions,
+        "sessions": sessions_frame(merged),
         "students": students_frame(world.students),
         "tutors": tutors_frame(world.tutors),
     }
@@ -66,7 +67,7 @@ def write_history(
         key = raw_key(entity, ingest, daily=False, fmt=fmt)
         storage.write_bytes(key, encode(frame, fmt))
         files.append(key)
-    return sessions, tuple(files)
+    return pristine_frame(merged), tuple(files)
 
 
 def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Landed:
@@ -111,5 +112,5 @@ def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Lande
         tutors=len(batch.tutors),
         tutor_inserts=int(t_inserted.sum()),
         files=tuple(files),
-        pristine=sessions_frame(batch.sessions),
+        pristine=pristine_frame(batch.sessions),
     )

@@ -42,6 +42,7 @@ TUTOR_SCHEMA: dict[str, type] = {
     "dob": np.int64,
     "rate": np.int16,
     "load": np.int64,  # active_students
+    "taught": np.int64,  # completed sessions so far (the `sessions` raise policy)
     "created": np.int64,
     "updated": np.int64,
 }
@@ -181,6 +182,7 @@ def new_tutors(
         "dob": day - 365 * age - rng.integers(0, 601, n),
         "rate": np.array(rates, np.int16)[rng.integers(0, len(rates), n)],
         "load": np.zeros(n, np.int64),
+        "taught": np.zeros(n, np.int64),
         "created": np.zeros(n, np.int64),
         "updated": np.zeros(n, np.int64),
     }
@@ -196,6 +198,7 @@ def owner(created: int) -> dict[str, np.ndarray]:
         "dob": np.array([dob], np.int64),
         "rate": np.array([0], np.int16),
         "load": np.array([0], np.int64),
+        "taught": np.array([0], np.int64),
         "created": np.array([created], np.int64),
         "updated": np.array([created], np.int64),
     }

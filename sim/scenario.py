@@ -1,6 +1,6 @@
 """Scenarios: the knobs of the simulated business, as named presets or a TOML file.
 
-A scenario fixes what the business is (shares, probabilities, prices); the seed
+A scenario fixes what the business is (shares, probabilities, prices, raise policy); the seed
 fixes the draws. Presets are TOML files in `sim/scenarios/` (`original`, `fixed`, `default`);
 a scenario file has the same sections and starts from the preset it `extends` (`default`
 unless it says otherwise), so it only states the knobs it changes. The resolved scenario is
@@ -25,6 +25,7 @@ from lakehouse.errors import LakehouseError
 PRESETS = ("original", "fixed", "default")
 DEFAULT_SCENARIO = "default"
 SCHOOL_YEARS = ("fixed", "original")
+RAISE_POLICIES = ("none", "yearly", "sessions")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class Prices:
         PriceStep(date(2024, 1, 1), 120),
     )
     """The list price of a new student by date (the original's $80 / $100 / $120)."""
+    reprice_active: bool = False
+    """On a step's first day active students move to the new price (else they keep theirs)."""
+    reprice_on_return: bool = False
+    """A returning student pays the list price of the return day (else their old rate)."""
 
     def rate_on(self, day: date) -> int:
         rate = self.steps[0].rate
@@ -67,11 +72,24 @@ class Prices:
                 rate = step.rate
         return rate
 
+    def step_on(self, day: date) -> int | None:
+        """The new list price if a price step starts on `day`."""
+        return next((step.rate for step in self.steps if step.start == day), None)
+
 
 @dataclass(frozen=True)
 class Tutors:
     hiring_rates: tuple[int, ...] = (30, 35, 40, 45, 50)
     """A hired tutor's hourly rate, drawn uniformly from these."""
+    raise_policy: str = "none"
+    """none; yearly (on each hiring anniversary); sessions (after every `raise_every_sessions`
+    completed sessions). A raise takes effect at 23:00, after the day's sessions."""
+    raise_amount: int = 5
+    """Dollars an hour added by a raise."""
+    raise_every_sessions: int = 500
+    """Completed sessions between two raises under the `sessions` policy."""
+    max_rate: int = 75
+    """Raises stop at this rate."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +98,17 @@ class Scenario:
     school_year: str = "original"
     """fixed: a school-work student stays until the end of the school year they are in;
     original: the original's rule (the check day's calendar-year cutoff), for calibration."""
+    rate_changes_from: date = date(2025, 12, 31)
+    """First business day of repricing and raises. The migration lands each student's and
+    tutor's current row only, so gold prices the whole history at those rates: a change
+    before the migration would reprice past sessions in gold. By default rates change from
+    the first daily batch on; an earlier date shows that loss."""
     students: Students = field(default_factory=Students)
     prices: Prices = field(default_factory=Prices)
     tutors: Tutors = field(default_factory=Tutors)
+
+    def changes_rates_on(self, day: date) -> bool:
+        return day >= self.rate_changes_from
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (dates as ISO strings), as saved with the simulator state."""
@@ -206,5 +232,11 @@ def _validate(s: Scenario, where: str) -> None:
     if any(not 0 < p.rate < 10_000 for p in steps):
         fail("prices.steps", "rates must be whole dollars an hour in 1..9999")
     tu = s.tutors
-    if not tu.hiring_rates or any(not 0 < r < 10_000 for r in tu.hiring_rates):
-        fail("tutors.hiring_rates", "must be one or more whole dollars an hour in 1..9999")
+    if not 0 < tu.max_rate < 10_000:
+        fail("tutors.max_rate", f"must be whole dollars an hour in 1..9999 (got {tu.max_rate})")
+    if not tu.hiring_rates or any(not 0 < r <= tu.max_rate for r in tu.hiring_rates):
+        fail("tutors.hiring_rates", f"must be one or more rates in 1..max_rate ({tu.max_rate})")
+    if tu.raise_policy not in RAISE_POLICIES:
+        fail("tutors.raise_policy", f"must be one of {', '.join(RAISE_POLICIES)}")
+    if tu.raise_amount < 1 or tu.raise_every_sessions < 1:
+        fail("tutors", "raise_amount and raise_every_sessions must be >= 1")

@@ -4,7 +4,8 @@
                                                 scale, raw format, scenario, snapshot in use
     sim/state/snapshots/<day>/students.parquet  every student after business day <day>, the
                               tutors.parquet    contract columns plus the simulator's own
-                              world.json        (enrollment, school year, returnability)
+                              world.json        (enrollment, school year, returnability;
+                                                a tutor's completed sessions)
     sim/state/sessions/batch=history/sessions.parquet    clean sessions of the history
     sim/state/sessions/batch=<day>/sessions.parquet      clean sessions of one daily step
 
@@ -137,7 +138,10 @@ def save_snapshot(storage: Storage, world: World) -> None:
     students = students_frame(s).with_columns(extras)
     prefix = snapshot_prefix(day_date(world.day))
     storage.write_bytes(f"{prefix}/students.parquet", _parquet(students))
-    storage.write_bytes(f"{prefix}/tutors.parquet", _parquet(tutors_frame(world.tutors)))
+    tutors = tutors_frame(world.tutors).with_columns(
+        pl.Series("completed_sessions", world.tutors["taught"])
+    )
+    storage.write_bytes(f"{prefix}/tutors.parquet", _parquet(tutors))
     meta = {
         "day": day_date(world.day).isoformat(),
         "seed": world.seed,
@@ -183,7 +187,10 @@ def load_snapshot(storage: Storage, day: date, scenario: Scenario) -> World:
         column = st[name].cast(pl.Int32) if name in _DATE_EXTRAS else st[name]
         students[internal] = column.to_numpy()
     tu = _read(storage, f"{prefix}/tutors.parquet")
-    tutors = _common(tu) | {"load": tu["active_students"].to_numpy()}
+    tutors = _common(tu) | {
+        "load": tu["active_students"].to_numpy(),
+        "taught": tu["completed_sessions"].to_numpy(),
+    }
     world = World(
         seed=int(meta["seed"]),
         scale=float(meta["scale"]),

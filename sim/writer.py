@@ -62,6 +62,15 @@ def sessions_frame(rows: dict[str, np.ndarray]) -> pl.DataFrame:
     )
 
 
+def pristine_frame(rows: dict[str, np.ndarray]) -> pl.DataFrame:
+    """Clean session rows with the rates valid at each session (the simulator's truth, kept in
+    its state only: the raw files carry no rates)."""
+    return sessions_frame(rows).with_columns(
+        pl.Series("student_rate", rows["student_rate"], dtype=pl.Int64),
+        pl.Series("tutor_rate", rows["tutor_rate"], dtype=pl.Int64),
+    )
+
+
 def students_frame(students: Columns, ids: np.ndarray | None = None) -> pl.DataFrame:
     cols = students.arrays() if ids is None else {k: v[ids] for k, v in students.arrays().items()}
     n = len(cols["grade"])

@@ -186,7 +186,11 @@ def test_new_student_profile(final_students):
     assert share(final_students, "sex")["F"] == pytest.approx(0.61, abs=0.05)
     age = final_students["created"].dt.year() - final_students["date_of_birth"].dt.year()
     assert (age - 6 <= final_students["grade"]).all()
-    assert final_students["contract_rate"].unique().sort().to_list() == [80, 100, 120]
+    # the list prices of the default scenario: $80 / $100 / $120, and $130 from 2026-01-01 (its
+    # price step reprices the active students; the inactive keep the price they paid)
+    assert final_students["contract_rate"].unique().sort().to_list() == [80, 100, 120, 130]
+    current = final_students.filter(pl.col("status") == "Active")["contract_rate"]
+    assert current.unique().to_list() == [130]
     assert final_students["status"].unique().sort().to_list() == ["Active", "Inactive"]
 
 

@@ -76,6 +76,12 @@ def test_a_scenario_survives_the_round_trip_through_the_state():
         ),
         ("[prices]\nsteps = [{ start = 2022-01-01, rate = 80 }]\n", r"before the business opens"),
         ("[prices\n", r"bad\.toml: not a valid TOML file"),
+        ('[tutors]\nraise_policy = "monthly"\n', r"tutors\.raise_policy must be one of none"),
+        (
+            "[tutors]\nmax_rate = 45\n",
+            r"tutors\.hiring_rates must be one or more rates in 1\.\.max_rate",
+        ),
+        ("rate_changes_from = 'soon'\n", r"rate_changes_from: expected a date"),
     ],
 )
 def test_bad_scenario_files_name_the_file_and_the_key(tmp_path, text, message):
