@@ -7,6 +7,7 @@ so that whole populations can be handled as numpy arrays; these helpers convert 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
 import numpy as np
 
@@ -77,3 +78,15 @@ def school_year_end(
     year = year_of(start)
     this_year = days_of(year, cutoff_month, cutoff_day)
     return np.where(start <= this_year, this_year, days_of(year + 1, cutoff_month, cutoff_day))
+
+
+@cache
+def official_test_dates(months: tuple[int, ...]) -> np.ndarray:
+    """Day numbers of the official test dates, the first Saturday of each of `months`, over
+    every year the simulation can reach (sorted)."""
+    days = []
+    for year in range(SIM_START.year, SIM_END.year + 10):
+        for month in sorted(months):
+            first = date(year, month, 1)
+            days.append(day_number(first + timedelta(days=(5 - first.weekday()) % 7)))
+    return np.array(days, np.int64)

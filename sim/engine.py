@@ -12,7 +12,7 @@ at its time (the simulator's truth, kept in the pristine sessions, never in the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from sim.calendar import (
     SIM_START,
     day_number,
     days_of,
+    official_test_dates,
     progress,
     school_year_end,
     season_of,
@@ -38,7 +39,7 @@ from sim.population import (
     pick,
 )
 from sim.scenario import Scenario
-from sim.world import World, day_rng
+from sim.world import BURST_STREAM, World, day_rng
 
 STATUS_CUM = np.array([0.8, 0.9])  # Completed 80%, No-Show 10%, Cancelled 10%
 HOUR_SHIFT_CUM = np.array([0.8, 0.9])
@@ -53,6 +54,7 @@ SESSION_COLUMNS = (
     "status",
     "student_rate",
     "tutor_rate",
+    "is_extra",
 )
 RAISE_HOUR = 23
 """A raise takes effect at 23:00, after the last session of the day (they end by 19:00)."""
@@ -89,9 +91,9 @@ def signups(rng: np.random.Generator, day: date, scale: float) -> int:
     return count
 
 
-def _sessions(world: World, ids, tutor, stamp, status) -> dict[str, np.ndarray]:
+def _sessions(world: World, ids, tutor, stamp, status, extra=False) -> dict[str, np.ndarray]:
     """Sessions of students `ids` with `tutor` at `stamp`, in their enrollment's subject and
-    duration, at the rates valid now."""
+    duration, at the rates valid now; `extra` marks a burst week's additional session."""
     s = world.students
     return {
         "student_id": ids,
@@ -102,6 +104,7 @@ def _sessions(world: World, ids, tutor, stamp, status) -> dict[str, np.ndarray]:
         "status": status,
         "student_rate": s["rate"][ids],
         "tutor_rate": world.tutors["rate"][tutor],
+        "is_extra": np.full(len(ids), extra),
     }
 
 
@@ -179,14 +182,9 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     stamp = d * DAY_SECONDS + hour * HOUR_SECONDS
     status = pick(rng, STATUS_CUM, nd).astype(np.int8)
     random_quit = rng.random(nd) < churn_p
-    last = s["last_day"][due]
-    test_prep = s["subject"][due] == 1
-    if world.scenario.school_year == "original":  # the original's rule, for calibration
-        end = days_of(np.full(nd, day.year), s["cutoff_month"][due], s["cutoff_day"][due])
-    else:
-        end = s["school_end"][due]
-    school_done = ~test_prep & (last > end)
-    prep_done = test_prep & (last - s["first_day"][due] > knobs.test_prep_days)
+    if world.scenario.bursts.share:  # who added a session this week keeps this one
+        random_quit &= s["extra_on"][due] != d - 7 + world.scenario.bursts.extra_day
+    prep_done, school_done = _finished(world, due, day)
     quit = random_quit | prep_done | school_done
     quitters, stay = due[quit], due[~quit]
     s["active"][quitters] = False
@@ -202,6 +200,8 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     touched_t = [s["tutor"][quitters]]
     touched_stamps = [stamp[quit]]
     np.maximum.at(t["updated"], touched_t[0], touched_stamps[0])
+    if world.scenario.bursts.share:
+        parts.append(_burst_sessions(world, day, active))
 
     # returning students, in their school-year start month
     returners = np.empty(0, np.int64)
@@ -288,6 +288,49 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
         returns=len(returners),
         hires=hires,
     )
+
+
+def _finished(world: World, ids: np.ndarray, check: date) -> tuple[np.ndarray, np.ndarray]:
+    """(test prep done, school year over) for the enrollments of `ids` at their weekly check
+    on `check`: test prep stops after `test_prep_days`, school work after the school year."""
+    s = world.students
+    last = s["last_day"][ids]
+    test_prep = s["subject"][ids] == 1
+    if world.scenario.school_year == "original":  # the original's rule, for calibration
+        end = days_of(np.full(len(ids), check.year), s["cutoff_month"][ids], s["cutoff_day"][ids])
+    else:
+        end = s["school_end"][ids]
+    prep_done = test_prep & (last - s["first_day"][ids] > world.scenario.students.test_prep_days)
+    return prep_done, ~test_prep & (last > end)
+
+
+def _burst_sessions(world: World, day: date, active: np.ndarray) -> dict[str, np.ndarray]:
+    """The extra sessions of burst weeks: a student whose weekly session was `extra_day` days
+    ago and whose finals (school-year end) or next official test date (test prep) is at most
+    `weeks_before` weeks away adds one with probability `share`, at the usual hour with the
+    usual tutor, unless the enrollment ends at the next weekly check anyway. The student then
+    keeps that next weekly session (no random quit that week), so the last session before a
+    quit is always a weekly one. The schedule itself does not move: after the window the
+    student is back to one session a week."""
+    b, s, d = world.scenario.bursts, world.students, day_number(day)
+    ids = active[s["last_day"][active] == d - b.extra_day]
+    window = 7 * b.weeks_before
+    tests = official_test_dates(b.test_months)
+    to_test = int(tests[np.searchsorted(tests, d)]) - d
+    to_finals = s["school_end"][ids] - d
+    near = np.where(
+        s["subject"][ids] == 1, to_test <= window, (to_finals >= 0) & (to_finals <= window)
+    )
+    prep_done, school_done = _finished(world, ids, day + timedelta(days=7 - b.extra_day))
+    ids = ids[near & ~prep_done & ~school_done]
+    if not len(ids):
+        return _sessions(world, ids, ids, ids, ids.astype(np.int8), extra=True)
+    rng = day_rng(world.seed, day, BURST_STREAM)
+    ids = ids[rng.random(len(ids)) < b.share]
+    s["extra_on"][ids] = d
+    stamp = d * DAY_SECONDS + s["first_hour"][ids].astype(np.int64) * HOUR_SECONDS
+    status = pick(rng, STATUS_CUM, len(ids)).astype(np.int8)
+    return _sessions(world, ids, s["tutor"][ids], stamp, status, extra=True)
 
 
 def _reprice(world: World, day: date, active: np.ndarray) -> np.ndarray:

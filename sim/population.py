@@ -32,6 +32,7 @@ STUDENT_SCHEMA: dict[str, type] = {
     "first_hour": np.int8,
     "last_day": np.int64,
     "school_end": np.int64,
+    "extra_on": np.int64,  # day of the latest extra session of a burst week (0: none)
     "enrollments": np.int16,
 }
 
@@ -162,6 +163,7 @@ def new_students(
         "tutor": np.full(n, -1, np.int64),
         "duration": duration,
         "first_hour": hour,
+        "extra_on": np.zeros(n, np.int64),
         "enrollments": np.ones(n, np.int16),
         **enrollment,
     }

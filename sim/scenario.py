@@ -93,6 +93,19 @@ class Tutors:
 
 
 @dataclass(frozen=True)
+class Bursts:
+    share: float = 0.0
+    """Probability that a student in a burst window adds a session that week (0: never)."""
+    weeks_before: int = 2
+    """The window: this many weeks before the student's finals (the end of their school year
+    or semester) or, for test prep, before the next official test date."""
+    extra_day: int = 3
+    """The extra session comes this many days after the weekly one (same hour and tutor)."""
+    test_months: tuple[int, ...] = (3, 5, 6, 8, 10, 11, 12)
+    """Official test dates: the first Saturday of each of these months (the SAT's calendar)."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = DEFAULT_SCENARIO
     school_year: str = "original"
@@ -106,6 +119,7 @@ class Scenario:
     students: Students = field(default_factory=Students)
     prices: Prices = field(default_factory=Prices)
     tutors: Tutors = field(default_factory=Tutors)
+    bursts: Bursts = field(default_factory=Bursts)
 
     def changes_rates_on(self, day: date) -> bool:
         return day >= self.rate_changes_from
@@ -231,6 +245,13 @@ def _validate(s: Scenario, where: str) -> None:
         fail("prices.steps", "must start on or before the business opens (2021-08-24)")
     if any(not 0 < p.rate < 10_000 for p in steps):
         fail("prices.steps", "rates must be whole dollars an hour in 1..9999")
+    b = s.bursts
+    if not 0 <= b.share <= 1:
+        fail("bursts.share", f"must be a probability in [0, 1] (got {b.share})")
+    if not 1 <= b.weeks_before <= 8 or not 1 <= b.extra_day <= 6:
+        fail("bursts", "weeks_before must be in 1..8 and extra_day in 1..6")
+    if not b.test_months or any(not 1 <= m <= 12 for m in b.test_months):
+        fail("bursts.test_months", f"must be months 1..12 (got {list(b.test_months)})")
     tu = s.tutors
     if not 0 < tu.max_rate < 10_000:
         fail("tutors.max_rate", f"must be whole dollars an hour in 1..9999 (got {tu.max_rate})")

@@ -53,9 +53,10 @@ _STUDENT_EXTRA = {
     "enrolled_on": "first_day",
     "last_session_on": "last_day",
     "school_year_end": "school_end",
+    "extra_session_on": "extra_on",
     "enrollments": "enrollments",
 }
-_DATE_EXTRAS = {"enrolled_on", "last_session_on", "school_year_end"}
+_DATE_EXTRAS = {"enrolled_on", "last_session_on", "school_year_end", "extra_session_on"}
 
 
 @dataclass(frozen=True)

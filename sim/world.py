@@ -18,6 +18,9 @@ SIMULATE_STREAM = 0
 """RNG stream of the business itself (sign-ups, sessions, churn, returns, hires)."""
 LAND_STREAM = 1
 """RNG stream of landing a daily batch (corruption, duplication, ingest-time jitter)."""
+BURST_STREAM = 2
+"""RNG stream of the extra sessions of burst weeks (its own, so a scenario without bursts
+draws exactly what it drew before they existed)."""
 
 
 def day_rng(seed: int, day: date, stream: int = SIMULATE_STREAM) -> np.random.Generator:

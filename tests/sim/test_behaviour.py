@@ -14,10 +14,12 @@ from sim.calendar import day_number, school_year_end
 
 @pytest.fixture(scope="module")
 def sessions(sim_lake) -> pl.DataFrame:
-    """Pristine sessions with their day, the gap to the student's previous session and the
-    enrollment (run of weekly sessions) they belong to."""
+    """Pristine weekly sessions with their day, the gap to the student's previous session and
+    the enrollment (run of weekly sessions) they belong to. The extra sessions of burst weeks
+    are left out (tests/sim/test_bursts.py checks them against these)."""
     return (
         sim_lake.pristine_sessions()
+        .filter(~pl.col("is_extra"))
         .with_columns(day=pl.col("stamp").dt.date(), hour=pl.col("stamp").dt.hour())
         .sort("student_id", "stamp")
         .with_columns(

@@ -108,9 +108,9 @@ def test_students_pay_the_list_price_of_the_day_or_keep_their_own(tmp_path, repr
     assert changed["student_id"].n_unique() > 100  # students who saw a price step
 
 
-def test_price_step_and_raises_land_as_update_deltas(sim_lake):
+def test_the_price_step_lands_as_an_update_of_every_active_student(sim_lake):
     """The default scenario's step to $130 on 2026-01-01 reprices every active student at
-    00:00 of that day; a raise is an UPDATE of the tutor at 23:00 of the day it was earned."""
+    00:00 of that day."""
     step = date(2026, 1, 1)
     before = sim_lake.snapshot(step - timedelta(days=1), "students")
     active = before.filter(pl.col("status") == "Active")["student_id"].sort().to_list()
@@ -120,19 +120,44 @@ def test_price_step_and_raises_land_as_update_deltas(sim_lake):
     repriced = delta.filter(pl.col("updated") == datetime(2026, 1, 1))
     assert sorted(repriced["student_id"].to_list()) == active and len(active) > 300
     assert (delta["contract_rate"] == 130).all() and (delta["change_type"] == "UPDATE").all()
+
+
+def test_a_raise_lands_as_an_update_of_the_tutor_at_23(tmp_path):
+    path = tmp_path / "raises.toml"
+    path.write_text(
+        "rate_changes_from = 2022-04-01\n[tutors]\nraise_every_sessions = 10\n", encoding="utf-8"
+    )
+    settings = settings_for(tmp_path / "lake")
+    simulate_history(settings, seed=6, until=date(2022, 3, 31), scenario=path)
+    storage = open_storage(settings)
     raises = 0
-    for day in sim_lake.days:
-        old = sim_lake.snapshot(day - timedelta(days=1), "tutors").select(
-            "tutor_id", old="contract_rate"
+    for _ in range(5):
+        day = simulate_day(settings).business_date
+        snapshot = f"{state.snapshot_prefix(day)}/tutors.parquet"
+        old = read_parquet(
+            storage, f"{state.snapshot_prefix(day - timedelta(days=1))}/tutors.parquet"
         )
-        new = sim_lake.snapshot(day, "tutors").join(old, on="tutor_id")
+        new = read_parquet(storage, snapshot).join(
+            old.select("tutor_id", old="contract_rate"), on="tutor_id"
+        )
         raised = new.filter(pl.col("contract_rate") != pl.col("old"))
         assert (raised["contract_rate"] == raised["old"] + 5).all()
-        assert (
-            raised["updated"] == datetime.combine(day, datetime.min.time()) + timedelta(hours=23)
-        ).all()
+        at_23 = datetime.combine(day, datetime.min.time()) + timedelta(hours=23)
+        assert (raised["updated"] == at_23).all()
+        delta = pl.read_csv(
+            tmp_path / f"lake/raw/tutors/ingest_date={day + timedelta(days=1)}/tutors_delta.csv",
+            try_parse_dates=True,
+            schema_overrides={
+                "tutor_id": pl.Int64,
+                "contract_rate": pl.Int64,
+                "updated": pl.Datetime,
+            },
+        ).join(raised.select("tutor_id", "contract_rate"), on="tutor_id")
+        assert delta.height == raised.height and (delta["change_type"] == "UPDATE").all()
+        assert (delta["contract_rate"] == delta["contract_rate_right"]).all()
+        assert (delta["updated"] == at_23).all()
         raises += raised.height
-    assert raises >= 1
+    assert raises >= 2
 
 
 def test_no_rate_changes_before_rate_changes_from(sim_lake):
