@@ -65,6 +65,11 @@ def year_of(days: np.ndarray) -> np.ndarray:
     )
 
 
+def month_of(days: np.ndarray) -> np.ndarray:
+    months = np.asarray(days, np.int64).astype("datetime64[D]").astype("datetime64[M]")
+    return months.astype(np.int64) % 12 + 1
+
+
 def school_year_end(
     start: np.ndarray, cutoff_month: np.ndarray, cutoff_day: np.ndarray
 ) -> np.ndarray:
@@ -90,3 +95,16 @@ def official_test_dates(months: tuple[int, ...]) -> np.ndarray:
             first = date(year, month, 1)
             days.append(day_number(first + timedelta(days=(5 - first.weekday()) % 7)))
     return np.array(days, np.int64)
+
+
+def semester_end(start: np.ndarray, ends: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """End of the semester a college enrollment starting on day `start` is in: the first of
+    the semester ends (month, day) on or after it, this year or next."""
+    year = year_of(start)
+    options = [
+        days_of(year + later, np.full(len(start), month), np.full(len(start), day))
+        for later in (0, 1)
+        for month, day in ends
+    ]
+    stacked = np.stack(options)
+    return np.where(stacked >= start, stacked, np.iinfo(np.int64).max).min(axis=0)

@@ -2,10 +2,11 @@
 
 Order within a day: at 00:00 a price step reprices the active students (if the scenario
 says so and rates change by then); sign-ups are drawn, then every active student whose last
-session was exactly a week ago either quits (random churn, test prep done, school year over)
-or has a session; then returning students come back (preferring their old tutor); then the
-new students get a tutor. Quits free tutor slots before anyone is assigned. At 23:00, after
-the day's sessions, tutors who earned a raise get it. Each session records the rates valid
+session was exactly a week ago either quits (random churn, test prep done, school year or
+college semester over) or has a session, and students in a burst week add one; then
+returning students come back (preferring their old tutor); then the new students get a
+tutor. Quits free tutor slots before anyone is assigned. At 23:00, after the day's sessions,
+tutors who earned a raise get it. Each session records the rates valid
 at its time (the simulator's truth, kept in the pristine sessions, never in the raw files).
 """
 
@@ -23,6 +24,7 @@ from sim.calendar import (
     SIM_START,
     day_number,
     days_of,
+    month_of,
     official_test_dates,
     progress,
     school_year_end,
@@ -31,15 +33,17 @@ from sim.calendar import (
 from sim.population import (
     OPENING_STUDENTS,
     TUTOR_CAP,
+    college_enrollment,
     cumulative,
     draw_enrollment,
+    make_college,
     new_students,
     new_tutors,
     owner,
     pick,
 )
 from sim.scenario import Scenario
-from sim.world import BURST_STREAM, World, day_rng
+from sim.world import BURST_STREAM, COLLEGE_STREAM, World, day_rng, last_grade
 
 STATUS_CUM = np.array([0.8, 0.9])  # Completed 80%, No-Show 10%, Cancelled 10%
 HOUR_SHIFT_CUM = np.array([0.8, 0.9])
@@ -190,6 +194,10 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     s["active"][quitters] = False
     s["updated"][quitters] = stamp[quit]
     s["returnable"][quitters] = school_done[quit] | s["may_return"][quitters]
+    college_q = quitters[s["college"][quitters]]
+    if len(college_q):  # back for the next semester: January after a fall one, else September
+        ends_in_december = month_of(s["school_end"][college_q]) == 12
+        s["start_month"][college_q] = np.where(ends_in_december, 1, 9)
     np.subtract.at(t["load"], s["tutor"][quitters], 1)
     parts = [_sessions(world, stay, s["tutor"][stay], stamp[~quit], status[~quit])]
     s["last_day"][stay] = d
@@ -206,7 +214,8 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     # returning students, in their school-year start month
     returners = np.empty(0, np.int64)
     cands = world.candidates
-    if day.month in (9, 10, 11) and len(cands):
+    college, c_rng = world.scenario.college, None
+    if (day.month in (9, 10, 11) or (college.share and day.month == 1)) and len(cands):
         pos = np.flatnonzero(s["start_month"][cands] == day.month)
         ret_pos = pos[rng.random(len(pos)) < knobs.return_probability]
         returners = cands[ret_pos]
@@ -226,9 +235,14 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
         )
         for key, values in enrollment.items():
             s[key][returners] = values
-        s["grade"][returners] += 1
+        is_college = s["college"][returners]
+        if is_college.any():
+            c_rng = day_rng(world.seed, day, COLLEGE_STREAM)
+            college_enrollment(c_rng, world.scenario, s, returners[is_college])
+        # a college year goes up in September only
+        s["grade"][returners] += ~is_college | (day.month == 9)
         if prices.reprice_on_return and changes_rates:
-            s["rate"][returners] = prices.rate_on(day)
+            s["rate"][returners] = prices.rate_on(day) + college.rate_premium * is_college
         s["active"][returners] = True
         s["returnable"][returners] = False
         s["first_hour"][returners] = r_hour
@@ -243,6 +257,10 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     new_ids = np.empty(0, np.int64)
     if n_new:
         rows = new_students(rng, world.scenario, d, n_new)
+        if college.share:
+            if c_rng is None:
+                c_rng = day_rng(world.seed, day, COLLEGE_STREAM)
+            make_college(c_rng, world.scenario, d, rows)
         new_ids = s.append(rows)
         s = world.students
         pool.append(new_ids)
@@ -264,7 +282,8 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
         parts.append(
             _sessions(world, joined, s["tutor"][joined], stamp_j, np.zeros(len(joined), np.int8))
         )
-    new_cands = quitters[s["returnable"][quitters] & (s["grade"][quitters] < 12)]
+    top = last_grade(world.scenario, s["college"][quitters])
+    new_cands = quitters[s["returnable"][quitters] & (s["grade"][quitters] < top)]
     if len(new_cands):
         cands = np.sort(np.concatenate([cands, new_cands]))
     if len(joined):
@@ -298,6 +317,7 @@ def _finished(world: World, ids: np.ndarray, check: date) -> tuple[np.ndarray, n
     test_prep = s["subject"][ids] == 1
     if world.scenario.school_year == "original":  # the original's rule, for calibration
         end = days_of(np.full(len(ids), check.year), s["cutoff_month"][ids], s["cutoff_day"][ids])
+        end = np.where(s["college"][ids], s["school_end"][ids], end)
     else:
         end = s["school_end"][ids]
     prep_done = test_prep & (last - s["first_day"][ids] > world.scenario.students.test_prep_days)
@@ -341,10 +361,17 @@ def _reprice(world: World, day: date, active: np.ndarray) -> np.ndarray:
     if new is None:
         return active[:0]
     s = world.students
-    ids = active[s["rate"][active] != new]
-    s["rate"][ids] = new
+    target = new + prices_premium(world, active)
+    changed = s["rate"][active] != target
+    ids = active[changed]
+    s["rate"][ids] = target[changed]
     s["updated"][ids] = day_number(day) * DAY_SECONDS
     return ids
+
+
+def prices_premium(world: World, ids: np.ndarray) -> np.ndarray:
+    """What students `ids` pay over the list price (the college premium)."""
+    return world.scenario.college.rate_premium * world.students["college"][ids]
 
 
 def _count_completed(world: World, sessions: dict[str, np.ndarray]) -> None:

@@ -7,7 +7,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim import names
-from sim.calendar import DAY_SECONDS, HOUR_SECONDS, day_date, days_of, school_year_end
+from sim.calendar import (
+    DAY_SECONDS,
+    HOUR_SECONDS,
+    day_date,
+    days_of,
+    school_year_end,
+    semester_end,
+)
 from sim.scenario import Scenario
 
 STUDENT_SCHEMA: dict[str, type] = {
@@ -34,6 +41,7 @@ STUDENT_SCHEMA: dict[str, type] = {
     "school_end": np.int64,
     "extra_on": np.int64,  # day of the latest extra session of a burst week (0: none)
     "enrollments": np.int16,
+    "college": np.bool_,  # the college segment (grades 13+, semester calendar, own subjects)
 }
 
 TUTOR_SCHEMA: dict[str, type] = {
@@ -165,8 +173,42 @@ def new_students(
         "first_hour": hour,
         "extra_on": np.zeros(n, np.int64),
         "enrollments": np.ones(n, np.int16),
+        "college": np.zeros(n, np.bool_),
         **enrollment,
     }
+
+
+def make_college(
+    rng: np.random.Generator, scenario: Scenario, day: int, rows: dict[str, np.ndarray]
+) -> None:
+    """Turn the college share of new students (`rows`, signing up on `day`) into college
+    students: a college year, its own subject mix and semester calendar, the premium rate.
+    Draws come from the segment's own generator, so a scenario without college students
+    draws exactly what it did before the segment existed."""
+    c = scenario.college
+    n = len(rows["grade"])
+    ids = np.flatnonzero(rng.random(n) < c.share)
+    k = len(ids)
+    grade = rng.integers(c.grades[0], c.grades[1] + 1, k).astype(np.int8)
+    birth_year = day_date(day).year - (grade.astype(np.int64) + 6)
+    rows["college"][ids] = True
+    rows["grade"][ids] = grade
+    rows["dob"][ids] = days_of(birth_year, rng.integers(1, 13, k), rng.integers(1, 29, k))
+    rows["rate"][ids] += c.rate_premium
+    college_enrollment(rng, scenario, rows, ids)
+
+
+def college_enrollment(
+    rng: np.random.Generator, scenario: Scenario, rows: dict[str, np.ndarray], ids: np.ndarray
+) -> None:
+    """Subject, returnability and semester end of the enrollments of college students `ids`
+    starting on their `first_day` (overriding what was drawn for school students)."""
+    c = scenario.college
+    k = len(ids)
+    subject = draw_subjects(rng, k, cumulative(c.subject_shares))
+    rows["subject"][ids] = subject
+    rows["may_return"][ids] = (subject != 1) & (rng.random(k) < scenario.students.returnable_share)
+    rows["school_end"][ids] = semester_end(rows["first_day"][ids], c.end_dates())
 
 
 def new_tutors(

@@ -106,6 +106,24 @@ class Bursts:
 
 
 @dataclass(frozen=True)
+class College:
+    share: float = 0.0
+    """Share of new students who are college students (0: none)."""
+    grades: tuple[int, ...] = (13, 16)
+    """First and last college year as grades (13 = freshman); age is grade + 6 as at school."""
+    subject_shares: tuple[float, ...] = (0.0, 0.45, 0.35, 0.2)
+    """Subject groups of a college enrollment (test prep, math, science/language, arts/social)."""
+    semester_ends: tuple[str, ...] = ("05-10", "12-15")
+    """MM-DD of each semester's end: an enrollment runs to the end of the semester it starts
+    in, and a student who may return comes back the month after (January or September)."""
+    rate_premium: int = 30
+    """Dollars an hour over the list price of the day (also when repriced)."""
+
+    def end_dates(self) -> tuple[tuple[int, int], ...]:
+        return tuple((int(e[:2]), int(e[3:])) for e in self.semester_ends)
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = DEFAULT_SCENARIO
     school_year: str = "original"
@@ -120,6 +138,7 @@ class Scenario:
     prices: Prices = field(default_factory=Prices)
     tutors: Tutors = field(default_factory=Tutors)
     bursts: Bursts = field(default_factory=Bursts)
+    college: College = field(default_factory=College)
 
     def changes_rates_on(self, day: date) -> bool:
         return day >= self.rate_changes_from
@@ -252,6 +271,19 @@ def _validate(s: Scenario, where: str) -> None:
         fail("bursts", "weeks_before must be in 1..8 and extra_day in 1..6")
     if not b.test_months or any(not 1 <= m <= 12 for m in b.test_months):
         fail("bursts.test_months", f"must be months 1..12 (got {list(b.test_months)})")
+    c = s.college
+    if not 0 <= c.share <= 1:
+        fail("college.share", f"must be a probability in [0, 1] (got {c.share})")
+    if len(c.grades) != 2 or not 13 <= c.grades[0] <= c.grades[1] <= 20:
+        fail("college.grades", f"must be [first, last] within 13..20 (got {list(c.grades)})")
+    shares = c.subject_shares
+    if len(shares) != 4 or min(shares) < 0 or abs(sum(shares) - 1) > 1e-9:
+        fail("college.subject_shares", f"must be 4 shares >= 0 adding up to 1 (got {shares})")
+    ends = c.semester_ends
+    if not ends or any(not _month_day(e) for e in ends) or list(ends) != sorted(set(ends)):
+        fail("college.semester_ends", f"must be distinct MM-DD in year order (got {list(ends)})")
+    if c.rate_premium < 0:
+        fail("college.rate_premium", f"must be >= 0 (got {c.rate_premium})")
     tu = s.tutors
     if not 0 < tu.max_rate < 10_000:
         fail("tutors.max_rate", f"must be whole dollars an hour in 1..9999 (got {tu.max_rate})")
@@ -261,3 +293,11 @@ def _validate(s: Scenario, where: str) -> None:
         fail("tutors.raise_policy", f"must be one of {', '.join(RAISE_POLICIES)}")
     if tu.raise_amount < 1 or tu.raise_every_sessions < 1:
         fail("tutors", "raise_amount and raise_every_sessions must be >= 1")
+
+
+def _month_day(text: str) -> bool:
+    try:
+        date.fromisoformat(f"2001-{text}")
+    except ValueError:
+        return False
+    return len(text) == 5

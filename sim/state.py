@@ -54,6 +54,7 @@ _STUDENT_EXTRA = {
     "last_session_on": "last_day",
     "school_year_end": "school_end",
     "extra_session_on": "extra_on",
+    "is_college": "college",
     "enrollments": "enrollments",
 }
 _DATE_EXTRAS = {"enrolled_on", "last_session_on", "school_year_end", "extra_session_on"}

@@ -21,12 +21,19 @@ LAND_STREAM = 1
 BURST_STREAM = 2
 """RNG stream of the extra sessions of burst weeks (its own, so a scenario without bursts
 draws exactly what it drew before they existed)."""
+COLLEGE_STREAM = 3
+"""RNG stream of the college segment (who is a college student, their year and subject)."""
 
 
 def day_rng(seed: int, day: date, stream: int = SIMULATE_STREAM) -> np.random.Generator:
     """The generator for one business day: derived from (seed, day, stream) alone, so any day
     can be re-simulated from the state before it and gives the same draws."""
     return np.random.default_rng([seed, day.toordinal(), stream])
+
+
+def last_grade(scenario: Scenario, college: np.ndarray) -> np.ndarray:
+    """The grade after which a student never returns: 12 at school, the last college year."""
+    return np.where(college, scenario.college.grades[1], 12)
 
 
 @dataclass
@@ -50,6 +57,7 @@ class World:
         """Derive the working sets from the columns (after loading a saved state)."""
         s = self.students
         self.active_ids = np.flatnonzero(s["active"]).astype(np.int64)
-        self.candidates = np.flatnonzero(~s["active"] & s["returnable"] & (s["grade"] < 12)).astype(
-            np.int64
+        may = (
+            ~s["active"] & s["returnable"] & (s["grade"] < last_grade(self.scenario, s["college"]))
         )
+        self.candidates = np.flatnonzero(may).astype(np.int64)

@@ -1,5 +1,5 @@
 """Burst weeks (default scenario, shared lake): extra sessions in the two weeks before a
-student's finals or the next official test date, then back to weekly; checked against
+student's finals (school year or college semester) or the next official test date, then back to weekly; checked against
 windows recomputed here from the students' calendars and the test dates."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from sim.calendar import day_number, official_test_dates, school_year_end
+from sim.calendar import day_number, official_test_dates, school_year_end, semester_end
 from sim.scenario import load_scenario
 
 BURSTS = load_scenario("default").bursts
+COLLEGE = load_scenario("default").college
 WINDOW = 7 * BURSTS.weeks_before
 
 
@@ -56,12 +57,17 @@ def test_an_extra_session_follows_the_weekly_one_with_the_same_enrollment(sessio
 
 def test_extra_sessions_come_only_in_the_weeks_before_finals_or_a_test(sim_lake, sessions):
     students = sim_lake.snapshot(sim_lake.days[-1], "students").select(
-        "student_id", "school_year_end_month", "school_year_end_day"
+        "student_id", "school_year_end_month", "school_year_end_day", "is_college"
     )
     rows = sessions.join(students, on="student_id")
     start = np.array([day_number(d) for d in rows["start"].to_list()])
-    finals = school_year_end(
-        start, rows["school_year_end_month"].to_numpy(), rows["school_year_end_day"].to_numpy()
+    college = rows["is_college"].to_numpy()
+    finals = np.where(
+        college,
+        semester_end(start, COLLEGE.end_dates()),
+        school_year_end(
+            start, rows["school_year_end_month"].to_numpy(), rows["school_year_end_day"].to_numpy()
+        ),
     )
     day = np.array([day_number(d) for d in rows["day"].to_list()])
     tests = official_test_dates(BURSTS.test_months)
@@ -71,7 +77,14 @@ def test_extra_sessions_come_only_in_the_weeks_before_finals_or_a_test(sim_lake,
     assert in_window.all()
     # both kinds happen: before test dates (test prep) and before finals (May-June)
     assert prep.sum() > 100 and (~prep).sum() > 100
-    assert set(rows.filter(~pl.col("subject_id").eq(1))["day"].dt.month()) <= {4, 5, 6}
+    finals_months = (
+        rows.filter(pl.col("subject_id") != 1)
+        .group_by("is_college")
+        .agg(pl.col("day").dt.month().unique().sort())
+    )
+    months = dict(finals_months.iter_rows())
+    assert set(months[False]) <= {4, 5, 6}  # school years end in May or June
+    assert set(months[True]) <= {4, 5, 11, 12} and 12 in months[True]  # semesters: May, Dec
 
 
 def test_about_the_configured_share_of_eligible_students_add_one(sim_lake, sessions):

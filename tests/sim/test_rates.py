@@ -37,6 +37,8 @@ def history(tmp_path, policy: str, extra: str = "", reprice: str = "true"):
         day=pl.col("stamp").dt.date()
     )
     tutors = read_parquet(storage, f"{state.snapshot_prefix(UNTIL)}/tutors.parquet")
+    students = read_parquet(storage, f"{state.snapshot_prefix(UNTIL)}/students.parquet")
+    sessions = sessions.join(students.select("student_id", "is_college"), on="student_id")
     return sessions, tutors
 
 
@@ -92,7 +94,8 @@ def test_yearly_raises_come_after_each_hiring_anniversary(tmp_path):
 @pytest.mark.parametrize("reprice", ["true", "false"])
 def test_students_pay_the_list_price_of_the_day_or_keep_their_own(tmp_path, reprice):
     """Repricing at each price step and on return: every session is at the list price of its
-    day. Without: a student pays the price of the day they signed up, for good."""
+    day (plus the college premium). Without: a student pays the price of the day they signed
+    up, for good."""
     sessions, _ = history(tmp_path, "none", reprice=reprice)
     prices = load_scenario("default").prices
     days = sessions.select("day").unique()["day"].to_list()
@@ -102,8 +105,9 @@ def test_students_pay_the_list_price_of_the_day_or_keep_their_own(tmp_path, repr
     priced = (
         sessions.join(price, on="day").join(first, on="student_id").join(signup, on="first_day")
     )
+    premium = 30 * priced["is_college"].cast(pl.Int64)  # college students pay $30 more
     expected = "list" if reprice == "true" else "signup"
-    assert (priced["student_rate"] == priced[expected]).all()
+    assert (priced["student_rate"] == priced[expected] + premium).all()
     changed = priced.filter(pl.col("list") != pl.col("signup"))
     assert changed["student_id"].n_unique() > 100  # students who saw a price step
 
@@ -119,7 +123,10 @@ def test_the_price_step_lands_as_an_update_of_every_active_student(sim_lake):
     )
     repriced = delta.filter(pl.col("updated") == datetime(2026, 1, 1))
     assert sorted(repriced["student_id"].to_list()) == active and len(active) > 300
-    assert (delta["contract_rate"] == 130).all() and (delta["change_type"] == "UPDATE").all()
+    college = before.filter(pl.col("is_college"))["student_id"]
+    expected = [160 if c else 130 for c in delta["student_id"].is_in(college.implode())]
+    assert delta["contract_rate"].to_list() == expected  # college: $30 over the list price
+    assert (delta["change_type"] == "UPDATE").all()
 
 
 def test_a_raise_lands_as_an_update_of_the_tutor_at_23(tmp_path):
@@ -180,4 +187,5 @@ def test_rate_changes_are_deterministic(tmp_path):
             simulate_day(settings)
         storage = open_storage(settings)
         runs.append(read_parquet(storage, state.sessions_key("2026-01-02")))
-    assert runs[0].equals(runs[1]) and runs[0]["student_rate"].unique().to_list() == [130]
+    assert runs[0].equals(runs[1])
+    assert runs[0]["student_rate"].unique().sort().to_list() == [130, 160]

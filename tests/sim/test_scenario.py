@@ -112,7 +112,8 @@ def test_daily_steps_continue_the_scenario_of_the_history(tmp_path):
     students = read_parquet(
         open_storage(settings), f"{state.snapshot_prefix(pointer.last_date)}/students.parquet"
     )
-    assert students["contract_rate"].unique().to_list() == [55]
+    # the list price, and the default's college premium of $30 over it
+    assert students["contract_rate"].unique().sort().to_list() == [55, 85]
     assert students.filter(pl.col("created") > pl.datetime(2022, 3, 31)).height > 0
 
 
