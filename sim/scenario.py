@@ -124,6 +124,13 @@ class College:
 
 
 @dataclass(frozen=True)
+class Corruption:
+    delta_rate: float = 0.0
+    """Share of student and tutor delta rows corrupted (a rate in cents 40%, a date of birth
+    written MM/DD/YYYY 30%, the row emitted twice 30%); the sessions' modes are fixed."""
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str = DEFAULT_SCENARIO
     school_year: str = "original"
@@ -139,6 +146,7 @@ class Scenario:
     tutors: Tutors = field(default_factory=Tutors)
     bursts: Bursts = field(default_factory=Bursts)
     college: College = field(default_factory=College)
+    corruption: Corruption = field(default_factory=Corruption)
 
     def changes_rates_on(self, day: date) -> bool:
         return day >= self.rate_changes_from
@@ -262,8 +270,9 @@ def _validate(s: Scenario, where: str) -> None:
         fail("prices.steps", "must be one or more steps in increasing date order")
     if steps[0].start > date(2021, 8, 24):
         fail("prices.steps", "must start on or before the business opens (2021-08-24)")
-    if any(not 0 < p.rate < 10_000 for p in steps):
-        fail("prices.steps", "rates must be whole dollars an hour in 1..9999")
+    # silver reads a rate of 1,000 or more as cents (ERR_RATE_UNITS)
+    if any(not 0 < p.rate + s.college.rate_premium < 1000 for p in steps):
+        fail("prices.steps", "rates (with the college premium) must be dollars an hour in 1..999")
     b = s.bursts
     if not 0 <= b.share <= 1:
         fail("bursts.share", f"must be a probability in [0, 1] (got {b.share})")
@@ -284,9 +293,11 @@ def _validate(s: Scenario, where: str) -> None:
         fail("college.semester_ends", f"must be distinct MM-DD in year order (got {list(ends)})")
     if c.rate_premium < 0:
         fail("college.rate_premium", f"must be >= 0 (got {c.rate_premium})")
+    if not 0 <= s.corruption.delta_rate <= 1:
+        fail("corruption.delta_rate", f"must be in [0, 1] (got {s.corruption.delta_rate})")
     tu = s.tutors
-    if not 0 < tu.max_rate < 10_000:
-        fail("tutors.max_rate", f"must be whole dollars an hour in 1..9999 (got {tu.max_rate})")
+    if not 0 < tu.max_rate < 1000:
+        fail("tutors.max_rate", f"must be whole dollars an hour in 1..999 (got {tu.max_rate})")
     if not tu.hiring_rates or any(not 0 < r <= tu.max_rate for r in tu.hiring_rates):
         fail("tutors.hiring_rates", f"must be one or more rates in 1..max_rate ({tu.max_rate})")
     if tu.raise_policy not in RAISE_POLICIES:

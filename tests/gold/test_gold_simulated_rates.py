@@ -22,8 +22,7 @@ PRICE_STEP = dt.datetime(2026, 1, 1)
 
 
 @pytest.fixture(scope="module")
-def priced(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
-    """Gold's priced sessions joined to the simulator's own session rows."""
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("gold-rates")
     scenario = root / "raises.toml"
     scenario.write_text("[tutors]\nraise_every_sessions = 40\n", encoding="utf-8")
@@ -33,6 +32,14 @@ def priced(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     for _ in range(DAILY_BATCHES):
         ingest_batch(settings, simulate_day(settings).ingest_date)
     materialize(settings)
+    return root
+
+
+@pytest.fixture(scope="module")
+def priced(lake: Path) -> pl.DataFrame:
+    """Gold's priced sessions joined to the simulator's own session rows."""
+    root = lake
+    settings = load_settings(environ={}, overrides={"lake": str(root / "lake")})
     con, store = open_catalog(settings)
     try:
         register_gold_views(con, store)
@@ -88,3 +95,17 @@ def test_the_price_step_reprices_the_students_active_on_it(priced: pl.DataFrame)
     assert both.height > 50
     assert (both["after"].list.first() == 130).all()
     assert (both["before"].list.max() <= 120).all()
+
+
+def test_corrupted_delta_rows_never_reach_the_prices(lake: Path):
+    """The default scenario corrupts 4% of the delta rows (about 400 rows on the price step
+    day): rates in cents and US dates are repaired with their reason, repeats superseded."""
+    silver = lake / "lake/silver"
+    err = pl.read_parquet(silver / "err_dimensions/**/*.parquet", hive_partitioning=True)
+    counts = dict(err.group_by("reason_code").len().iter_rows())
+    assert counts["ERR_RATE_UNITS"] >= 1 and counts["ERR_MALFORMED_DATE"] >= 1
+    assert counts["DUPLICATE_EMISSION"] >= 1
+    for dim in ("dim_students", "dim_tutors"):
+        versions = pl.read_parquet(silver / dim / "**/*.parquet")
+        assert versions["contract_rate"].max() < 1000
+        assert versions["date_of_birth"].null_count() == 0

@@ -14,7 +14,7 @@ from sim import state
 from sim.api import simulate_day, simulate_history
 from sim.scenario import load_scenario
 
-from .conftest import read_parquet, settings_for
+from .conftest import read_delta, read_parquet, settings_for
 
 UNTIL = date(2024, 6, 30)
 
@@ -118,8 +118,8 @@ def test_the_price_step_lands_as_an_update_of_every_active_student(sim_lake):
     step = date(2026, 1, 1)
     before = sim_lake.snapshot(step - timedelta(days=1), "students")
     active = before.filter(pl.col("status") == "Active")["student_id"].sort().to_list()
-    delta = pl.read_csv(
-        sim_lake.raw("students", step + timedelta(days=1), "students_delta"), try_parse_dates=True
+    _, delta = read_delta(
+        sim_lake.raw("students", step + timedelta(days=1), "students_delta"), "student_id"
     )
     repriced = delta.filter(pl.col("updated") == datetime(2026, 1, 1))
     assert sorted(repriced["student_id"].to_list()) == active and len(active) > 300

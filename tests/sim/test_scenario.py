@@ -82,6 +82,10 @@ def test_a_scenario_survives_the_round_trip_through_the_state():
             r"tutors\.hiring_rates must be one or more rates in 1\.\.max_rate",
         ),
         ("rate_changes_from = 'soon'\n", r"rate_changes_from: expected a date"),
+        (
+            "[prices]\nsteps = [{ start = 2021-01-01, rate = 990 }]\n",
+            r"\(with the college premium\) must be dollars an hour in 1\.\.999",
+        ),
     ],
 )
 def test_bad_scenario_files_name_the_file_and_the_key(tmp_path, text, message):

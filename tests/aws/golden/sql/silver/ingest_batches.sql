@@ -49,7 +49,11 @@ USING (
         CASE
           WHEN disposition = 'kept'
           AND (
-            unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
+            unparseable_fields <> ''
+            OR fix_change_type
+            OR fix_ingest_ts
+            OR fix_rate_units
+            OR fix_date_format
           )
           THEN 1
           ELSE 0
@@ -68,7 +72,11 @@ USING (
         CASE
           WHEN disposition = 'kept'
           AND (
-            unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
+            unparseable_fields <> ''
+            OR fix_change_type
+            OR fix_ingest_ts
+            OR fix_rate_units
+            OR fix_date_format
           )
           THEN 1
           ELSE 0
