@@ -100,11 +100,18 @@ def official_test_dates(months: tuple[int, ...]) -> np.ndarray:
 def semester_end(start: np.ndarray, ends: tuple[tuple[int, int], ...]) -> np.ndarray:
     """End of the semester a college enrollment starting on day `start` is in: the first of
     the semester ends (month, day) on or after it, this year or next."""
-    year = year_of(start)
-    options = [
-        days_of(year + later, np.full(len(start), month), np.full(len(start), day))
-        for later in (0, 1)
-        for month, day in ends
-    ]
-    stacked = np.stack(options)
-    return np.where(stacked >= start, stacked, np.iinfo(np.int64).max).min(axis=0)
+    table = _semester_ends(ends)
+    return table[np.searchsorted(table, start)]
+
+
+@cache
+def _semester_ends(ends: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """Day numbers of every semester end the simulation can reach (sorted)."""
+    return np.array(
+        sorted(
+            day_number(date(year, month, day))
+            for year in range(SIM_START.year, SIM_END.year + 10)
+            for month, day in ends
+        ),
+        np.int64,
+    )

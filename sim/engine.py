@@ -179,7 +179,8 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     repriced = _reprice(world, day, active) if changes_rates else active[:0]
 
     # weekly sessions, or a quit instead of the session
-    due_pos = np.flatnonzero(s["last_day"][active] == d - 7)
+    last_active = s["last_day"][active]
+    due_pos = np.flatnonzero(last_active == d - 7)
     due = active[due_pos]
     nd = len(due)
     hour = s["first_hour"][due].astype(np.int64) + HOUR_SHIFTS[pick(rng, HOUR_SHIFT_CUM, nd)]
@@ -208,8 +209,9 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     touched_t = [s["tutor"][quitters]]
     touched_stamps = [stamp[quit]]
     np.maximum.at(t["updated"], touched_t[0], touched_stamps[0])
-    if world.scenario.bursts.share:
-        parts.append(_burst_sessions(world, day, active))
+    if world.scenario.bursts.share:  # (from the active set before today's quits: none is due)
+        extra_due = world.active_ids[last_active == d - world.scenario.bursts.extra_day]
+        parts.append(_burst_sessions(world, day, extra_due))
 
     # returning students, in their school-year start month
     returners = np.empty(0, np.int64)
@@ -324,16 +326,15 @@ def _finished(world: World, ids: np.ndarray, check: date) -> tuple[np.ndarray, n
     return prep_done, ~test_prep & (last > end)
 
 
-def _burst_sessions(world: World, day: date, active: np.ndarray) -> dict[str, np.ndarray]:
-    """The extra sessions of burst weeks: a student whose weekly session was `extra_day` days
-    ago and whose finals (school-year end) or next official test date (test prep) is at most
+def _burst_sessions(world: World, day: date, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """The extra sessions of burst weeks: a student `ids` whose weekly session was `extra_day`
+    days ago and whose finals (school-year end) or next official test date (test prep) is at most
     `weeks_before` weeks away adds one with probability `share`, at the usual hour with the
     usual tutor, unless the enrollment ends at the next weekly check anyway. The student then
     keeps that next weekly session (no random quit that week), so the last session before a
     quit is always a weekly one. The schedule itself does not move: after the window the
     student is back to one session a week."""
     b, s, d = world.scenario.bursts, world.students, day_number(day)
-    ids = active[s["last_day"][active] == d - b.extra_day]
     window = 7 * b.weeks_before
     tests = official_test_dates(b.test_months)
     to_test = int(tests[np.searchsorted(tests, d)]) - d
@@ -341,8 +342,10 @@ def _burst_sessions(world: World, day: date, active: np.ndarray) -> dict[str, np
     near = np.where(
         s["subject"][ids] == 1, to_test <= window, (to_finals >= 0) & (to_finals <= window)
     )
-    prep_done, school_done = _finished(world, ids, day + timedelta(days=7 - b.extra_day))
-    ids = ids[near & ~prep_done & ~school_done]
+    ids = ids[near]
+    if len(ids):
+        prep_done, school_done = _finished(world, ids, day + timedelta(days=7 - b.extra_day))
+        ids = ids[~prep_done & ~school_done]
     if not len(ids):
         return _sessions(world, ids, ids, ids, ids.astype(np.int8), extra=True)
     rng = day_rng(world.seed, day, BURST_STREAM)

@@ -189,6 +189,8 @@ def make_college(
     n = len(rows["grade"])
     ids = np.flatnonzero(rng.random(n) < c.share)
     k = len(ids)
+    if not k:
+        return
     grade = rng.integers(c.grades[0], c.grades[1] + 1, k).astype(np.int8)
     birth_year = day_date(day).year - (grade.astype(np.int64) + 6)
     rows["college"][ids] = True
