@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from lakehouse.config import Settings, load_settings
@@ -54,7 +57,9 @@ class GuardedGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except LakehouseError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(exc.exit_code) from None
 
 
@@ -66,3 +71,26 @@ def parse_date(value: str | None, option: str = "--date") -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise LakehouseError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def break_lock_option() -> Any:
+    """The `--break-lock` option of every command that writes the lake."""
+    return typer.Option(
+        False,
+        "--break-lock",
+        help="Take the lake lock even if another host's command holds it (after that command "
+        "was killed; a dead process on this host is taken over without it).",
+    )
+
+
+@contextmanager
+def lake_lock(cfg: Settings, command: str, break_lock: bool = False) -> Iterator[None]:
+    """Hold the lake lock while a command writes, so it cannot interleave with a run."""
+    from lakehouse.lock import command_owner, held
+    from lakehouse.storage import open_storage
+
+    def told(message: str) -> None:
+        err_console.print(f"[yellow]note:[/] {escape(message)}", highlight=False)
+
+    with held(open_storage(cfg), command_owner(command), break_lock=break_lock, notify=told):
+        yield

@@ -7,7 +7,7 @@ import json
 import typer
 from rich.table import Table
 
-from cli.context import console, err_console, settings
+from cli.context import break_lock_option, console, err_console, lake_lock, settings
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -41,12 +41,14 @@ def export_command(
     as_json: bool = typer.Option(
         False, "--json", help="Print the ExportCompleted event detail as JSON."
     ),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Export gold tables: CSV + Parquet under exports/, and/or a Google Sheet per table."""
     from lakehouse.stages.export import export
 
     cfg = settings(ctx)
-    result = export(cfg, targets=_split(target) or None, tables=_split(tables) or None)
+    with lake_lock(cfg, "export", break_lock):
+        result = export(cfg, targets=_split(target) or None, tables=_split(tables) or None)
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return

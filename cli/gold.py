@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from cli.context import console, parse_date, settings
+from cli.context import break_lock_option, console, lake_lock, parse_date, settings
 from lakehouse.errors import EngineError
 
 
@@ -34,11 +34,14 @@ def materialize_command(
     as_json: bool = typer.Option(
         False, "--json", help="Print the MaterializationCompleted event detail as JSON."
     ),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Build the gold tables from silver (a full rebuild; reruns give identical tables)."""
     from lakehouse.stages.materialize import materialize
 
-    result = materialize(settings(ctx), as_of=parse_date(date))
+    cfg = settings(ctx)
+    with lake_lock(cfg, "materialize", break_lock):
+        result = materialize(cfg, as_of=parse_date(date))
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from cli.context import console, err_console, parse_date, settings
+from cli.context import break_lock_option, console, err_console, lake_lock, parse_date, settings
 from lakehouse.errors import LakehouseError
-
-
-def _locked(cfg, what: str):
-    """The lake lock, so a manual ingest cannot interleave with `lakehouse run`."""
-    from lakehouse.lock import LakeLock
-    from lakehouse.storage import open_storage
-
-    lock = LakeLock(open_storage(cfg), f"{what}-{uuid.uuid4().hex[:8]}")
-    lock.acquire()
-    return lock
 
 
 def ingest_command(
@@ -32,6 +21,7 @@ def ingest_command(
         False, "--all", help="Ingest every landed batch not ingested yet, oldest first."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Ingest raw batches (bronze CSV/Parquet) into the silver tables."""
     from lakehouse.stages.ingest import ingest_batch, ingest_pending
@@ -39,11 +29,8 @@ def ingest_command(
     if (day is None) == (not all_):
         raise LakehouseError("give either --date YYYY-MM-DD or --all")
     cfg = settings(ctx)
-    lock = _locked(cfg, "ingest")
-    try:
+    with lake_lock(cfg, "ingest", break_lock):
         results = ingest_pending(cfg) if all_ else [ingest_batch(cfg, parse_date(day))]
-    finally:
-        lock.release()
     if as_json:
         typer.echo(json.dumps([r.to_detail() for r in results], indent=2))
         return
@@ -70,16 +57,14 @@ def land_command(
         "(e.g. ../shared/seed-data/replay/raw).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Land a folder of raw batches into the lake's bronze zone (then `ingest --all`)."""
     from lakehouse.landing import land
 
     cfg = settings(ctx)
-    lock = _locked(cfg, "land")
-    try:
+    with lake_lock(cfg, "land", break_lock):
         result = land(cfg, path)
-    finally:
-        lock.release()
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return

@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.context import console, settings
+from cli.context import break_lock_option, console, lake_lock, settings
 
 app = typer.Typer(
     help="Simulate the tutoring business and land its raw batches in the lake.",
@@ -54,6 +54,7 @@ def history(
         help="fixed (students stay until their school year ends) or original (the original's "
         "rule, to compare with its figures).",
     ),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Simulate the pre-migration history and land it at ingest_date = until + 1."""
     from sim.api import simulate_history
@@ -66,7 +67,10 @@ def history(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with (
+        lake_lock(cfg, "simulate-history", break_lock),
+        Progress(*columns, console=console, transient=True) as bar,
+    ):
         task = bar.add_task("history", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -107,13 +111,22 @@ def day(
     force: bool = typer.Option(
         False, "--force", help="Rewrite a day that has already landed (identically)."
     ),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Simulate one business day D from the saved state and land it at ingest_date = D + 1
     (a later date first simulates the days in between)."""
     from sim.api import simulate_day
 
     started = time.perf_counter()
-    result = simulate_day(settings(ctx), _date(date_, "--date"), force=force)
+    cfg = settings(ctx)
+    with lake_lock(cfg, "simulate-day", break_lock):
+        result = simulate_day(cfg, _date(date_, "--date"), force=force)
+    if result.already_landed:
+        console.print(
+            f"business day {result.business_date} had already landed, identical to what the "
+            f"simulator state gives: nothing written (--force rewrites it)"
+        )
+        return
     for landed in (*result.earlier, result):
         detail = landed.to_detail()
         console.print(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from lakehouse.errors import InputFileError
 from lakehouse.models import SQL_DIR
+from lakehouse.scratch import scratch_dir
 from lakehouse.storage import Storage
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ def _scratch_dir(storage: Storage):
     """A temporary folder for downloaded raw files; a local lake's files are read in place."""
     if storage.kind == "local":
         return contextlib.nullcontext("")
-    return tempfile.TemporaryDirectory(prefix="lakehouse-bronze-")
+    return scratch_dir("bronze")
 
 
 def _sql(name: str) -> str:

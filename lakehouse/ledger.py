@@ -20,6 +20,8 @@ from lakehouse.storage import Storage
 
 LEDGER_PREFIX = "_ops/ledger"
 STARTED, SUCCEEDED, FAILED = "started", "succeeded", "failed"
+INTERRUPTED = "interrupted"
+"""Stopped by Ctrl-C or SIGTERM; like a failure, the next run resumes the stage."""
 MAX_HISTORY = 20
 """Attempts kept per entry; older ones are dropped so the object stays small."""
 
@@ -119,6 +121,30 @@ class Ledger:
         entry.error = f"{type(exc).__name__}: {exc}"[:4000]
         entry.error_type = type(exc).__name__
         self._finish(entry, FAILED)
+
+    def interrupt(self, entry: LedgerEntry) -> None:
+        entry.error, entry.error_type = "interrupted (Ctrl-C or SIGTERM)", "KeyboardInterrupt"
+        self._finish(entry, INTERRUPTED)
+
+    def clear(self, business_date: date | str, stage: str | None = None) -> list[str]:
+        """Forget one date's entries (all its stages, or `stage` and the stages after it),
+        so the next run starts the date afresh there; return the stages forgotten."""
+        stages = STAGES[STAGES.index(stage) :] if stage else STAGES
+        gone = [s for s in stages if self.storage.exists(self.key(business_date, s))]
+        self.storage.delete([self.key(business_date, s) for s in gone])
+        return gone
+
+    def incomplete(self) -> list[tuple[date, str, LedgerEntry | None]]:
+        """(date, first stage that has not succeeded, its entry if any) for every date."""
+        found = []
+        for d in self.dates():
+            entries = self.day(d)
+            for stage in STAGES:
+                entry = entries.get(stage)
+                if entry is None or entry.status != SUCCEEDED:
+                    found.append((d, stage, entry))
+                    break
+        return found
 
     def day(self, business_date: date | str) -> dict[str, LedgerEntry]:
         """Every recorded stage of one date, in chain order."""

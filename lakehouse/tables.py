@@ -9,11 +9,11 @@ stages are idempotent) converges to the same files, so no stale or duplicate fil
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lakehouse.scratch import scratch_dir
 from lakehouse.storage import Storage
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class TableStore:
         every other partition is kept (an incremental write of the months a batch touched).
         """
         prefix = table_prefix(table)
-        with tempfile.TemporaryDirectory(prefix="lakehouse-stage-") as tmp:
+        with scratch_dir("stage") as tmp:
             stage = Path(tmp)
             if partition_by:
                 self.con.execute(

@@ -11,7 +11,6 @@ the orchestrator wraps `to_detail()` in the `tutor.gold.export` / `ExportComplet
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config import Settings
 from lakehouse.errors import ConfigError, LakehouseError
 from lakehouse.exporters import Exporter, TableExport, TableSnapshot, open_exporter
+from lakehouse.scratch import scratch_dir
 from lakehouse.storage import Storage, open_storage
 from lakehouse.tables import TableStore
 
@@ -155,7 +155,7 @@ def export(
     store = TableStore(storage, con)
     results: list[TableExport] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="lakehouse-export-") as tmp:
+        with scratch_dir("export") as tmp:
             for table in selected:
                 snapshot = snapshot_table(con, store, table, Path(tmp))
                 results += [exporter.export_table(snapshot) for exporter in built]

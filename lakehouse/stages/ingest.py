@@ -12,7 +12,6 @@ checking its raw files are still the ones ingested).
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +24,7 @@ from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.journal import Journal
 from lakehouse.models import get_model
+from lakehouse.scratch import scratch_dir
 from lakehouse.silver_schema import SILVER_SCHEMAS
 from lakehouse.storage import Storage, open_storage
 
@@ -223,9 +223,7 @@ def _run(settings: Settings, storage: Storage, journal: Journal, day: date) -> I
         if small:
             con.execute("SET threads = 1")
         local_stage = journal.staging_dir(day)
-        scratch = (
-            tempfile.TemporaryDirectory(prefix="lakehouse-ingest-") if local_stage is None else None
-        )
+        scratch = scratch_dir("ingest") if local_stage is None else None
         with scratch or contextlib.nullcontext("") as tmp:
             stage_dir = local_stage or Path(tmp)
             run = ModelRun(con, TableStore(storage, con), stage_dir, batch_params(batch))

@@ -47,7 +47,7 @@ def test_run_refuses_while_another_run_holds_the_lake(local_settings):
     LakeLock(storage, "run-other").acquire()
     result = invoke(["--lake", local_settings.lake, "run", "--from", "2025-12-31"])
     assert result.exit_code == 3
-    assert "locked by run run-other" in result.output and "--break-lock" in result.output
+    assert "locked by run-other" in result.output and "running on this host" in result.output
 
 
 def test_run_rejects_a_bad_date(local_settings):
