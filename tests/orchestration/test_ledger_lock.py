@@ -86,7 +86,7 @@ def _dead_pid() -> int:
 def test_a_lock_held_elsewhere_needs_break_lock_then_is_taken_over(lake_storage):
     _plant_lock(lake_storage, pid=999999, expires_in=timedelta(minutes=5))
     lock = LakeLock(lake_storage, "run-new")
-    with pytest.raises(LockHeldError, match="run-killed.*dead on elsewhere, rerun with --break"):
+    with pytest.raises(LockHeldError, match=r"run-killed.*dead on elsewhere, rerun with --break"):
         lock.acquire()
     lock.acquire(break_lock=True)
     assert lock.taken_over.run_id == "run-killed"
