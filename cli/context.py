@@ -51,7 +51,8 @@ def settings(ctx: typer.Context) -> Settings:
 
 
 class GuardedGroup(TyperGroup):
-    """Turns a LakehouseError anywhere below into a red message and its exit code."""
+    """Turns a LakehouseError anywhere below into a red message and its exit code, and
+    Ctrl-C into exit code 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -61,6 +62,9 @@ class GuardedGroup(TyperGroup):
                 f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
             )
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("[yellow]interrupted[/]", highlight=False)
+            raise typer.Exit(130) from None
 
 
 def parse_date(value: str | None, option: str = "--date") -> date | None:

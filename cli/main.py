@@ -57,6 +57,7 @@ app.command("tables")(gold_cmd.tables_command)
 app.command("export")(export_command)
 app.command("run")(run_cmd.run)
 app.command("status")(run_cmd.status)
+app.add_typer(run_cmd.ledger_app, name="ledger")
 app.command("report")(report_cmd.report)
 app.add_typer(deploy_app, name="deploy")
 

@@ -20,7 +20,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,6 +38,9 @@ LATEST_DATE = date(2099, 12, 31)
 """Business dates outside these are refused as typos before anything reads the lake."""
 MAX_CATCH_UP_DAYS = 31
 """A simulate event may fill in at most this many days after the simulator's last day."""
+BOOKKEEPING_S = 60.0
+"""How long the ledger and event writes wait for the store: longer than a stage's own retries,
+so a stage that gave up in an outage is still recorded as failed when the store returns."""
 
 StageHook = Callable[[str, str, dict[str, Any]], None]
 
@@ -234,9 +237,14 @@ def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict
     }
     args = {**incoming, **chain}
     what = f"{stage} of business day {day}"
+    books = replace(
+        policy,
+        max_elapsed_s=max(BOOKKEEPING_S, policy.max_elapsed_s),
+        max_attempts=max(policy.max_attempts, 30),
+    )
 
     def record(action: Callable[[], None], doing: str) -> None:
-        retrying(action, f"record {doing} of {what} in the ledger", policy, sleep)
+        retrying(action, f"record {doing} of {what} in the ledger", books, sleep)
 
     hook(stage, "start", {})
     t0 = time.perf_counter()
@@ -245,7 +253,7 @@ def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict
         entry = retrying(
             lambda: ledger.start(day, stage, run_id),
             f"record the start of {what} in the ledger",
-            policy,
+            books,
             sleep,
         )
         try:
@@ -255,11 +263,12 @@ def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict
                 ledger.interrupt(entry)
             raise
         except Exception as exc:
-            delay = backoff.next_delay(exc)
+            backoff.mark()
             try:
                 record(functools.partial(ledger.fail, entry, exc), "the failure")
             except LakehouseError as unrecorded:
                 exc.add_note(f"the failure is not in the ledger: {unrecorded}")
+            delay = backoff.next_delay(exc)
             if delay is not None:
                 hook(stage, "retry", {"attempt": backoff.attempt, "error": str(exc)})
                 sleep(delay)

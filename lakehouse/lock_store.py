@@ -7,8 +7,8 @@ storage's own atomic primitive:
 
 - a folder lake: `link(2)` of a fully written temporary file onto the lock's name, which
   fails if the name exists (an exclusive create like `O_EXCL`, that never shows a half-written
-  lock), and replace/delete under an `flock(2)` on a guard file next to the lock (the kernel
-  drops it when its holder dies);
+  lock), and replace/delete under an `flock(2)` on the folder that holds the lock (the
+  kernel drops it when its holder dies);
 - an S3 lake: conditional requests, `PutObject` with `If-None-Match: *` to create and
   `If-Match: <etag>` to replace, `DeleteObject` with `If-Match` to delete (AWS S3, MinIO and
   moto honour them). The project's S3 storage uses the minio client, which cannot send these
@@ -41,8 +41,6 @@ if TYPE_CHECKING:
     from lakehouse.storage.s3 import S3Storage
 
 LOCK_KEY = "_ops/lock.json"
-GUARD_NAME = "lock.guard"
-"""The file a folder lake's lock operations hold an flock on (next to the lock object)."""
 SETTLE_S = 0.5
 """Write-to-read-back pause of the fallback protocol for servers without conditional writes."""
 
@@ -84,7 +82,6 @@ def _digest(body: bytes) -> str:
 class FolderLockStore(LockStore):
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.guard = path.with_name(GUARD_NAME)
 
     def read(self) -> tuple[bytes, str] | None:
         try:
@@ -116,13 +113,13 @@ class FolderLockStore(LockStore):
     def _guarded(self) -> Iterator[None]:
         import fcntl
 
-        self.guard.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.guard, "a+b") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing drops the flock
 
     def replace(self, body: bytes, version: str) -> str | None:
         with self._guarded():

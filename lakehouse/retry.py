@@ -90,10 +90,14 @@ class Backoff:
             return 0.0
         return max(time.monotonic() - self._first_failure, self._waited)
 
-    def next_delay(self, exc: BaseException) -> float | None:
-        self.attempt += 1
+    def mark(self) -> None:
+        """Start the clock at the first failure (`next_delay` does it if not done before)."""
         if self._first_failure is None:
             self._first_failure = time.monotonic()
+
+    def next_delay(self, exc: BaseException) -> float | None:
+        self.attempt += 1
+        self.mark()
         if not is_transient(exc) or not self.policy.allows(self.attempt, self.spent_s):
             return None
         delay = self.policy.delay(self.attempt)
@@ -101,13 +105,14 @@ class Backoff:
         return delay
 
     def gave_up(self, what: str, exc: BaseException) -> BaseException:
-        """The error to raise when retries end: `exc` itself after a single attempt or for a
-        logic error, else a (not transient) StorageError saying what failed for how long, so
-        an outer retry does not start over."""
-        if self.attempt <= 1 or not is_transient(exc):
+        """The error to raise when retries end: `exc` itself for a logic error, else a (not
+        transient) StorageError saying what failed for how long, so an outer retry does not
+        start over."""
+        if not is_transient(exc):
             return exc
+        attempts = f"{self.attempt} attempt{'s' if self.attempt > 1 else ''}"
         return StorageError(
-            f"{what}: still failing after {self.attempt} attempts over {self.spent_s:.0f} s: {exc}"
+            f"{what}: still failing after {attempts} over {self.spent_s:.0f} s: {exc}"
         )
 
 
