@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cli.context import break_lock_option, console, err_console, lake_lock, settings
 
@@ -52,7 +54,9 @@ def export_command(
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return
-    view = Table(title=f"export to {', '.join(result.targets)}", caption=f"lake: {cfg.lake}")
+    view = Table(
+        title=f"export to {', '.join(result.targets)}", caption=f"lake: {escape(cfg.lake)}"
+    )
     for column in ("target", "table", "action"):
         view.add_column(column)
     view.add_column("rows", justify="right")
@@ -60,11 +64,15 @@ def export_command(
     view.add_column("written to", overflow="fold")
     for e in result.exports:
         where = _where(e.files) or e.url or e.file_id or ""
-        view.add_row(e.target, e.table, e.action, f"{e.rows:,}", f"{e.bytes:,}", where)
+        view.add_row(e.target, Text(e.table), e.action, f"{e.rows:,}", f"{e.bytes:,}", Text(where))
     console.print(view)
     for target_name, key in result.removed:
-        console.print(f"[dim]{target_name}: removed {key} (its table is no longer in gold)[/]")
+        console.print(
+            f"[dim]{target_name}: removed {escape(key)} (its table is no longer in gold)[/]"
+        )
     for e in result.exports:
         if e.message:
             style = "yellow" if e.action == "skipped" else "dim"
-            err_console.print(f"[{style}]{e.target} {e.table}: {e.message}[/]", highlight=False)
+            err_console.print(
+                f"[{style}]{e.target} {escape(e.table)}: {escape(e.message)}[/]", highlight=False
+            )

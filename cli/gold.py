@@ -12,7 +12,9 @@ from enum import StrEnum
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cli.context import break_lock_option, console, lake_lock, parse_date, settings
 from lakehouse.errors import EngineError
@@ -113,9 +115,11 @@ def query_command(
             for i in range(len(columns))
         ]
         for column, is_number in zip(columns, numeric, strict=True):
-            view.add_column(column, overflow="fold", justify="right" if is_number else "left")
+            view.add_column(
+                escape(column), overflow="fold", justify="right" if is_number else "left"
+            )
         for row in rows:
-            view.add_row(*("NULL" if v is None else str(v) for v in row))
+            view.add_row(*(Text("NULL" if v is None else str(v)) for v in row))
         console.print(view)
 
 
@@ -126,12 +130,14 @@ def tables_command(ctx: typer.Context) -> None:
     cfg = settings(ctx)
     stats = lake_stats(cfg)
     if not stats:
-        console.print(f"no tables under {cfg.lake}: run `lakehouse ingest` and `materialize`")
+        console.print(
+            f"no tables under {escape(cfg.lake)}: run `lakehouse ingest` and `materialize`"
+        )
         return
-    view = Table(caption=f"lake: {cfg.lake}")
+    view = Table(caption=f"lake: {escape(cfg.lake)}")
     view.add_column("table")
     view.add_column("rows", justify="right")
     view.add_column("files", justify="right")
     for info in stats:
-        view.add_row(info.name, f"{info.rows:,}", f"{info.files:,}")
+        view.add_row(Text(info.name), f"{info.rows:,}", f"{info.files:,}")
     console.print(view)

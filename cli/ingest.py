@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cli.context import break_lock_option, console, err_console, lake_lock, parse_date, settings
 from lakehouse.errors import LakehouseError
@@ -41,12 +43,13 @@ def ingest_command(
         s, st, tu = r.entity("sessions"), r.entity("students"), r.entity("tutors")
         status = r.status.replace("_", " ")
         console.print(
-            f"[bold]{r.ingest_date}[/] {r.source_batch_id} {status}: sessions {s.raw:,} raw = "
-            f"{s.kept:,} kept ({s.repaired:,} repaired) + {s.superseded:,} superseded + "
-            f"{s.rejected:,} rejected; student rows {st.kept:,}, tutor rows {tu.kept:,}",
+            f"[bold]{r.ingest_date}[/] {escape(r.source_batch_id)} {status}: "
+            f"sessions {s.raw:,} raw = {s.kept:,} kept ({s.repaired:,} repaired) + "
+            f"{s.superseded:,} superseded + {s.rejected:,} rejected; "
+            f"student rows {st.kept:,}, tutor rows {tu.kept:,}",
             highlight=False,
         )
-    console.print(f"[dim]lake: {cfg.lake}[/]")
+    console.print(f"[dim]lake: {escape(cfg.lake)}[/]")
 
 
 def land_command(
@@ -70,7 +73,7 @@ def land_command(
         return
     console.print(
         f"landed {len(result.landed)} batch(es), {result.files} file(s), {result.bytes:,} bytes "
-        f"from {result.source}"
+        f"from {escape(str(result.source))}"
     )
     if result.unchanged:
         console.print(f"[dim]{len(result.unchanged)} batch(es) were already landed as they are[/]")
@@ -104,9 +107,9 @@ def check_command(
                 continue
             rows = Table(title=f"{c.check}: first {len(c.sample)} of {c.failing_rows} rows")
             for column in c.columns:
-                rows.add_column(column, overflow="fold")
+                rows.add_column(escape(column), overflow="fold")
             for row in c.sample:
-                rows.add_row(*("" if v is None else str(v) for v in row))
+                rows.add_row(*(Text("" if v is None else str(v)) for v in row))
             err_console.print(rows)
         console.print(f"[dim]stored under {DQ_PREFIX}/ in the lake[/]")
     if not report.passed:

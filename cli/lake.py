@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from cli.context import console, settings
 from lakehouse.config import effective_items
@@ -21,19 +23,21 @@ def init(ctx: typer.Context) -> None:
     described = storage.ensure()
     storage.check()
     storage.write_text("_ops/lake.json", f'{{"lake": "{cfg.lake}", "storage": "{cfg.storage}"}}\n')
-    console.print(f"[green]lake ready:[/] {described}")
-    console.print(f"layout: {', '.join(f'{f}/' for f in LAKE_FOLDERS)} under {storage.uri()}")
+    console.print(f"[green]lake ready:[/] {escape(described)}")
+    console.print(
+        f"layout: {', '.join(f'{f}/' for f in LAKE_FOLDERS)} under {escape(storage.uri())}"
+    )
 
 
 @config_app.command("show")
 def show(ctx: typer.Context) -> None:
     """Print every effective setting (secrets masked) and where the settings came from."""
     cfg = settings(ctx)
-    table = Table(title=f"settings ({cfg.source})", show_lines=False)
+    table = Table(title=f"settings ({escape(cfg.source)})", show_lines=False)
     table.add_column("setting", style="cyan")
     table.add_column("value")
     for name, value in effective_items(cfg):
-        table.add_row(name, value)
+        table.add_row(name, Text(value))
     console.print(table)
 
 

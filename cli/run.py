@@ -14,6 +14,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from cli.context import (
     break_lock_option,
@@ -319,7 +320,7 @@ def row_count_table(cfg: Settings) -> Table | str:
     table.add_column("rows", justify="right")
     table.add_column("files", justify="right")
     for info in stats:
-        table.add_row(info.name, f"{info.rows:,}", str(info.files))
+        table.add_row(Text(info.name), f"{info.rows:,}", str(info.files))
     return table
 
 
