@@ -44,7 +44,7 @@ def test_a_student_named_with_markup_is_printed_verbatim(local_settings: Setting
 
 def test_an_error_with_markup_in_it_is_printed_verbatim(local_settings: Settings) -> None:
     open_storage(local_settings).ensure()
-    result = invoke("--lake", local_settings.lake, "query", "SELECT * FROM \"[red]nope[/]\"")
+    result = invoke("--lake", local_settings.lake, "query", 'SELECT * FROM "[red]nope[/]"')
     assert result.exit_code == 1
     assert "[red]nope[/]" in result.output and "query failed" in result.output
     result = invoke("--lake", local_settings.lake, "run", "--from", "[/]")
