@@ -111,7 +111,9 @@ def test_a_misspelled_variable_fails_naming_the_closest_setting() -> None:
         load_settings(environ={"LAKEHOUSE_S3_ENDPONT": "http://127.0.0.1:9000"})
     message = str(caught.value)
     assert "LAKEHOUSE_S3_ENDPONT" in message and "did you mean LAKEHOUSE_S3_ENDPOINT?" in message
-    with pytest.raises(ConfigError, match="unknown environment variable LAKEHOUSE_QQQQQQQQQQ: known"):
+    with pytest.raises(
+        ConfigError, match="unknown environment variable LAKEHOUSE_QQQQQQQQQQ: known"
+    ):
         load_settings(environ={"LAKEHOUSE_QQQQQQQQQQ": "1"})
     for other in ("LAKEHOUSE_CONFIG", "LAKEHOUSE_EVENT_BUS", "LAKEHOUSE_SQL_DIR"):
         load_settings(environ={other: ""})  # not settings, but known
