@@ -171,10 +171,13 @@ def execute_run(
             elif phase == "done":
                 progress.advance(task)
 
+        def told(message: str) -> None:
+            err_console.print(f"[yellow]note:[/] {escape(message)}", highlight=False)
+
         with _sigterm_as_interrupt():
-            report = runner.run(start, end, force=force, break_lock=break_lock, progress=hook)
-    if report.taken_over_lock:
-        err_console.print(f"[yellow]note:[/] {escape(report.taken_over_lock)}", highlight=False)
+            report = runner.run(
+                start, end, force=force, break_lock=break_lock, progress=hook, notify=told
+            )
     if not report.ran:
         what = f"{start}" if days == 1 else f"{start}..{end}"
         console.print(

@@ -186,6 +186,7 @@ class Runner:
         break_lock: bool = False,
         progress: ProgressHook | None = None,
         run_id: str | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> RunReport:
         """Run the days `start`..`end`; stop at the first failure (see the module docstring)."""
         from lakehouse.scratch import clean_stale_scratch
@@ -196,6 +197,8 @@ class Runner:
 
         def taken_over(message: str) -> None:
             report.taken_over_lock = message
+            if notify is not None:
+                notify(message)
 
         with held(
             self.storage, report.run_id, break_lock=break_lock, ttl=self.lock_ttl,
