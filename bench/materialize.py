@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lakehouse.catalog import open_catalog, table_stats
+from lakehouse.catalog import lake_stats
 from lakehouse.config import load_settings
 from lakehouse.stages.ingest import ingest_batch
 from lakehouse.stages.materialize import materialize
@@ -52,9 +52,7 @@ def bench_scale(lake: Path, scale: float, days: int, repeat: int) -> bool:
         sim_s = ingest_s = 0.0  # a kept lake from an earlier run (--lake DIR --keep)
     else:
         sim_s, ingest_s = build_silver(lake, scale, days)
-    con, store = open_catalog(settings)
-    silver = {t.name: t.rows for t in table_stats(con, store, ("silver",))}
-    con.close()
+    silver = {t.name: t.rows for t in lake_stats(settings, ("silver",))}
     print(
         f"\n== scale {scale:g}: history + {days} daily batches "
         f"(simulate {sim_s:.1f} s, ingest {ingest_s:.1f} s, not timed below)"

@@ -88,4 +88,4 @@ def sql(
     if select_only:
         print(engine.render(model, params))
         return
-    print(";\n\n".join(engine.statements(model, params)) + ";")
+    print(";\n\n".join(engine.statements(model, params, pretty=True)) + ";")

@@ -78,16 +78,23 @@ def query_command(
     ),
     limit: int = typer.Option(50, "--limit", "-n", help="Rows to print at most (0: all)."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+    at_batch: str | None = typer.Option(
+        None,
+        "--at-batch",
+        help="Read silver and gold as they were right after this ingest date (YYYY-MM-DD).",
+    ),
 ) -> None:
-    """Run ad-hoc SQL over every silver and gold table of the lake and print the result."""
+    """Run ad-hoc SQL over every silver and gold table of the lake and print the result.
+
+    All statements read one snapshot of the lake: the latest, or the one of --at-batch."""
     import duckdb
 
     from lakehouse.catalog import open_catalog
     from lakehouse.stages.materialize import register_gold_views
 
-    con, store = open_catalog(settings(ctx))
+    con = open_catalog(settings(ctx), at_batch=parse_date(at_batch))
     try:
-        register_gold_views(con, store)
+        register_gold_views(con)
         try:
             cursor = con.execute(sql)
         except duckdb.Error as exc:
@@ -124,7 +131,7 @@ def query_command(
 
 
 def tables_command(ctx: typer.Context) -> None:
-    """List every silver and gold table with its row and file counts."""
+    """List every silver and gold table with its row and data-file counts."""
     from lakehouse.catalog import lake_stats
 
     cfg = settings(ctx)

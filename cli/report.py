@@ -11,7 +11,7 @@ from cli.context import console, err_console, settings
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 
-LAKE_ZONES = ("raw", "sim", "silver", "gold", "_ops", "exports")
+LAKE_ZONES = ("raw", "sim", "silver", "gold", "_ops", "_catalog", "exports")
 """The lake's own folders: a report written there would be read as table or batch data."""
 
 

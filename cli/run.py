@@ -310,7 +310,7 @@ def lock_line(storage: Storage) -> str:
 
 
 def row_count_table(cfg: Settings) -> Table | str:
-    """Rows and files of every silver and gold table (from the Parquet footers)."""
+    """Rows and data files of every silver and gold table (from the lake catalog)."""
     from rich import box
 
     from lakehouse.catalog import lake_stats
@@ -344,7 +344,7 @@ def dq_table(cfg: Settings, limit: int) -> Table | None:
 
     from lakehouse.catalog import open_catalog, registered_views
 
-    con, _ = open_catalog(cfg, layers=("gold",))
+    con = open_catalog(cfg, layers=("gold",))
     try:
         if DQ_TABLE not in registered_views(con):
             return None

@@ -86,15 +86,27 @@ class ExportSettings:
 
 
 @dataclass(frozen=True)
+class MaintainSettings:
+    expire_older_than: str = "30 days"
+    """`lakehouse maintain` expires snapshots older than this (a DuckDB interval); time travel
+    (`query --at-batch`, `rollback`) reaches back this far."""
+
+
+@dataclass(frozen=True)
 class Settings:
     lake: str = "./lake"
     """Lake root: a folder path, or s3://bucket/prefix."""
     engine: str = "duckdb"
     """Query engine: duckdb (in process) or athena (AWS)."""
+    catalog: str = ""
+    """DuckLake catalog of the silver and gold tables: a SQLite file path, or a
+    postgresql://user:password@host:port/db URL. Empty: <lake>/_catalog/lake.sqlite for a
+    folder lake (an S3 lake must set it)."""
     s3: S3Settings = field(default_factory=S3Settings)
     duckdb: DuckDBSettings = field(default_factory=DuckDBSettings)
     athena: AthenaSettings = field(default_factory=AthenaSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
+    maintain: MaintainSettings = field(default_factory=MaintainSettings)
     source: str = "defaults"
     """Where the settings came from (file and profile), for messages."""
 
@@ -117,8 +129,9 @@ _SECTIONS: dict[str, type] = {
     "duckdb": DuckDBSettings,
     "athena": AthenaSettings,
     "export": ExportSettings,
+    "maintain": MaintainSettings,
 }
-_TOP_LEVEL = ("lake", "engine")
+_TOP_LEVEL = ("lake", "engine", "catalog")
 SECRET_SETTINGS = ("s3.secret_access_key", "s3.session_token")
 
 
@@ -309,6 +322,16 @@ def _validate(settings: Settings, origins: dict[str, str]) -> None:
         )
 
 
+def mask_url_password(url: str) -> str:
+    """`postgresql://user:secret@host/db` -> `postgresql://user:********@host/db`."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not (sep and at and ":" in credentials):
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:{'*' * 8}@{host}"
+
+
 def effective_items(settings: Settings) -> list[tuple[str, str]]:
     """(dotted name, printable value) for every setting, with secrets masked."""
     rows: list[tuple[str, str]] = [("storage", settings.storage)]
@@ -323,5 +346,7 @@ def effective_items(settings: Settings) -> list[tuple[str, str]]:
             text = str(value)
         if name in SECRET_SETTINGS and text:
             text = "******** (set)"
+        elif name == "catalog":
+            text = mask_url_password(text)
         rows.append((name, text))
     return rows

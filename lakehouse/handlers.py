@@ -72,15 +72,15 @@ def real_stage(stage: str, engine: str = "duckdb") -> Callable[..., Any]:
     if engine == "athena" and stage in ("ingest", "materialize"):
         from lakehouse.aws import pipeline
 
-        return pipeline.ingest if stage == "ingest" else pipeline.materialize
+        return pipeline.ingest_through if stage == "ingest" else pipeline.materialize
     if stage == "simulate":
         from sim.api import simulate_day
 
         return simulate_day
     if stage == "ingest":
-        from lakehouse.stages.ingest import ingest_batch
+        from lakehouse.stages.ingest import ingest_through
 
-        return ingest_batch
+        return ingest_through
     if stage == "materialize":
         from lakehouse.stages.materialize import materialize
 
@@ -98,33 +98,18 @@ def _call_stage(fn: Callable[..., Any], stage: str, settings: Settings, detail: 
     if stage == "simulate":
         return fn(settings, day, force=detail.get("force", False))
     if stage == "ingest":
-        target = date.fromisoformat(detail["ingest_date"])
-        earlier = waiting_batches(settings, target)
-        for batch in earlier:
-            fn(settings, batch)
-        result = _stage_detail(fn(settings, target))
-        return {**result, "caught_up": [d.isoformat() for d in earlier]} if earlier else result
+        # the stage ingests the batches landed before the target and not ingested yet first,
+        # and returns their results followed by the target's (or the target's alone)
+        results = fn(settings, date.fromisoformat(detail["ingest_date"]))
+        *earlier, last = [
+            _stage_detail(r) for r in (results if isinstance(results, list) else [results])
+        ]
+        if earlier:
+            return {**last, "caught_up": [r["ingest_date"] for r in earlier]}
+        return last
     if stage == "materialize":
         return fn(settings, as_of=date.fromisoformat(detail["ingest_date"]))
     return fn(settings)
-
-
-def waiting_batches(settings: Settings, before: date) -> list[date]:
-    """Raw batches landed before `before` and not ingested yet, oldest first.
-
-    Silver takes batches in landing order, so the ingest of D+1 first catches up on these:
-    typically the pre-migration history right after `simulate history`, or days the simulator
-    filled in when asked for a later day. The event detail lists them under `caught_up`.
-    """
-    from lakehouse.bronze import landed_batches
-    from lakehouse.journal import Journal
-
-    storage = open_storage(settings)
-    landed = [d for d in landed_batches(storage) if d < before]
-    if not landed:
-        return []
-    done = Journal(storage).committed()
-    return [d for d in landed if d not in done]
 
 
 class EventError(LakehouseError):

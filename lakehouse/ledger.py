@@ -163,6 +163,14 @@ class Ledger:
                 return stage
         return None
 
+    def forget(self, business_date: date | str, stages: tuple[str, ...]) -> bool:
+        """Delete the entries of `stages` for one date (their effect was undone, e.g. by a
+        rollback); True when there was one."""
+        keys = [self.key(business_date, s) for s in stages]
+        present = [k for k in keys if self.storage.exists(k)]
+        self.storage.delete(present)
+        return bool(present)
+
     def dates(self) -> list[date]:
         """Business dates with any ledger entry, oldest first."""
         names = self.storage.list_dirs(LEDGER_PREFIX)

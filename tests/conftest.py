@@ -22,7 +22,10 @@ def s3_server() -> Iterator[LocalS3Server]:
         yield server
 
 
-def s3_settings_for(endpoint: str, bucket: str, prefix: str = "lake", **extra) -> Settings:
+def s3_settings_for(
+    endpoint: str, bucket: str, catalog: str | Path, prefix: str = "lake", **extra
+) -> Settings:
+    """Settings of an S3 lake on the test server, its catalog a local SQLite file."""
     return load_settings(
         environ={},
         overrides={
@@ -31,6 +34,7 @@ def s3_settings_for(endpoint: str, bucket: str, prefix: str = "lake", **extra) -
             "s3.access_key_id": ACCESS_KEY,
             "s3.secret_access_key": SECRET_KEY,
             "s3.path_style": True,
+            "catalog": str(catalog),
             **extra,
         },
     )
@@ -42,8 +46,10 @@ def local_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def s3_settings(s3_server: LocalS3Server) -> Settings:
-    return s3_settings_for(s3_server.endpoint, f"lake-{uuid.uuid4().hex[:12]}")
+def s3_settings(s3_server: LocalS3Server, tmp_path: Path) -> Settings:
+    return s3_settings_for(
+        s3_server.endpoint, f"lake-{uuid.uuid4().hex[:12]}", tmp_path / "catalog.sqlite"
+    )
 
 
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])

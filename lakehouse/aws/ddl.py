@@ -18,7 +18,7 @@ the wrong field count instead of reporting it, so `parse_error` is always NULL.
 
 Silver and gold tables are Iceberg (row-level MERGE/DELETE, atomic commits), created up front
 with their column types so that every later write is an INSERT or a MERGE (see
-`lakehouse.aws.statements`). Statements are sqlglot trees written in the Athena dialect.
+`lakehouse.statements`). Statements are sqlglot trees written in the Athena dialect.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """The ingest and materialize stages carried out on Athena, from the same models.
 
-The DuckDB stages (`lakehouse.stages.ingest`, `lakehouse.stages.materialize`) stage Parquet and
-publish it through the lake's journal; on Athena every write is an Iceberg commit, so a stage is
-the statement sequence of each model, in the same order, with the same parameters:
+The DuckDB stages (`lakehouse.stages.ingest`, `lakehouse.stages.materialize`) run every model
+of a stage in one DuckLake transaction; Athena has no multi-statement transaction and every
+write is its own Iceberg commit, so a stage is the statement sequence of each model, in the same
+order, with the same parameters, and it relies on being idempotent:
 
-- ingest D: check the batch order and the ingest ledger like the DuckDB ingest (a batch
-  already ingested is not run again: re-merging its rows would read them as superseded), point
-  `bronze.<entity>` at batch D (`ddl.bronze_batch_views`), read the batch id with the
-  `bronze.batch_id` model, run the ingest's steps (`STEPS`), then record the batch in the same
-  ingest ledger (`lakehouse.journal`, with no files to publish);
+- ingest D: check the batch order like the DuckDB ingest (a batch already ingested is not run
+  again: re-merging its rows would read them as superseded), point `bronze.<entity>` at batch D
+  (`ddl.bronze_batch_views`), read the batch id with the `bronze.batch_id` model, run the
+  ingest's steps (`STEPS`), then write the batch's record `_ops/ingest/batches/ingest_date=D.json`
+  last: it is the commit marker that a batch's statements all ran;
 - materialize D: run the gold models with `model_params(D)`, then publish each gold table as
   plain Parquet under `gold/<table>/` (`lakehouse.aws.publish`: UNLOAD, then copy), so export,
   report and `lakehouse query` read gold the same way on both engines.
@@ -19,6 +20,7 @@ Each returns the event detail its stage emits (business date, row counts).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from lakehouse.aws.ddl import bronze_batch_views
@@ -27,7 +29,7 @@ from lakehouse.config import Settings
 from lakehouse.engines.athena import AthenaEngine
 from lakehouse.errors import InputFileError
 from lakehouse.models import get_model
-from lakehouse.storage import open_storage
+from lakehouse.storage import Storage, open_storage
 from lakehouse.transpile import database_for
 
 
@@ -68,17 +70,32 @@ def ingest_params(settings: Settings, engine: AthenaEngine, day: dt.date) -> dic
     }
 
 
+RECORDS_PREFIX = "_ops/ingest/batches"
+
+
+def _record_key(day: dt.date) -> str:
+    return f"{RECORDS_PREFIX}/ingest_date={day.isoformat()}.json"
+
+
+def ingested(storage: Storage) -> dict[dt.date, dict[str, Any]]:
+    """{ingest date: record} of every batch the Athena ingest completed."""
+    records = {}
+    for key in storage.list(RECORDS_PREFIX):
+        if key.endswith(".json") and "ingest_date=" in key:
+            day = dt.date.fromisoformat(key.rsplit("ingest_date=", 1)[1].removesuffix(".json"))
+            records[day] = json.loads(storage.read_text(key))
+    return dict(sorted(records.items()))
+
+
 def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None) -> dict:
     """Ingest the raw batch `ingest_date` into the silver Iceberg tables (once)."""
-    from lakehouse.journal import Journal, Manifest
-    from lakehouse.stages.ingest import STEPS, _check_order
+    from lakehouse.stages.ingest import STEPS, check_order
 
     storage = open_storage(settings)
-    journal = Journal(storage)
-    done = journal.record(ingest_date)
-    if done is not None:
-        return {**done["result"], "status": "already_ingested"}
-    _check_order(storage, journal, ingest_date)
+    done = ingested(storage)
+    if ingest_date in done:
+        return {**done[ingest_date]["result"], "status": "already_ingested"}
+    check_order(storage, set(done), ingest_date)
     engine = engine or AthenaEngine(settings)
     for view in bronze_batch_views(settings, ingest_date):
         engine.client.execute(view.sql(dialect="athena"))
@@ -97,8 +114,22 @@ def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None
         "bytes_scanned": sum(q.scanned_bytes for q in engine.client.history),
         "cost_usd": round(sum(q.cost_usd for q in engine.client.history), 6),
     }
-    journal.publish(Manifest(ingest_date, (), {"result": detail, "engine": engine.name}))
+    record = {"result": detail, "engine": engine.name}
+    storage.write_text(_record_key(ingest_date), json.dumps(record, indent=1, sort_keys=True))
     return detail
+
+
+def ingest_through(
+    settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None
+) -> list[dict]:
+    """The batches landed before `ingest_date` and not ingested yet, then `ingest_date`."""
+    from lakehouse.bronze import landed_batches
+
+    storage = open_storage(settings)
+    done = ingested(storage)
+    days = [d for d in landed_batches(storage) if d < ingest_date and d not in done]
+    engine = engine or AthenaEngine(settings)
+    return [ingest(settings, d, engine) for d in [*days, ingest_date]]
 
 
 def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None = None) -> dict:

@@ -1,15 +1,15 @@
 """Gold on Athena, published as the lake's plain Parquet tables.
 
-On Athena the gold models are Iceberg tables under `<lake>/iceberg/gold/`, but every reader of
-gold (export, report, `lakehouse query`) opens the catalog of plain Parquet under
-`gold/<table>/` (`lakehouse.catalog`). After the gold models ran, each table is therefore
+On Athena the gold models are Iceberg tables under `<lake>/iceberg/gold/`, which the readers of
+gold (export, report, `lakehouse query`) do not open; they read plain Parquet under
+`gold/<table>/` (`published_views`). After the gold models ran, each table is therefore
 published there:
 
 1. `UNLOAD (SELECT * FROM <gold db>.<table>) TO '<lake>/_staging/unload/<run>/<table>/'`, one
    per table, all before anything is published (a failing UNLOAD leaves gold as it was).
    UNLOAD refuses a non-empty location and names its files itself, so every run stages under
    its own `<run>` prefix.
-2. Per table, the contract of `TableStore.write`: copy each staged object to
+2. Per table: copy each staged object to
    `gold/<table>/data_<i>.parquet` (deterministic names, each write atomic), then delete the
    table's files that are no longer part of it. A crash part way leaves readable files, and
    rerunning the stage converges to the same files.
@@ -25,26 +25,82 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lakehouse.aws.ddl import lake_uri
-from lakehouse.aws.statements import unload
 from lakehouse.config import Settings
 from lakehouse.errors import EngineError
 from lakehouse.scratch import scratch_dir
 from lakehouse.storage import Storage
-from lakehouse.tables import DATA_FILE, WriteResult, table_files, table_prefix
 from lakehouse.transpile import database_for
 
 if TYPE_CHECKING:
+    import duckdb
+    from sqlglot import exp
+
     from lakehouse.engines.athena import AthenaEngine
+
+DATA_FILE = "data_0.parquet"
+UNLOAD_OPTIONS = (("format", "PARQUET"), ("compression", "SNAPPY"))
+"""Parquet with Snappy, DuckDB's default codec (UNLOAD's own Parquet default is gzip)."""
 
 STAGING = "_staging/unload"
 """Lake-relative prefix of the UNLOAD output (outside `silver/` and `gold/`, so no reader of
 the lake ever sees half-published files)."""
 
 Schema = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    table: str
+    files_written: int
+    files_deleted: int
+
+
+def table_prefix(table: str) -> str:
+    """`gold.monthly_revenue` or `gold/monthly_revenue` -> `gold/monthly_revenue`."""
+    return table.replace(".", "/").strip("/")
+
+
+def table_files(storage: Storage, table: str) -> list[str]:
+    """The Parquet keys currently making up a published table."""
+    return [k for k in storage.list(table_prefix(table)) if k.endswith(".parquet")]
+
+
+def published_views(con: duckdb.DuckDBPyConnection, storage: Storage) -> list[str]:
+    """`gold.<t>` views over every published table of an Athena lake; returns them."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
+    names = sorted({k.split("/")[1] for k in storage.list("gold") if k.endswith(".parquet")})
+    for name in names:
+        glob = storage.uri(f"gold/{name}") + "/**/*.parquet"
+        con.execute(
+            f"CREATE OR REPLACE VIEW gold.{name} AS SELECT * FROM "
+            f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+        )
+    return [f"gold.{n}" for n in names]
+
+
+def unload(source: str, location: str) -> exp.Command:
+    """`UNLOAD (SELECT * FROM <source>) TO '<location>' WITH (format = 'PARQUET', ...)`.
+
+    sqlglot has no UNLOAD node (it parses one as an opaque `Command`), so the statement is a
+    Command whose parts are each rendered by sqlglot: the SELECT, the location literal and the
+    options. `location` must be an empty prefix: UNLOAD writes files in parallel with
+    generated names and refuses a location that already holds objects.
+    """
+    from sqlglot import exp
+
+    select = exp.select(exp.Star()).from_(exp.to_table(source, dialect="athena"))
+    options = ", ".join(
+        exp.EQ(this=exp.var(k), expression=exp.Literal.string(v)).sql(dialect="athena")
+        for k, v in UNLOAD_OPTIONS
+    )
+    target = exp.Literal.string(location).sql(dialect="athena")
+    body = f"({select.sql(dialect='athena')}) TO {target} WITH ({options})"
+    return exp.Command(this="UNLOAD", expression=exp.Literal.string(body))
 
 
 def run_id(as_of: dt.date) -> str:
@@ -77,7 +133,7 @@ def publish_staged(
     """Make `table` (`gold.x`) exactly the Parquet objects staged under `prefix`.
 
     Empty objects are skipped. With nothing staged (an empty result), the table becomes one
-    empty file with the columns `schema()` gives, as `TableStore.write` keeps an empty table
+    empty file with the columns `schema()` gives, so an empty table stays
     readable; without `schema` that is an error rather than a table that silently vanishes.
     """
     target = table_prefix(table)

@@ -82,7 +82,7 @@ def sql_files(settings: Settings, params: dict[str, Any] | None = None) -> dict[
             f"parameters bound to the example batch: {bound}"
         )
         files[f"sql/{model.layer}/{model.table}.sql"] = _script(
-            engine.statements(model, params), header
+            engine.statements(model, params, pretty=True), header
         )
     stored = [m.name for m in athena_models() if m.layer == "gold" and m.kind != "view"]
     files["sql/publish/gold.sql"] = _script(

@@ -3,8 +3,8 @@
 `AthenaClient` is the boto3 boundary: start a query, poll it with exponential backoff until it
 ends, turn FAILED/CANCELLED into an `EngineError` carrying Athena's own reason, page through the
 results, and log the bytes each query scanned with what it cost ($5 per TB). `AthenaEngine` puts
-the models on top: `render` is the model transpiled to Athena SQL, and each kind's strategy is a
-short statement sequence from `lakehouse.aws.statements`.
+the models on top: `render` is the model transpiled to Athena SQL, and each kind's statements
+come from the same builder the DuckDB engine uses (`lakehouse.statements`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from lakehouse.aws.statements import Target, plan_sql
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
 from lakehouse.models import Model, get_model
+from lakehouse.statements import output_columns
 from lakehouse.transpile import database_for, to_athena
 
 log = logging.getLogger("lakehouse.athena")
@@ -210,10 +210,11 @@ class AthenaEngine(Engine):
     name = "athena"
     dialect = "athena"
 
+    TABLE_FORMAT = "iceberg"
     SUPPORTS_MERGE = True  # Iceberg tables take MERGE INTO / UPDATE / DELETE
     SUPPORTS_TRANSACTIONS = False  # one statement per query; each is its own Iceberg commit
-    SUPPORTS_REPLACE_TABLE = False  # no CREATE OR REPLACE TABLE: stage, DELETE, then INSERT
-    SUPPORTS_PARTITION_REPLACE = True  # DELETE ... WHERE partition IN (...) is metadata-only
+    SUPPORTS_TEMP_TABLES = False  # stages are Parquet CTAS tables in the result location
+    CREATES_TARGETS = False  # the Iceberg tables come from the deploy DDL
     READS_LAKE_FILES_DIRECTLY = False  # only catalog tables: bronze is an external CSV table
     MAX_QUERY_BYTES: ClassVar[int] = 262_144  # Athena rejects query strings above 256 KB
 
@@ -229,42 +230,49 @@ class AthenaEngine(Engine):
             self._client = AthenaClient(self.settings, **self._client_options)
         return self._client
 
-    def target(self, model: Model) -> Target:
-        from lakehouse.aws.ddl import iceberg_location
+    def relation(self, model: Model) -> str:
+        return f"{database_for(model.layer, self.settings.athena)}.{model.table}"
 
-        return Target(
-            database=database_for(model.layer, self.settings.athena),
-            table=model.table,
-            location=iceberg_location(self.settings, model.layer, model.table),
-        )
+    def exists(self, model: Model) -> bool:
+        """Athena's tables are created ahead, by the deploy DDL (`lakehouse deploy setup`)."""
+        return True
+
+    def stage_columns(self, model: Model, stage: str, select: str) -> list[str]:
+        import sqlglot
+
+        return output_columns(sqlglot.parse_one(select, read="athena"), model)
 
     def render(self, model: Model | str, params: dict[str, Any] | None = None) -> str:
         return to_athena(model, params, self.settings.athena)
 
-    def statements(self, model: Model | str, params: dict[str, Any] | None = None) -> list[str]:
-        """The statements `materialize` sends, in order (printable without an AWS account)."""
+    def statements(
+        self, model: Model | str, params: dict[str, Any] | None = None, *, pretty: bool = False
+    ) -> list[str]:
+        """The statements `materialize` sends, in order (printable without an AWS account);
+        `pretty` lays them out on several lines for people."""
         import sqlglot
 
         model = get_model(model) if isinstance(model, str) else model
-        select = sqlglot.parse_one(self.render(model, params), read="athena")
-        return plan_sql(model, select, self.target(model))
+        sent = list(self.plan(model, params))
+        if not pretty:
+            return sent
+        return [
+            sqlglot.parse_one(q, read="athena").sql(dialect="athena", pretty=True) for q in sent
+        ]
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return self.client.fetch(sql)
 
-    def _run(self, model: Model, params: dict[str, Any]) -> MaterializeResult:
-        statements = self.statements(model, params)
-        for sql in statements:
-            if len(sql.encode()) > self.MAX_QUERY_BYTES:
-                raise EngineError(f"{model.path}: Athena SQL exceeds 256 KB ({len(sql)} chars)")
-        scanned = 0
-        for sql in statements:
-            scanned += self.client.execute(sql).scanned_bytes
-        log.info("materialized %s (%s): %d statements", model.name, model.kind, len(statements))
-        return MaterializeResult(model.name, model.kind, self.name, len(statements), scanned)
+    def execute(self, sql: str) -> int:
+        if len(sql.encode()) > self.MAX_QUERY_BYTES:
+            raise EngineError(f"Athena SQL exceeds 256 KB ({len(sql)} chars): {sql[:80]}...")
+        return self.client.execute(sql).scanned_bytes
 
-    materialize_full = _run
-    materialize_incremental_by_unique_key = _run
-    materialize_incremental_by_partition = _run
-    materialize_scd2 = _run
-    materialize_view = _run
+    def materialize(
+        self, model: Model | str, params: dict[str, Any] | None = None
+    ) -> MaterializeResult:
+        result = super().materialize(model, params)
+        log.info(
+            "materialized %s (%s): %d statements", result.model, result.kind, result.statements
+        )
+        return result

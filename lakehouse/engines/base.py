@@ -1,9 +1,9 @@
 """The engine interface: one SQL model, materialized by its declared kind, on any engine.
 
-A model file says *what* a table is (a SELECT) and *how* it is kept (its `@kind`); an engine
-says how each kind is carried out on its storage. DuckDB rewrites Parquet files (whole table or
-the touched hive partitions); Athena keeps Iceberg tables and uses DELETE / INSERT / MERGE INTO.
-So a stage asks `engine.materialize(model, params)` and never knows which engine runs it.
+A model file says *what* a table is (a SELECT) and *how* it is kept (its `@kind`);
+`lakehouse.statements` says, once, which statements carry out each kind. DuckDB runs them on
+DuckLake tables, Athena on Iceberg tables. So a stage asks `engine.materialize(model, params)`
+and never knows which engine runs it.
 
 Engines state what they cannot do as class constants with the reason beside them (as SQLMesh's
 engine adapters do), so a caller branches on a capability, never on an engine's name.
@@ -12,11 +12,12 @@ engine adapters do), so a caller branches on a capability, never on an engine's 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from lakehouse.models import Model, ModelError, get_model
+from lakehouse.models import Model, get_model
+from lakehouse.statements import STAGE_SUFFIX, Capabilities, StatementBuilder, validate_model
 
 if TYPE_CHECKING:
     from lakehouse.config import Settings
@@ -30,32 +31,52 @@ class MaterializeResult:
     kind: str
     engine: str
     statements: int
-    """Statements sent to the engine (1 for a DuckDB write; 1-4 for Athena)."""
+    """Statements sent to the engine (stage, create on first write, DML, drop of the stage)."""
     bytes_scanned: int = 0
     """Bytes the engine reports having scanned (Athena bills on it; DuckDB reports 0)."""
 
 
 class Engine(ABC):
-    """Runs models and ad-hoc queries on one engine. Subclasses implement each model kind."""
+    """Runs models and ad-hoc queries on one engine.
+
+    `materialize` is written once, here: the statements come from `lakehouse.statements`
+    (from the model's header and this engine's capabilities); an engine says how to render a
+    model's SELECT, how tables are named, and how to run one statement."""
 
     name: ClassVar[str]
     """The `engine` setting value that selects this class."""
     dialect: ClassVar[str]
     """sqlglot dialect the engine's SQL is written in."""
 
+    TABLE_FORMAT: ClassVar[str] = ""
+    """What the engine keeps tables in: `ducklake` (read by `lakehouse.catalog`) or `iceberg`
+    (Glue; its gold is also published as Parquet for the lake's readers)."""
     SUPPORTS_MERGE: ClassVar[bool] = False
     """`MERGE INTO` updates rows in place (needs a table format with row-level changes)."""
     SUPPORTS_TRANSACTIONS: ClassVar[bool] = False
     """Several statements can commit atomically together."""
-    SUPPORTS_REPLACE_TABLE: ClassVar[bool] = False
-    """`CREATE OR REPLACE TABLE ... AS` swaps a table's contents in one statement."""
-    SUPPORTS_PARTITION_REPLACE: ClassVar[bool] = False
-    """Whole partitions can be replaced without touching the others."""
+    SUPPORTS_TEMP_TABLES: ClassVar[bool] = False
+    """Session-local temporary tables can hold stages and ephemeral results."""
+    CREATES_TARGETS: ClassVar[bool] = False
+    """A table missing on first write is created from the result's columns."""
     READS_LAKE_FILES_DIRECTLY: ClassVar[bool] = False
     """SQL may read files by path (`read_parquet('...')`); otherwise only catalog tables."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    @classmethod
+    def capabilities(cls) -> Capabilities:
+        return Capabilities(
+            dialect=cls.dialect,
+            transactions=cls.SUPPORTS_TRANSACTIONS,
+            temp_tables=cls.SUPPORTS_TEMP_TABLES,
+            creates_targets=cls.CREATES_TARGETS,
+        )
+
+    @property
+    def builder(self) -> StatementBuilder:
+        return StatementBuilder(self.capabilities())
 
     # -- SQL ---------------------------------------------------------------------------------
     @abstractmethod
@@ -66,41 +87,56 @@ class Engine(ABC):
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         """Run one statement (in the engine's dialect) and return its rows."""
 
+    @abstractmethod
+    def execute(self, sql: str) -> int:
+        """Run one statement for its effect; return the bytes it scanned (0 if unknown)."""
+
+    @abstractmethod
+    def relation(self, model: Model) -> str:
+        """What the model's table (or ephemeral result) is called in this engine's SQL."""
+
+    @abstractmethod
+    def exists(self, model: Model) -> bool:
+        """The model's target table exists."""
+
+    @abstractmethod
+    def stage_columns(self, model: Model, stage: str, select: str) -> list[str]:
+        """The output columns of the model (its rows are in `stage`)."""
+
     # -- materialization ---------------------------------------------------------------------
+    def plan(self, model: Model, params: dict[str, Any] | None = None) -> Iterator[str]:
+        """The statements that materialize the model, in order. A generator: each statement is
+        produced after the ones before it ran, so the stage's columns can be read from it."""
+        validate_model(model)
+        builder = self.builder
+        select = self.render(model, params)
+        if model.kind == "view":
+            yield from builder.materialize_select(self.relation(model), select)
+            return
+        stage = self.stage_name(model)
+        target = self.relation(model)
+        yield from builder.materialize_select(stage, select)
+        columns = self.stage_columns(model, stage, select)
+        if not self.exists(model):
+            yield from builder.create_target(model, target, stage)
+        yield from builder.apply(model, target, stage, columns)
+        if not self.SUPPORTS_TEMP_TABLES:
+            yield builder.drop(stage)
+
     def materialize(
         self, model: Model | str, params: dict[str, Any] | None = None
     ) -> MaterializeResult:
         """Bring the model's table up to date with the strategy its `@kind` declares."""
         model = get_model(model) if isinstance(model, str) else model
-        validate_model(model)
-        strategy: Callable[[Model, dict[str, Any]], MaterializeResult] = getattr(
-            self, f"materialize_{model.kind}"
-        )
-        return strategy(model, dict(params or {}))
+        count = scanned = 0
+        for sql in self.plan(model, params):
+            scanned += self.execute(sql)
+            count += 1
+        return MaterializeResult(model.name, model.kind, self.name, count, scanned)
 
-    @abstractmethod
-    def materialize_full(self, model: Model, params: dict[str, Any]) -> MaterializeResult:
-        """Replace the whole table with the SELECT's rows."""
-
-    @abstractmethod
-    def materialize_incremental_by_unique_key(
-        self, model: Model, params: dict[str, Any]
-    ) -> MaterializeResult:
-        """Upsert the SELECT's rows on `@unique_key`: matched rows are updated, others added."""
-
-    @abstractmethod
-    def materialize_incremental_by_partition(
-        self, model: Model, params: dict[str, Any]
-    ) -> MaterializeResult:
-        """Replace the `@partitioned_by` partitions present in the SELECT, keep the others."""
-
-    @abstractmethod
-    def materialize_scd2(self, model: Model, params: dict[str, Any]) -> MaterializeResult:
-        """Apply an SCD2 dimension's new and closed versions (the SELECT computes them)."""
-
-    @abstractmethod
-    def materialize_view(self, model: Model, params: dict[str, Any]) -> MaterializeResult:
-        """(Re)define a view over the SELECT."""
+    def stage_name(self, model: Model) -> str:
+        """Where the model's rows wait before they are applied to its table."""
+        return f"{self.relation(model)}{STAGE_SUFFIX}"
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:  # noqa: B027 - engines without resources need not override
@@ -111,15 +147,3 @@ class Engine(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-KEYED_KINDS = ("incremental_by_unique_key", "scd2")
-PARTITIONED_KINDS = ("incremental_by_partition",)
-
-
-def validate_model(model: Model) -> None:
-    """A kind that merges on a key or replaces partitions must declare them."""
-    if model.kind in KEYED_KINDS and not model.unique_key:
-        raise ModelError(f"{model.path}: @kind {model.kind} needs an @unique_key header")
-    if model.kind in PARTITIONED_KINDS and not model.partitioned_by:
-        raise ModelError(f"{model.path}: @kind {model.kind} needs a @partitioned_by header")

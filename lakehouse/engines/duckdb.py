@@ -1,60 +1,27 @@
-"""DuckDB connections that read and write the lake, local or on S3 (through httpfs)."""
+"""DuckDB in process: the lake's tables are DuckLake tables, local folder or S3 (httpfs)."""
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
-from lakehouse.models import Model, render
+from lakehouse.models import Model, ModelError, get_model, literal, load_models
 from lakehouse.storage.s3 import endpoint_parts
 
 if TYPE_CHECKING:
     import duckdb
 
-HTTPFS_HINT = (
-    "install the offline copy of the extension with "
-    "`pip install duckdb-extension-httpfs==<your duckdb version>`"
-)
+    from lakehouse.catalog import Commit
 
-
-def httpfs_path(version: str) -> Path:
-    """The httpfs binary shipped by the `duckdb-extension-httpfs` wheel for this DuckDB version."""
-    try:
-        import duckdb_extension_httpfs
-    except ImportError:
-        raise EngineError(f"DuckDB's httpfs extension is not available: {HTTPFS_HINT}") from None
-    path = (
-        Path(duckdb_extension_httpfs.__file__).parent
-        / "extensions"
-        / version
-        / "httpfs.duckdb_extension"
-    )
-    if not path.is_file():
-        raise EngineError(
-            f"the duckdb-extension-httpfs package has no build for DuckDB {version} "
-            f"(looked for {path}): {HTTPFS_HINT}"
-        )
-    return path
-
-
-def load_httpfs(con: duckdb.DuckDBPyConnection) -> None:
-    """Load httpfs without network: the installed extension if any, else the wheel's binary."""
-    import duckdb
-
-    try:
-        con.execute("LOAD httpfs")
-        return
-    except duckdb.Error:
-        pass
-    version = con.execute("PRAGMA version").fetchone()[0]
-    try:
-        con.execute(f"LOAD '{httpfs_path(version)}'")
-    except duckdb.Error as exc:
-        raise EngineError(f"cannot load DuckDB's httpfs extension: {exc}; {HTTPFS_HINT}") from None
+LAYERS = ("silver", "gold")
 
 
 def _s3_credentials(settings: Settings) -> tuple[str, str, str]:
@@ -74,7 +41,8 @@ def _s3_credentials(settings: Settings) -> tuple[str, str, str]:
     return frozen.access_key, frozen.secret_key, frozen.token or ""
 
 
-def create_s3_secret(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+def s3_secret_sql(settings: Settings) -> str:
+    """`CREATE OR REPLACE SECRET lake_s3 (...)` for the lake's bucket."""
     endpoint, secure = endpoint_parts(settings)
     key_id, secret, token = _s3_credentials(settings)
     bucket, _ = settings.bucket_and_prefix()
@@ -94,15 +62,28 @@ def create_s3_secret(con: duckdb.DuckDBPyConnection, settings: Settings) -> None
         f"{k} {v}" if k in ("TYPE", "USE_SSL") else f"{k} '{v.replace(chr(39), chr(39) * 2)}'"
         for k, v in options.items()
     )
-    con.execute(f"CREATE OR REPLACE SECRET lake_s3 ({body})")
+    return f"CREATE OR REPLACE SECRET lake_s3 ({body})"
 
 
-def connect(settings: Settings, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection configured for this machine and able to reach the lake."""
+def connect(
+    settings: Settings, database: str = ":memory:", extensions: tuple[str, ...] = ()
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection configured for this machine and able to reach the lake's storage,
+    with `extensions` (and httpfs for an S3 lake) loaded from their wheels."""
     import duckdb
 
-    con = duckdb.connect(database)
+    from lakehouse import extensions as ext
+
+    needed = (*extensions, "httpfs") if settings.storage == "s3" else extensions
+    trusted = bool(needed) and ext.verified(needed, f"v{duckdb.__version__}")
+    config = {"allow_unsigned_extensions": "true"} if trusted else {}
+    con = duckdb.connect(database, config=config)
+    for name in needed:
+        ext.load(con, name)
+    if needed and not trusted:
+        ext.remember(needed, f"v{duckdb.__version__}")
     con.execute("SET autoinstall_known_extensions = false")
+    con.execute("SET autoload_known_extensions = false")
     con.execute(f"SET threads = {int(settings.duckdb.threads)}")
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SET memory_limit = '{settings.duckdb.memory_limit}'")
@@ -112,96 +93,205 @@ def connect(settings: Settings, database: str = ":memory:") -> duckdb.DuckDBPyCo
     spill = settings.duckdb.temp_directory or str(Path(tempfile.gettempdir()) / "lakehouse-duckdb")
     con.execute(f"SET temp_directory = '{spill}'")
     if settings.storage == "s3":
-        load_httpfs(con)
-        create_s3_secret(con, settings)
+        con.execute(s3_secret_sql(settings))
     return con
 
 
-class DuckDBEngine(Engine):
-    """Models as Parquet tables in the lake, run by DuckDB in process (local folder or S3).
+def ephemeral_name(name: str) -> str:
+    """The session's temporary table holding the ephemeral model `layer.table`."""
+    return name.replace(".", "__")
 
-    Each kind is one `TableStore.write` (files staged locally, published atomically, stale
-    files removed). The stages run batches of models through their own drivers with the same
-    strategies (`lakehouse.strategies` stages a whole ingest for the journal; gold is written
-    table by table); this class is the one-model-at-a-time form behind the engine interface.
-    """
+
+@cache
+def _view_models() -> frozenset[str]:
+    return frozenset(name for name, m in load_models().items() if m.kind == "view")
+
+
+@cache
+def duckdb_sql(sql: str, ephemeral: frozenset[str]) -> tuple[str, frozenset[str]]:
+    """A model's SQL as this engine runs it, and the names of its parameters.
+
+    - `silver.<t>` / `gold.<t>` name the DuckLake table `lake.<layer>.<t>`, or the session's
+      temporary table of an ephemeral model (`ephemeral`); `bronze.*` stays as it is (the batch
+      is loaded into the session);
+    - `:name` placeholders read DuckDB session variables (`getvariable('name')`, folded to
+      constants by the planner), set once per stage with `SET VARIABLE`.
+
+    The rewrite works on sqlglot's tokens (not a parse and a regeneration, which cost more than
+    a daily batch's queries), so each model's text is produced once per process."""
+    import sqlglot
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    from lakehouse.catalog import ALIAS
+
+    try:
+        tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+    except TokenError as exc:
+        raise ModelError(f"SQL does not tokenize: {exc}") from None
+    pieces, names, last = [], set(), 0
+    for i, (first, second) in enumerate(pairwise(tokens)):
+        if (
+            first.token_type == TokenType.COLON
+            and second.text.isidentifier()  # a name, even one that is a keyword (`:first`)
+            and second.start == first.end + 1
+        ):
+            pieces += [sql[last : first.start], f"getvariable('{second.text}')"]
+            names.add(second.text)
+            last = second.end + 1
+        elif (
+            first.token_type == TokenType.VAR
+            and first.text.lower() in LAYERS
+            and second.token_type == TokenType.DOT
+            and i + 2 < len(tokens)
+            and tokens[i + 2].token_type == TokenType.VAR
+            and (i == 0 or tokens[i - 1].token_type != TokenType.DOT)
+        ):
+            table = tokens[i + 2]
+            name = f"{first.text.lower()}.{table.text.lower()}"
+            relation = ephemeral_name(name) if name in ephemeral else f"{ALIAS}.{name}"
+            pieces += [sql[last : first.start], relation]
+            last = table.end + 1
+    pieces.append(sql[last:])
+    return "".join(pieces), frozenset(names)
+
+
+_CHECKED: set[str] = set()
+"""Model texts whose result matched the silver contract once in this process."""
+
+
+class DuckDBEngine(Engine):
+    """Models as DuckLake tables, run by DuckDB in process (local folder or S3).
+
+    One connection with the lake attached read-write. Ephemeral models are temporary tables of
+    the session, and so are the stages, so a whole stage (every model of an ingest, say) runs in
+    one DuckLake transaction (`transaction`) and commits as one snapshot."""
 
     name = "duckdb"
     dialect = "duckdb"
 
-    SUPPORTS_MERGE = False  # Parquet files are immutable: an upsert rewrites the table's files
-    SUPPORTS_TRANSACTIONS = False  # one write per table; multi-table atomicity is the journal's
-    SUPPORTS_REPLACE_TABLE = True  # a table's files are replaced as a whole by TableStore.write
-    SUPPORTS_PARTITION_REPLACE = True  # hive partitions present in a result are replaced alone
-    READS_LAKE_FILES_DIRECTLY = True  # read_parquet/read_csv over lake paths
+    TABLE_FORMAT = "ducklake"
+    SUPPORTS_MERGE = True  # DuckLake takes MERGE INTO / UPDATE / DELETE (delete files)
+    SUPPORTS_TRANSACTIONS = True  # one DuckLake commit over every table a stage writes
+    SUPPORTS_TEMP_TABLES = True  # stages and ephemeral results live in the session
+    CREATES_TARGETS = True  # a table is created from its first result, partitioned by header
+    READS_LAKE_FILES_DIRECTLY = True  # read_csv/read_parquet over lake paths (bronze)
 
     def __init__(self, settings: Settings, con: duckdb.DuckDBPyConnection | None = None) -> None:
-        from lakehouse.catalog import lake_tables
-        from lakehouse.storage import open_storage
-        from lakehouse.tables import TableStore
+        from lakehouse.catalog import connect_lake
 
         super().__init__(settings)
-        self.con = con or connect(settings)
-        self.store = TableStore(open_storage(settings), self.con)
-        self.store.register_views(list(lake_tables(self.store.storage)))
+        self.con = con or connect_lake(settings)
+        self.ephemeral: set[str] = set(_view_models())
+        self._bound: dict[str, Any] = {}
+        self._tables: set[str] | None = None
+
+    # -- SQL ---------------------------------------------------------------------------------
+    def sql(self, text: str) -> tuple[str, frozenset[str]]:
+        return duckdb_sql(text, frozenset(self.ephemeral))
+
+    def bind(self, params: dict[str, Any]) -> None:
+        """Set the session variables the models' placeholders read (only those that change)."""
+        for name, value in params.items():
+            if name in self._bound and self._bound[name] == value:
+                continue
+            self.con.execute(f"SET VARIABLE {name} = {literal(value).sql(dialect='duckdb')}")
+            self._bound[name] = value
 
     def render(self, model: Model | str, params: dict[str, Any] | None = None) -> str:
-        return render(model, params, dialect="duckdb")
+        model = get_model(model) if isinstance(model, str) else model
+        if model.kind == "view":
+            self.ephemeral.add(model.name)
+        sql, names = self.sql(model.sql)
+        params = params or {}
+        missing = sorted(names - set(params))
+        if missing:
+            raise ModelError(f"{model.path}: no value for parameter(s) {', '.join(missing)}")
+        self.bind({k: v for k, v in params.items() if k in names})
+        return sql
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
+        import duckdb
+
         try:
-            return self.con.execute(sql).fetchall()
-        except duckdb_error() as exc:
+            return self.con.execute(self.sql(sql)[0]).fetchall()
+        except duckdb.Error as exc:
             raise EngineError(f"DuckDB query failed: {exc}") from None
+
+    def execute(self, sql: str) -> int:
+        self.con.execute(sql)
+        return 0
+
+    def relation(self, model: Model) -> str:
+        from lakehouse.catalog import ALIAS
+
+        return ephemeral_name(model.name) if model.kind == "view" else f"{ALIAS}.{model.name}"
+
+    def stage_name(self, model: Model) -> str:
+        return ephemeral_name(model.name) + "__stage"
+
+    def tables(self) -> set[str]:
+        """`layer.table` of the lake's tables (as this session sees them)."""
+        if self._tables is None:
+            from lakehouse.catalog import lake_tables
+
+            self._tables = set(lake_tables(self.con))
+        return self._tables
+
+    def exists(self, model: Model) -> bool:
+        return model.name in self.tables()
+
+    def stage_columns(self, model: Model, stage: str, select: str) -> list[str]:
+        from lakehouse.silver_schema import SILVER_SCHEMAS, check_schema
+
+        if model.name in SILVER_SCHEMAS and model.sql not in _CHECKED:
+            check_schema(self.con, model.name, stage)
+            _CHECKED.add(model.sql)
+        return [row[0] for row in self.con.execute(f"DESCRIBE {stage}").fetchall()]
+
+    def materialize(
+        self, model: Model | str, params: dict[str, Any] | None = None
+    ) -> MaterializeResult:
+        model = get_model(model) if isinstance(model, str) else model
+        result = super().materialize(model, params)
+        if model.kind != "view":
+            self.tables().add(model.name)
+        return result
+
+    def cache(self, name: str) -> None:
+        """Read the lake table `name` once into the session: the models after this read the
+        copy (a DuckLake scan costs catalog look-ups and a read of every file, each time)."""
+        from lakehouse.catalog import ALIAS
+
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {ephemeral_name(name)} AS SELECT * FROM {ALIAS}.{name}"
+        )
+        self.ephemeral.add(name)
+
+    def create_table(self, name: str, columns: dict[str, str], partitioned_by: str | None) -> None:
+        """An empty lake table with these columns (a contract's shape)."""
+        from lakehouse.catalog import ALIAS
+
+        layer = name.split(".")[0]
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{layer}")
+        body = ", ".join(f"{col} {dtype}" for col, dtype in columns.items())
+        self.con.execute(f"CREATE TABLE {ALIAS}.{name} ({body})")
+        if partitioned_by:
+            self.con.execute(f"ALTER TABLE {ALIAS}.{name} SET PARTITIONED BY ({partitioned_by})")
+        self.tables().add(name)
+
+    @contextmanager
+    def transaction(self, stage: str, message: str) -> Iterator[Commit]:
+        """Everything materialized inside commits as one lake snapshot (see catalog.commit)."""
+        from lakehouse.catalog import commit
+
+        before = set(self.tables())
+        try:
+            with commit(self.con, stage, message) as record:
+                yield record
+        except BaseException:
+            self._tables = before
+            raise
 
     def close(self) -> None:
         self.con.close()
-
-    def _write(
-        self, model: Model, query: str, *, partitions_only: bool = False
-    ) -> MaterializeResult:
-        self.store.write(
-            model.name,
-            query,
-            partition_by=model.partitioned_by,
-            replace_partitions_only=partitions_only,
-        )
-        self.store.register_views([model.name])
-        return MaterializeResult(model.name, model.kind, self.name, 1)
-
-    def materialize_full(self, model: Model, params: dict[str, Any]) -> MaterializeResult:
-        return self._write(model, self.render(model, params))
-
-    def materialize_incremental_by_partition(
-        self, model: Model, params: dict[str, Any]
-    ) -> MaterializeResult:
-        return self._write(model, self.render(model, params), partitions_only=True)
-
-    def materialize_incremental_by_unique_key(
-        self, model: Model, params: dict[str, Any]
-    ) -> MaterializeResult:
-        """Current rows whose key the result does not hold, plus the result: a full rewrite."""
-        result = f"_result_{model.table}"
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {result} AS {self.render(model, params)}")
-        if not self.store.exists(model.name):
-            return self._write(model, f"SELECT * FROM {result}")
-        match = " AND ".join(f"r.{k} = p.{k}" for k in model.unique_key)
-        upsert = (
-            f"SELECT * FROM {self.store.scan(model.name)} AS p WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {result} AS r WHERE {match}) UNION ALL BY NAME SELECT * FROM {result}"
-        )
-        return self._write(model, upsert)
-
-    materialize_scd2 = materialize_incremental_by_unique_key
-
-    def materialize_view(self, model: Model, params: dict[str, Any]) -> MaterializeResult:
-        """An ephemeral model: computed once into the session, read by the models after it."""
-        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.layer}")
-        self.con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {self.render(model, params)}")
-        return MaterializeResult(model.name, model.kind, self.name, 1)
-
-
-def duckdb_error() -> type[Exception]:
-    import duckdb
-
-    return duckdb.Error

@@ -69,7 +69,7 @@ class GoldReader:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.con: duckdb.DuckDBPyConnection
-        self.con, _ = open_catalog(settings, layers=("gold",))
+        self.con = open_catalog(settings, layers=("gold",))
         self.present = frozenset(registered_views(self.con)) & frozenset(GOLD_TABLES)
         self.missing = tuple(t for t in GOLD_TABLES if t not in self.present)
 

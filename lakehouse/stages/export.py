@@ -1,10 +1,11 @@
 """Export stage: publish every gold table to the configured targets (SPEC section 6).
 
-Gold tables are exported generically: whatever folders exist under `gold/` are read with
-DuckDB, rows sorted by all columns (so a rerun over the same gold gives byte-identical files),
-and written once to a local snapshot (CSV with a header, and Parquet) that each target then
-publishes: `local` into `exports/` in the lake, `drive` as Google Sheets. Every target replaces
-what the previous run published, so the stage is idempotent. The stage only returns its result;
+Gold tables are exported generically: every gold table of the lake is read with DuckDB from
+one snapshot (so all files of a run come from the same gold), rows sorted by all columns (so a
+rerun over the same gold gives byte-identical files), and written once to a local snapshot (CSV
+with a header, and Parquet) that each target then publishes: `local` into `exports/` in the
+lake, `drive` as Google Sheets. Every target replaces what the previous run published, so the
+stage is idempotent. The stage only returns its result;
 the orchestrator wraps `to_detail()` in the `tutor.gold.export` / `ExportCompleted` event.
 """
 
@@ -21,7 +22,6 @@ from lakehouse.errors import ConfigError, LakehouseError
 from lakehouse.exporters import Exporter, TableExport, TableSnapshot, open_exporter
 from lakehouse.scratch import scratch_dir
 from lakehouse.storage import Storage, open_storage
-from lakehouse.tables import TableStore
 
 if TYPE_CHECKING:
     import duckdb
@@ -67,17 +67,18 @@ class ExportResult:
         }
 
 
-def gold_tables(storage: Storage) -> list[str]:
-    """Names of the gold tables in the lake: folders under `gold/` holding Parquet files."""
-    with_data = {key.split("/", 2)[1] for key in storage.list(GOLD) if key.endswith(".parquet")}
-    return [name for name in storage.list_dirs(GOLD) if name in with_data]
+def gold_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the gold tables in a read session (`catalog.open_catalog`)."""
+    from lakehouse.catalog import registered_views
+
+    return sorted(v.split(".", 1)[1] for v in registered_views(con) if v.startswith(f"{GOLD}."))
 
 
 def _select(tables: Iterable[str] | None, available: list[str], storage: Storage) -> list[str]:
     if tables is None:
         if not available:
             raise LakehouseError(
-                f"no gold tables in {storage.uri(GOLD)}: run `lakehouse materialize` first"
+                f"no gold tables in the lake {storage.uri()}: run `lakehouse materialize` first"
             )
         selected = available
     else:
@@ -87,7 +88,7 @@ def _select(tables: Iterable[str] | None, available: list[str], storage: Storage
         missing = [t for t in selected if t not in available]
         if missing:
             raise LakehouseError(
-                f"gold table(s) {', '.join(missing)} not found in {storage.uri(GOLD)}; "
+                f"gold table(s) {', '.join(missing)} not found in the lake {storage.uri()}; "
                 f"available: {', '.join(available) or 'none (run `lakehouse materialize`)'}"
             )
     for name in selected:
@@ -98,9 +99,7 @@ def _select(tables: Iterable[str] | None, available: list[str], storage: Storage
     return selected
 
 
-def snapshot_table(
-    con: duckdb.DuckDBPyConnection, store: TableStore, table: str, folder: Path
-) -> TableSnapshot:
+def snapshot_table(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> TableSnapshot:
     """Read one gold table once into `folder` as Parquet and CSV, rows sorted by all columns.
 
     The Parquet copy is read back for the CSV, so on an S3 lake the table crosses the network
@@ -109,7 +108,7 @@ def snapshot_table(
     parquet = folder / f"{table}.parquet"
     csv = folder / f"{table}.csv"
     con.execute(
-        f"COPY (SELECT * FROM {store.scan(f'{GOLD}.{table}')} ORDER BY ALL) "
+        f"COPY (SELECT * FROM {GOLD}.{table} ORDER BY ALL) "
         f"TO '{parquet.as_posix()}' (FORMAT parquet)"
     )
     local = f"read_parquet('{parquet.as_posix()}')"
@@ -136,28 +135,28 @@ def export(
     fails the run before the local export is touched. `exporters` supplies ready-made targets
     by name (tests pass a Drive exporter wired to a recorded HTTP transport).
     """
-    from lakehouse.engines.duckdb import connect
+    from lakehouse.catalog import open_catalog
 
     names = tuple(dict.fromkeys(targets if targets is not None else settings.export.targets))
     if not names:
         raise ConfigError("no export target: set export.targets or pass --target")
     storage = open_storage(settings)
-    available = gold_tables(storage)
-    selected = _select(tables, available, storage)
-    given = dict(exporters or {})
-    built = [given[n] if n in given else open_exporter(n, settings, storage) for n in names]
-    for exporter in built:
-        exporter.prepare()
-
-    con = connect(settings)
-    # Keep the ORDER BY of each COPY in the written files (connect() relaxes this for speed).
-    con.execute("SET preserve_insertion_order = true")
-    store = TableStore(storage, con)
+    con = open_catalog(settings, (GOLD,))
     results: list[TableExport] = []
     try:
+        available = gold_tables(con)
+        selected = _select(tables, available, storage)
+        given = dict(exporters or {})
+        built = [given[n] if n in given else open_exporter(n, settings, storage) for n in names]
+        for exporter in built:
+            exporter.prepare()
+        # Keep the ORDER BY of each COPY in the written files (connect() relaxes this for speed).
+        con.execute("SET preserve_insertion_order = true")
+        # gold tables are small aggregates: one thread copies them with half the CPU of two
+        con.execute("SET threads = 1")
         with scratch_dir("export") as tmp:
             for table in selected:
-                snapshot = snapshot_table(con, store, table, Path(tmp))
+                snapshot = snapshot_table(con, table, Path(tmp))
                 results += [exporter.export_table(snapshot) for exporter in built]
                 snapshot.csv_path.unlink()
                 snapshot.parquet_path.unlink()

@@ -1,8 +1,10 @@
 """Ingest stage: one raw batch (bronze) into the silver tables (SPEC sections 3 and 4).
 
 `ingest_batch(settings, D)` reads `raw/*/ingest_date=D/`, runs the silver models in order
-(the SQL under `sql/silver/` holds every rule), and publishes the result through the journal
-(lakehouse/journal.py), so a crash at any point is repaired by running the batch again.
+(the SQL under `sql/silver/` holds every rule) and applies their results to the silver DuckLake
+tables in one transaction, together with the batch's record (`silver.ingest_batches`, and the
+result and raw-file fingerprint in the snapshot's commit info). A crash or a kill at any point
+leaves the snapshot before the batch: there is nothing to repair, the batch is simply run again.
 Batches are ingested in landing order: silver after batch D is a function of silver after the
 batch before D and of D's files, which is what makes a rerun reproduce the same rows. A batch
 already ingested is not ingested twice: asking for it again returns its recorded result (after
@@ -11,25 +13,28 @@ checking its raw files are still the ones ingested).
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as dtime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.bronze import ENTITIES, BronzeBatch, batch_files, landed_batches, load_batch
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
-from lakehouse.journal import Journal
 from lakehouse.models import get_model
-from lakehouse.scratch import scratch_dir
 from lakehouse.silver_schema import SILVER_SCHEMAS
 from lakehouse.storage import Storage, open_storage
 
-# The models of one ingest, in the order they run (see strategies.py for what `silver.<t>`
-# means before and after its model has run).
+if TYPE_CHECKING:
+    import duckdb
+
+    from lakehouse.engines.duckdb import DuckDBEngine
+
+# The models of one ingest, in the order they run. Inside the ingest's transaction a model
+# reads `silver.<t>` as it was before the batch until the model of <t> has run, and as it is
+# after the batch from then on (dim_students reads its own previous versions, fct_sessions the
+# new dimension keys).
 STEPS = (
     "silver.stg_students",
     "silver.stg_tutors",
@@ -44,10 +49,8 @@ STEPS = (
     "silver.dim_subjects",
     "silver.dim_appt_status",
 )
-AUDIT_TABLES = ("silver.err_sessions", "silver.err_dimensions")
-"""Written by the ingest, never read by its models: their previous files are not loaded."""
 SMALL_BATCH_BYTES = 4_000_000
-"""Raw batches up to this size run on one DuckDB thread (unless silver is large)."""
+"""Raw batches up to this size run on one DuckDB thread."""
 SILVER_INGEST_TIME = dtime(1, 0, 0)
 """Silver stamps the rows of batch D with D 01:00 (the original ran its ingest at 1 am)."""
 
@@ -72,7 +75,7 @@ class IngestResult:
     source_batch_id: str
     counts: tuple[EntityCounts, ...]
     status: str = "ingested"
-    """'ingested', 'recovered' (an interrupted ingest was completed) or 'already_ingested'."""
+    """'ingested', or 'already_ingested' (the recorded result of an earlier ingest)."""
     superseded_earlier: int = 0
     """Sessions of earlier batches this batch replaced (audited as SUPERSEDED_LATER_BATCH)."""
     orphan_sessions: int = 0
@@ -135,14 +138,13 @@ def batch_params(batch: BronzeBatch) -> dict[str, Any]:
     }
 
 
-def _check_order(storage: Storage, journal: Journal, day: date) -> None:
-    done = set(journal.committed_dates())
+def check_order(storage: Storage, done: set[date], day: date) -> None:
     later = [d for d in done if d > day]
     if later:
         raise LakehouseError(
             f"cannot ingest {day}: batch {max(later)} is already ingested and batches go into "
-            "silver in order (a later batch supersedes an earlier one); rebuild silver from raw "
-            "to insert an older batch"
+            "silver in order (a later batch supersedes an earlier one); roll back with "
+            f"`lakehouse rollback --to-batch <a batch before {day}>` or run `lakehouse rebuild`"
         )
     waiting = [d for d in landed_batches(storage) if d < day and d not in done]
     if waiting:
@@ -152,115 +154,162 @@ def _check_order(storage: Storage, journal: Journal, day: date) -> None:
         )
 
 
-def _already_ingested(storage: Storage, journal: Journal, day: date, status: str) -> IngestResult:
-    """The recorded result, after checking the raw files are still those that were ingested."""
+def check_fingerprint(storage: Storage, day: date, fingerprint: dict[str, str]) -> None:
+    """Fail unless the raw files of batch `day` are still those that were ingested."""
     import hashlib
 
-    record = journal.record(day)
-    assert record is not None
     files = batch_files(storage, day)
     current = {
         key: hashlib.sha256(storage.read_bytes(key)).hexdigest()
         for entity in ENTITIES
         for key in files[entity]
     }
-    if current != record["fingerprint"]:
-        changed = sorted(set(current.items()) ^ set(record["fingerprint"].items()))
+    if current != fingerprint:
+        changed = sorted(set(current.items()) ^ set(fingerprint.items()))
         raise LakehouseError(
             f"raw batch {day} changed after it was ingested ({', '.join(k for k, _ in changed)}); "
             "silver holds the earlier content. Land corrections as a new batch"
         )
-    return IngestResult.from_detail(record["result"], status)
 
 
-def recover(settings: Settings) -> list[date]:
-    """Complete every ingest a crash interrupted after its manifest was written."""
-    journal = Journal(open_storage(settings))
-    done = []
-    for day in journal.in_flight():
-        journal.publish(journal.load(day))
-        done.append(day)
-    return done
+def ingested_days(con: duckdb.DuckDBPyConnection) -> set[date]:
+    """The ingest dates silver holds in session `con` (those in `silver.ingest_batches`)."""
+    from lakehouse.catalog import ALIAS, lake_tables
+
+    if "silver.ingest_batches" not in lake_tables(con, ("silver",)):
+        return set()
+    rows = con.execute(f"SELECT DISTINCT ingest_date FROM {ALIAS}.silver.ingest_batches")
+    return {d for (d,) in rows.fetchall()}
 
 
-def ingest_batch(settings: Settings, ingest_date: date) -> IngestResult:
-    """Bring silver up to date with the raw batch landed at `ingest_date` (see module doc)."""
+def batch_record(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any]:
+    """The record of an ingested batch (result detail and raw fingerprint): the commit info of
+    the last ingest snapshot of that batch."""
+    from lakehouse.catalog import snapshots
+
+    found = [s for s in snapshots(con) if s.stage == "ingest" and s.batch == day]
+    if not found or "record" not in found[-1].extra:
+        raise LakehouseError(f"batch {day} is in silver but its ingest snapshot has expired")
+    return found[-1].extra["record"]
+
+
+def ingest_batch(
+    settings: Settings,
+    ingest_date: date,
+    engine: DuckDBEngine | None = None,
+    done: set[date] | None = None,
+) -> IngestResult:
+    """Bring silver up to date with the raw batch landed at `ingest_date` (see module doc).
+
+    `engine` and `done` (the batches silver holds) let a caller ingest several batches on one
+    connection."""
+    from lakehouse.engines.duckdb import DuckDBEngine
+
     storage = open_storage(settings)
-    journal = Journal(storage)
-    recovered = recover(settings)
-    if journal.record(ingest_date) is not None:
-        status = "recovered" if ingest_date in recovered else "already_ingested"
-        return _already_ingested(storage, journal, ingest_date, status)
-    _check_order(storage, journal, ingest_date)
-    journal.discard(ingest_date)
-    return _run(settings, storage, journal, ingest_date)
+    if engine is None:
+        with DuckDBEngine(settings) as own:
+            return ingest_batch(settings, ingest_date, own)
+    done = ingested_days(engine.con) if done is None else done
+    if ingest_date in done:
+        record = batch_record(engine.con, ingest_date)
+        check_fingerprint(storage, ingest_date, record["fingerprint"])
+        return IngestResult.from_detail(record["result"], "already_ingested")
+    check_order(storage, done, ingest_date)
+    result = _run(settings, storage, engine, ingest_date)
+    done.add(ingest_date)
+    return result
+
+
+def ingest_through(settings: Settings, ingest_date: date) -> list[IngestResult]:
+    """Ingest the landed batches not ingested yet up to `ingest_date`, then that one, on one
+    connection; the last result is `ingest_date`'s."""
+    from lakehouse.engines.duckdb import DuckDBEngine
+
+    storage = open_storage(settings)
+    with DuckDBEngine(settings) as engine:
+        done = ingested_days(engine.con)
+        days = [d for d in landed_batches(storage) if d < ingest_date and d not in done]
+        return [ingest_batch(settings, d, engine, done) for d in [*days, ingest_date]]
 
 
 def ingest_pending(settings: Settings) -> list[IngestResult]:
     """Ingest every landed batch not ingested yet, oldest first."""
+    from lakehouse.engines.duckdb import DuckDBEngine
+
     storage = open_storage(settings)
-    journal = Journal(storage)
-    recover(settings)
-    done = set(journal.committed_dates())
-    return [ingest_batch(settings, d) for d in landed_batches(storage) if d not in done]
+    with DuckDBEngine(settings) as engine:
+        done = ingested_days(engine.con)
+        days = [d for d in landed_batches(storage) if d not in done]
+        return [ingest_batch(settings, d, engine, done) for d in days]
 
 
-def _run(settings: Settings, storage: Storage, journal: Journal, day: date) -> IngestResult:
-    from lakehouse.engines.duckdb import connect
-    from lakehouse.strategies import ModelRun
-    from lakehouse.tables import TableStore
+def create_silver_tables(engine: DuckDBEngine) -> None:
+    """Every silver table that does not exist yet, empty, in the contract's shape: the models
+    read their own table's previous state, which for the first batch is empty."""
+    for table, columns in SILVER_SCHEMAS.items():
+        model = get_model(table)
+        if not engine.exists(model):
+            engine.create_table(table, columns, model.partitioned_by)
 
+
+def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) -> IngestResult:
     started = time.perf_counter()
-    con = connect(settings)
-    try:
-        con.execute("SET preserve_insertion_order = true")
-        con.execute("SET parquet_metadata_cache = true")
-        batch = load_batch(con, storage, day)
-        con.execute("SET preserve_insertion_order = false")
-        # a daily batch over a small silver is a few thousand rows: one thread does it faster
-        # than two that hand tiny chunks back and forth
-        small = sum(f.size for f in batch.files) <= SMALL_BATCH_BYTES
-        if small:
-            con.execute("SET threads = 1")
-        local_stage = journal.staging_dir(day)
-        scratch = scratch_dir("ingest") if local_stage is None else None
-        with scratch or contextlib.nullcontext("") as tmp:
-            stage_dir = local_stage or Path(tmp)
-            run = ModelRun(con, TableStore(storage, con), stage_dir, batch_params(batch))
-            run.expose_previous(list(SILVER_SCHEMAS), lazy=AUDIT_TABLES)
-            if small and run.large:
-                con.execute(f"SET threads = {int(settings.duckdb.threads)}")
-            for name in STEPS:
-                run.run(get_model(name))
-            result = _result(con, batch, run, time.perf_counter() - started)
-            record = {"result": result.to_detail(), "fingerprint": batch.fingerprint()}
-            manifest = journal.prepare(day, run.staged, record)
-            journal.publish(manifest, {s.table: s.local_dir for s in run.staged})
-    finally:
-        con.close()
+    con = engine.con
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET parquet_metadata_cache = true")
+    batch = load_batch(con, storage, day)
+    con.execute("SET preserve_insertion_order = false")
+    # a daily batch is a few thousand rows: one thread does it faster than two that hand tiny
+    # chunks back and forth
+    small = sum(f.size for f in batch.files) <= SMALL_BATCH_BYTES
+    con.execute(f"SET threads = {1 if small else int(settings.duckdb.threads)}")
+    params = batch_params(batch)
+    with engine.transaction("ingest", f"ingest batch {day}") as record:
+        create_silver_tables(engine)
+        rows = {}
+        for name in STEPS:
+            model = get_model(name)
+            engine.materialize(model, params)
+            if model.kind != "view":
+                (count,) = con.execute(
+                    f"SELECT count(*) FROM {engine.stage_name(model)}"
+                ).fetchone()
+                rows[name] = int(count)
+        result = _result(con, batch, time.perf_counter() - started)
+        record.info.update(
+            batch=day.isoformat(),
+            rows=rows,
+            record={"result": result.to_detail(), "fingerprint": batch.fingerprint()},
+        )
     return result
 
 
-def _result(con, batch: BronzeBatch, run, seconds: float) -> IngestResult:
+def _result(con: duckdb.DuckDBPyConnection, batch: BronzeBatch, seconds: float) -> IngestResult:
+    from lakehouse.catalog import ALIAS
+
     rows = con.execute(
         "SELECT entity, raw_rows, kept_rows, repaired_rows, superseded_rows, rejected_rows "
-        "FROM result.ingest_batches"
+        f"FROM {ALIAS}.silver.ingest_batches WHERE ingest_date = ?",
+        [batch.ingest_date],
     ).fetchall()
     by_entity = {r[0]: EntityCounts(*r) for r in rows}
     (earlier,) = con.execute(
-        "SELECT count(*) FROM silver.stg_sessions WHERE origin = 'silver'"
+        "SELECT count(*) FROM silver__stg_sessions WHERE origin = 'silver'"
     ).fetchone()
     (orphans,) = con.execute(
-        "SELECT count(*) FROM silver.stg_session_keys WHERE origin = 'batch' AND is_orphan"
+        "SELECT count(*) FROM silver__stg_session_keys WHERE origin = 'batch' AND is_orphan"
     ).fetchone()
-    fct = next(s for s in run.staged if s.table == "silver.fct_sessions")
-    months = tuple(p.split("=", 1)[1] for p in fct.partitions or () if p)
+    months = con.execute(
+        "SELECT DISTINCT session_month FROM silver__fct_sessions__stage UNION "
+        "SELECT strftime(session_ts, '%Y-%m') FROM silver__stg_sessions "
+        "WHERE origin = 'silver' ORDER BY 1"
+    ).fetchall()
     return IngestResult(
         ingest_date=batch.ingest_date,
         source_batch_id=batch.source_batch_id,
         counts=tuple(by_entity[e] for e in ENTITIES),
         superseded_earlier=int(earlier),
         orphan_sessions=int(orphans),
-        months_written=months,
+        months_written=tuple(m for (m,) in months if m is not None),
         seconds=round(seconds, 3),
     )

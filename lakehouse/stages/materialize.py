@@ -3,7 +3,8 @@
 Every run is a full rebuild of gold from silver: the gold tables are small aggregates whose
 cost is one scan of silver (see bench/materialize.py), and a full rebuild equals itself by
 construction, whatever happened to silver since the last run (late sessions, superseded rows,
-SCD2 rate changes in closed months). Each table is replaced atomically through TableStore.
+SCD2 rate changes in closed months). All gold tables are replaced in one DuckLake transaction,
+so a reader sees every gold table from the same run, and a failure leaves the previous gold.
 
 Runs are reproducible: the times written into gold come from the batch date, never from the
 wall clock. For the batch `as_of` (an ingest date; business day `as_of - 1`):
@@ -20,15 +21,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.catalog import open_catalog, registered_views
+from lakehouse.catalog import registered_views
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.models import Model, load_models, render
 
 if TYPE_CHECKING:
     import duckdb
-
-    from lakehouse.tables import TableStore
 
 SILVER_INPUTS = (
     "silver.fct_sessions",
@@ -40,6 +39,8 @@ SILVER_INPUTS = (
     "silver.err_sessions",
 )
 GENERATED_AT_TIME = dt.time(2, 0, 0)
+SMALL_SILVER_ROWS = 500_000
+"""Up to this many sessions, gold is built on one DuckDB thread."""
 
 
 @dataclass(frozen=True)
@@ -94,22 +95,15 @@ def gold_models() -> list[Model]:
     return ordered
 
 
-def _latest_batch(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    (latest,) = con.execute("SELECT max(ingest_date) FROM silver.ingest_batches").fetchone()
-    return latest
-
-
 def _resolve_as_of(
-    con: duckdb.DuckDBPyConnection, store: TableStore, as_of: dt.date | None
+    present: set[str], latest: dt.date | None, as_of: dt.date | None, lake: str
 ) -> dt.date:
-    views = registered_views(con)
-    missing = [t for t in SILVER_INPUTS if t not in views]
+    missing = [t for t in SILVER_INPUTS if t not in present]
     if missing:
         raise LakehouseError(
-            f"silver table(s) {', '.join(missing)} not found under "
-            f"{store.storage.uri('silver')}: run `lakehouse ingest` first"
+            f"silver table(s) {', '.join(missing)} not found in the lake {lake}: "
+            "run `lakehouse ingest` first"
         )
-    latest = _latest_batch(con)
     if latest is None:
         raise LakehouseError("silver.ingest_batches is empty: no batch has been ingested yet")
     if as_of is None:
@@ -128,14 +122,16 @@ def model_params(as_of: dt.date) -> dict[str, Any]:
     return {"as_of_date": as_of, "as_of_ts": as_of_ts, "generated_at": generated_at}
 
 
-def register_gold_views(
-    con: duckdb.DuckDBPyConnection, store: TableStore, as_of: dt.date | None = None
-) -> list[str]:
-    """Create the ephemeral gold models (`@kind view`) as views in an open catalog session, so
-    ad-hoc queries can read e.g. gold.int_priced_sessions. Returns the views created (none
-    when silver is missing)."""
+def register_gold_views(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> list[str]:
+    """Create the ephemeral gold models (`@kind view`) as views in a read session
+    (`catalog.open_catalog`), so ad-hoc queries can read e.g. gold.int_priced_sessions.
+    Returns the views created (none when silver is missing)."""
+    present = registered_views(con)
+    latest = None
+    if "silver.ingest_batches" in present:
+        (latest,) = con.execute("SELECT max(ingest_date) FROM silver.ingest_batches").fetchone()
     try:
-        as_of = _resolve_as_of(con, store, as_of)
+        as_of = _resolve_as_of(present, latest, as_of, "")
     except LakehouseError:
         return []
     con.execute("CREATE SCHEMA IF NOT EXISTS gold")
@@ -155,37 +151,43 @@ def materialize(settings: Settings, as_of: dt.date | None = None) -> Materialize
     Gold as of D reads the sessions ingested up to D; running it again for the same D on the
     same silver writes the same tables.
     """
-    con, store = open_catalog(settings)
-    try:
-        as_of = _resolve_as_of(con, store, as_of)
+    from lakehouse.engines.duckdb import DuckDBEngine
+
+    with DuckDBEngine(settings) as engine:
+        present = engine.tables()
+        latest = None
+        if "silver.ingest_batches" in present:
+            ((latest,),) = engine.query("SELECT max(ingest_date) FROM silver.ingest_batches")
+        as_of = _resolve_as_of(present, latest, as_of, settings.lake)
         as_of_ts, generated_at = batch_times(as_of)
         params = model_params(as_of)
-        con.execute("CREATE SCHEMA IF NOT EXISTS gold")
         stored: list[str] = []
         seconds: dict[str, float] = {}
-        for model in gold_models():
-            started = time.perf_counter()
-            sql = render(model, params)
-            if model.kind == "view":
-                # Ephemeral: computed once into the session and shared by the tables after it.
-                con.execute(f"CREATE OR REPLACE TABLE {model.name} AS {sql}")
+        counts: dict[str, int] = {}
+        with engine.transaction("materialize", f"materialize gold as of {as_of}") as record:
+            ((sessions,),) = engine.query("SELECT count(*) FROM silver.fct_sessions")
+            # a small silver is gold's work for one thread: two hand tiny chunks back and forth
+            threads = 1 if sessions <= SMALL_SILVER_ROWS else int(settings.duckdb.threads)
+            engine.con.execute(f"SET threads = {threads}")
+            for table in SILVER_INPUTS:  # gold reads silver many times and never writes it
+                engine.cache(table)
+            for model in gold_models():
+                started = time.perf_counter()
+                if model.kind not in ("full", "view"):
+                    raise LakehouseError(
+                        f"{model.path}: gold builds only @kind full or view models"
+                    )
+                engine.materialize(model, params)
                 seconds[model.name] = time.perf_counter() - started
-                continue
-            if model.kind != "full":
-                raise LakehouseError(f"{model.path}: gold builds only @kind full or view models")
-            store.write(model.name, sql)
-            store.register_views([model.name])
-            stored.append(model.name)
-            seconds[model.name] = time.perf_counter() - started
-        counts = {
-            name: int(con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]) for name in stored
-        }
-        revenue, pay = con.execute(
-            "SELECT coalesce(sum(revenue), 0), coalesce(sum(contractor_pay), 0) "
-            "FROM gold.monthly_revenue"
-        ).fetchone()
-    finally:
-        con.close()
+                if model.kind != "view":
+                    stored.append(model.name)
+                    ((rows,),) = engine.query(f"SELECT count(*) FROM {engine.stage_name(model)}")
+                    counts[model.name] = int(rows)
+            ((revenue, pay),) = engine.query(
+                "SELECT coalesce(sum(revenue), 0), coalesce(sum(contractor_pay), 0) "
+                "FROM gold.monthly_revenue"
+            )
+            record.info.update(batch=latest.isoformat(), as_of=as_of.isoformat(), rows=counts)
     return MaterializeResult(
         as_of=as_of,
         as_of_ts=as_of_ts,

@@ -1,6 +1,6 @@
 """The engine interface: engines picked by name, and each model kind carried out by DuckDB on a
-real lake (Parquet files) with the semantics the Athena statements have (see
-`lakehouse.aws.statements`): full replace, upsert on the key, partition replace, ephemeral."""
+real lake (DuckLake tables) by the statements Athena runs too (`lakehouse.statements`): full
+replace, upsert on the key, partition replace, ephemeral."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from lakehouse.catalog import lake_tables, snapshots
 from lakehouse.config import load_settings
 from lakehouse.engines import ENGINE_CLASSES, engine_class, get_engine
 from lakehouse.engines.athena import AthenaEngine
@@ -28,7 +29,8 @@ def test_engines_by_name_implement_the_interface(athena_settings):
     with pytest.raises(ConfigError, match="unknown engine 'spark'"):
         engine_class("spark")
     # capabilities say what differs, so callers never branch on the engine's name
-    assert AthenaEngine.SUPPORTS_MERGE and not DuckDBEngine.SUPPORTS_MERGE
+    assert AthenaEngine.SUPPORTS_MERGE and DuckDBEngine.SUPPORTS_MERGE
+    assert DuckDBEngine.SUPPORTS_TRANSACTIONS and not AthenaEngine.SUPPORTS_TRANSACTIONS
     assert DuckDBEngine.READS_LAKE_FILES_DIRECTLY and not AthenaEngine.READS_LAKE_FILES_DIRECTLY
 
 
@@ -93,10 +95,25 @@ def test_view_is_computed_once_into_the_session(tmp_path, duck):
     model = write_model(tmp_path / "sql", "gold.tmp", "-- @kind view\nSELECT 41 + 1 AS n\n")
     duck.materialize(model, {})
     assert duck.query("SELECT n FROM gold.tmp") == [(42,)]
-    assert not duck.store.exists("gold.tmp")
+    assert "gold.tmp" not in duck.tables()
 
 
 def test_keyed_kind_without_a_key_is_refused(tmp_path, duck):
     model = write_model(tmp_path / "sql", "silver.bad", "-- @kind scd2\nSELECT 1 AS student_sk\n")
     with pytest.raises(ModelError, match="@kind scd2 needs an @unique_key"):
         duck.materialize(model, {})
+
+
+def test_one_transaction_commits_every_table_or_none(tmp_path, duck):
+    first = write_model(tmp_path / "sql", "gold.a", "-- @kind full\nSELECT 1 AS n\n")
+    second = write_model(tmp_path / "sql", "gold.b", "-- @kind full\nSELECT 1 / 0 > :x AS n\n")
+    with pytest.raises(ModelError), duck.transaction("test", "fails half way"):
+        duck.materialize(first, {})
+        duck.materialize(second, {})  # no value for :x: fails after gold.a was written
+    assert "gold.a" not in lake_tables(duck.con)
+    with duck.transaction("test", "both") as record:
+        duck.materialize(first, {})
+        record.info["batch"] = "2026-01-01"
+    assert duck.query("SELECT n FROM gold.a") == [(1,)]
+    assert snapshots(duck.con)[-1].stage == "test"
+    assert snapshots(duck.con)[-1].batch == dt.date(2026, 1, 1)

@@ -72,8 +72,9 @@ def test_every_rendered_statement_parses_as_athena(rendered):
         counts[rel] = len(statements)
     assert counts["ddl/00_databases.sql"] == 3
     assert counts["ddl/10_bronze.sql"] == 3
-    assert counts["sql/silver/fct_sessions.sql"] == 1  # one MERGE
-    assert counts["sql/gold/monthly_revenue.sql"] == 5  # stage, delete, insert, drop x2
+    # every stored kind: drop stale stage, stage CTAS, its DML, drop the stage
+    assert counts["sql/silver/fct_sessions.sql"] == 4  # ... one MERGE
+    assert counts["sql/gold/monthly_revenue.sql"] == 5  # ... DELETE, INSERT
     assert counts["sql/silver/stg_sessions.sql"] == 2  # ephemeral: drop, CTAS
     gold_tables = [p for p in rendered if p.startswith("sql/gold/")]
     assert counts["sql/publish/gold.sql"] == len(gold_tables) - 1  # all but the ephemeral one

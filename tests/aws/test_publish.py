@@ -4,6 +4,7 @@ go, the staging prefix is cleared, and the catalog every reader opens reads the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import duckdb
@@ -66,7 +67,7 @@ def test_publish_replaces_the_table_with_the_staged_files_and_clears_staging(
     ]
     assert storage.list(staged) == []
     assert storage.exists("gold/subject_demand/data_0.parquet")
-    con, _ = open_catalog(s3_settings)
+    con = open_catalog(dataclasses.replace(s3_settings, engine="athena"))  # Athena lakes
     try:
         rows = con.execute(
             "SELECT month, revenue FROM gold.monthly_revenue ORDER BY month"
@@ -86,7 +87,7 @@ def test_an_empty_unload_publishes_an_empty_table_with_its_columns(s3_settings, 
     result = publish_staged(storage, "gold.monthly_revenue", staged, schema)
 
     assert (result.files_written, result.files_deleted) == (1, 0)
-    con, _ = open_catalog(s3_settings)
+    con = open_catalog(dataclasses.replace(s3_settings, engine="athena"))  # Athena lakes
     try:
         assert con.execute("SELECT count(*) FROM gold.monthly_revenue").fetchone() == (0,)
         columns = con.execute("DESCRIBE gold.monthly_revenue").fetchall()

@@ -1,23 +1,20 @@
-"""DuckDB reads what storage wrote, on both backends, and table writes leave no stale files."""
+"""DuckDB reads what storage wrote, on both backends; the lake's tables are DuckLake tables whose
+files lie under the layer folders; extensions load from their wheels."""
+
+import datetime as dt
 
 import pytest
 
+from lakehouse import extensions
+from lakehouse.catalog import open_catalog, registered_views, table_stats, write_tables
 from lakehouse.engines import duckdb as duck
-from lakehouse.errors import EngineError
+from lakehouse.errors import EngineError, LakehouseError
 from lakehouse.storage import open_storage
-from lakehouse.tables import TableStore
 
 
-@pytest.fixture
-def store(lake_settings):
+def test_read_csv_over_hive_partitioned_glob(lake_settings) -> None:
     storage = open_storage(lake_settings)
     con = duck.connect(lake_settings)
-    yield TableStore(storage, con)
-    con.close()
-
-
-def test_read_csv_over_hive_partitioned_glob(store: TableStore) -> None:
-    storage = store.storage
     storage.write_text(
         "raw/sessions/ingest_date=2026-01-01/new_sessions.csv", "session_id,duration\n1,1.0\n2,90\n"
     )
@@ -25,7 +22,7 @@ def test_read_csv_over_hive_partitioned_glob(store: TableStore) -> None:
         "raw/sessions/ingest_date=2026-01-02/new_sessions.csv", "session_id,duration\n3,\n"
     )
     glob = storage.uri("raw/sessions") + "/*/*.csv"
-    rows = store.con.execute(
+    rows = con.execute(
         "SELECT ingest_date::VARCHAR, session_id, duration FROM read_csv(?, hive_partitioning = true, "
         "all_varchar = true) ORDER BY session_id",
         [glob],
@@ -37,56 +34,55 @@ def test_read_csv_over_hive_partitioned_glob(store: TableStore) -> None:
     ]
 
 
-def test_partitioned_parquet_roundtrip_and_partition_overwrite(store: TableStore) -> None:
-    query = "SELECT range AS id, 'm' || (range % 3)::VARCHAR AS month FROM range(9)"
-    first = store.write("silver.t", query, partition_by="month")
-    assert first.files_written == 3
-    assert store.files("silver.t") == [
-        "silver/t/month=m0/data_0.parquet",
-        "silver/t/month=m1/data_0.parquet",
-        "silver/t/month=m2/data_0.parquet",
+def test_tables_are_ducklake_tables_with_hive_partitioned_files(lake_settings) -> None:
+    # 60 rows: more than DuckLake inlines into the catalog, so they go to Parquet files
+    query = "SELECT range::INTEGER AS id, 'm' || (range % 3)::VARCHAR AS month FROM range(60)"
+    write_tables(lake_settings, {"silver.t": query}, partitioned_by={"silver.t": "month"})
+    storage = open_storage(lake_settings)
+    files = sorted(k for k in storage.list("silver/t") if k.endswith(".parquet"))
+    assert [k.rsplit("/", 1)[0] for k in files] == [
+        "silver/t/month=m0",
+        "silver/t/month=m1",
+        "silver/t/month=m2",
     ]
-    scan = store.scan("silver.t")
-    assert store.con.execute(f"SELECT count(*), sum(id) FROM {scan}").fetchone() == (9, 36)
-
-    # Replace one partition only: the others stay, the replaced one holds only the new rows.
-    store.write(
-        "silver.t",
-        "SELECT 100 AS id, 'm1' AS month",
-        partition_by="month",
-        replace_partitions_only=True,
+    # before any delete, a plain Parquet reader sees the same rows as the catalog
+    glob = storage.uri("silver/t") + "/**/*.parquet"
+    con = duck.connect(lake_settings)
+    assert con.execute(f"SELECT count(*), sum(id) FROM read_parquet('{glob}')").fetchone() == (
+        60,
+        1770,
     )
-    rows = store.con.execute(
-        f"SELECT month, list(id ORDER BY id) FROM {scan} GROUP BY month ORDER BY month"
-    ).fetchall()
-    assert rows == [("m0", [0, 3, 6]), ("m1", [100]), ("m2", [2, 5, 8])]
-    assert len(store.files("silver.t")) == 3
-
-    # A full replace with fewer partitions deletes the stale ones.
-    result = store.write("silver.t", "SELECT 7 AS id, 'm9' AS month", partition_by="month")
-    assert result.files_deleted == 3
-    assert store.files("silver.t") == ["silver/t/month=m9/data_0.parquet"]
-    assert store.con.execute(f"SELECT id, month FROM {scan}").fetchall() == [(7, "m9")]
+    write_tables(lake_settings, {"silver.t": "SELECT 7 AS id, 'm9' AS month"})
+    session = open_catalog(lake_settings)
+    assert session.execute("SELECT id, month FROM silver.t").fetchall() == [(7, "m9")]
+    assert [t.rows for t in table_stats(session)] == [1]
 
 
-def test_empty_result_still_makes_a_readable_table(store: TableStore) -> None:
-    store.write("gold.empty", "SELECT 1::INTEGER AS a, 'x' AS m WHERE false", partition_by="m")
-    assert store.exists("gold.empty")
-    assert store.con.execute(f"SELECT count(*) FROM {store.scan('gold.empty')}").fetchone() == (0,)
-    assert store.register_views(["gold.empty", "gold.missing"]) == ["gold.empty"]
-    assert store.con.execute("SELECT count(*) FROM gold.empty").fetchone() == (0,)
+def test_empty_table_is_readable(lake_settings) -> None:
+    write_tables(lake_settings, {"gold.empty": "SELECT 1::INTEGER AS a, 'x' AS m WHERE false"})
+    con = open_catalog(lake_settings)
+    assert registered_views(con) == {"gold.empty"}
+    assert con.execute("SELECT count(*) FROM gold.empty").fetchone() == (0,)
 
 
-def test_httpfs_missing_build_is_explained() -> None:
+def test_a_lake_without_tables_reads_as_empty(local_settings) -> None:
+    con = open_catalog(local_settings)
+    assert registered_views(con) == set()
+    with pytest.raises(LakehouseError, match="ingest"):
+        open_catalog(local_settings, at_batch=dt.date(2026, 1, 1))
+
+
+def test_missing_extension_build_is_explained() -> None:
     with pytest.raises(EngineError, match="duckdb-extension-httpfs"):
-        duck.httpfs_path("v0.0.1")
+        extensions.wheel_path("httpfs", "v0.0.1")
 
 
-def test_httpfs_loads_offline(local_settings) -> None:
+@pytest.mark.parametrize("name", ["httpfs", "ducklake", "sqlite_scanner", "postgres_scanner"])
+def test_extensions_load_offline(local_settings, name) -> None:
     con = duck.connect(local_settings)
-    duck.load_httpfs(con)
+    extensions.load(con, name)
     loaded = con.execute(
-        "SELECT loaded FROM duckdb_extensions() WHERE extension_name = 'httpfs'"
+        "SELECT loaded FROM duckdb_extensions() WHERE extension_name = ?", [name]
     ).fetchone()
     assert loaded == (True,)
 

@@ -1,13 +1,11 @@
-"""Small gold tables written with the real TableStore into a temporary lake (local or S3)."""
+"""Small gold tables loaded as DuckLake tables into a temporary lake (local or S3)."""
 
 from __future__ import annotations
 
 import pytest
 
+from lakehouse.catalog import write_tables
 from lakehouse.config import Settings
-from lakehouse.engines.duckdb import connect
-from lakehouse.storage import open_storage
-from lakehouse.tables import TableStore
 
 # Two generic gold tables: one plain, one hive-partitioned with awkward values (a comma, a
 # quote, a NULL, a timestamp) so the CSV quoting and the partition column are exercised.
@@ -31,14 +29,11 @@ GOLD_TABLES = {
 
 
 def write_gold(settings: Settings, tables: dict[str, tuple[str, str | None]] = GOLD_TABLES) -> None:
-    storage = open_storage(settings)
-    con = connect(settings)
-    try:
-        store = TableStore(storage, con)
-        for name, (query, partition_by) in tables.items():
-            store.write(f"gold.{name}", query, partition_by=partition_by)
-    finally:
-        con.close()
+    write_tables(
+        settings,
+        {f"gold.{name}": query for name, (query, _) in tables.items()},
+        partitioned_by={f"gold.{n}": p for n, (_, p) in tables.items() if p},
+    )
 
 
 @pytest.fixture

@@ -20,12 +20,13 @@ PEOPLE_CSV = (
     "1,Al,2026-01-01 09:30:00,false\n"
     "2,Bo,2026-01-02 13:00:00,true\n"
 )
-# The hive partition column comes last, as DuckDB reads it; rows sorted by every column.
+# The table's own column order (partitioning does not move a column); rows sorted by every
+# column.
 THINGS_CSV = (
-    "tutor_id,subject,revenue,month\n"
-    "1,SAT/ACT,80.0,2026-01\n"
-    '2,"Science, ""lab""",,2026-02\n'
-    "3,Math,120.5,2026-01\n"
+    "month,tutor_id,subject,revenue\n"
+    "2026-01,1,SAT/ACT,80.0\n"
+    "2026-01,3,Math,120.5\n"
+    '2026-02,2,"Science, ""lab""",\n'
 )
 ALL_KEYS = [
     "exports/monthly_things.csv",
@@ -82,12 +83,22 @@ def test_rerun_replaces_byte_identical(gold_lake: Settings) -> None:
     assert files["exports/monthly_things.csv"] == first["exports/monthly_things.csv"]
 
 
+def drop_table(settings: Settings, table: str) -> None:
+    from lakehouse.catalog import ALIAS, connect_lake
+
+    con = connect_lake(settings)
+    try:
+        con.execute(f"DROP TABLE {ALIAS}.{table}")
+    finally:
+        con.close()
+
+
 def test_dropped_gold_table_is_pruned_only_by_full_export(gold_lake: Settings) -> None:
     storage = open_storage(gold_lake)
     export(gold_lake, targets=["local"])
     storage.write_text("exports/README.txt", "kept")
     storage.write_text("exports/archive/old.csv", "kept")
-    storage.delete_prefix("gold/monthly_things")
+    drop_table(gold_lake, "gold.monthly_things")
 
     partial = export(gold_lake, targets=["local"], tables=["gold.people"])
     assert partial.removed == ()

@@ -40,7 +40,7 @@ def gold(built_lake: tuple[Settings, MaterializeResult]) -> MaterializeResult:
 @pytest.fixture(scope="module")
 def query(built_lake: tuple[Settings, MaterializeResult]) -> Iterator[Query]:
     """Run SQL over the built lake's silver and gold views; returns all rows."""
-    con, _ = open_catalog(built_lake[0])
+    con = open_catalog(built_lake[0])
 
     def run(sql: str) -> list[tuple[Any, ...]]:
         return con.execute(sql).fetchall()

@@ -1,5 +1,5 @@
-"""Hand-built silver tables (docs/CONTRACTS.md, column for column) written with the real
-TableStore, so gold can be tested against rows whose expected results are computed by hand.
+"""Hand-built silver tables (docs/CONTRACTS.md, column for column) loaded into the lake as
+DuckLake tables, so gold can be tested against rows whose expected results are computed by hand.
 
 `SilverBuilder` collects rows with short calls (`session`, `student`, `tutor`, `batch`, `error`)
 and fills every other contract column the way silver would.
@@ -13,10 +13,9 @@ from typing import Any
 
 import polars as pl
 
+from lakehouse.catalog import write_tables
 from lakehouse.config import Settings
-from lakehouse.engines.duckdb import connect
 from lakehouse.storage import open_storage
-from lakehouse.tables import TableStore
 
 OPEN_END = dt.datetime(9999, 12, 31, 23, 59, 59)
 SUBJECTS = [
@@ -274,17 +273,12 @@ class SilverBuilder:
         }
 
     def write(self, settings: Settings) -> None:
-        """Publish every silver table into the lake of `settings` with TableStore.write."""
-        storage = open_storage(settings)
-        storage.ensure()
-        con = connect(settings)
-        try:
-            store = TableStore(storage, con)
-            for name, frame in self.frames().items():
-                con.register("frame", frame.to_arrow())
-                store.write(
-                    f"silver.{name}", "SELECT * FROM frame", partition_by=PARTITIONS.get(name)
-                )
-                con.unregister("frame")
-        finally:
-            con.close()
+        """Load every silver table into the lake of `settings`, in one commit."""
+        open_storage(settings).ensure()
+        frames = {name: frame.to_arrow() for name, frame in self.frames().items()}
+        write_tables(
+            settings,
+            {f"silver.{name}": f"SELECT * FROM frame_{name}" for name in frames},
+            partitioned_by={f"silver.{n}": c for n, c in PARTITIONS.items()},
+            sources={f"frame_{name}": frame for name, frame in frames.items()},
+        )

@@ -23,6 +23,7 @@ def invoke(settings: Settings, *args: str):
         "LAKEHOUSE_CONFIG": "",
         "LAKEHOUSE_PROFILE": "",
         "LAKEHOUSE_LAKE": settings.lake,
+        "LAKEHOUSE_CATALOG": settings.catalog,
         "COLUMNS": "200",
     }
     if settings.storage == "s3":

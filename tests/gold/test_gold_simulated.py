@@ -5,7 +5,6 @@ here independently of the SQL (polars as-of joins over the silver Parquet files)
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -13,8 +12,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from lakehouse.catalog import open_catalog
+from lakehouse.catalog import open_catalog, write_tables
 from lakehouse.config import Settings, load_settings
+from lakehouse.silver_schema import SILVER_SCHEMAS
 from lakehouse.stages.ingest import ingest_batch
 from lakehouse.stages.materialize import MaterializeResult, materialize
 from sim.api import simulate_day, simulate_history
@@ -40,12 +40,19 @@ class SimulatedLake:
     """Gold's month-end roster for December 2025, materialized right after the history."""
 
     def silver(self, table: str) -> pl.DataFrame:
-        return pl.read_parquet(
-            self.root / "silver" / table / "**" / "*.parquet", hive_partitioning=True
-        )
+        return read_table(self.settings, f"silver.{table}")
 
     def gold(self, table: str) -> pl.DataFrame:
-        return pl.read_parquet(self.root / "gold" / table / "*.parquet")
+        return read_table(self.settings, f"gold.{table}")
+
+
+def read_table(settings: Settings, table: str) -> pl.DataFrame:
+    """A lake table as a polars frame, read through the catalog (docs: reading the lake)."""
+    con = open_catalog(settings)
+    try:
+        return con.execute(f"SELECT * FROM {table} ORDER BY ALL").pl()
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +62,7 @@ def sim_lake(tmp_path_factory: pytest.TempPathFactory) -> SimulatedLake:
     history = simulate_history(settings, seed=7, scale=1.0)
     ingest_batch(settings, history.ingest_date)
     materialize(settings)
-    con, _ = open_catalog(settings)
+    con = open_catalog(settings)
     (roster,) = con.execute(
         "SELECT sum(active_students) FROM gold.contractor_utilization "
         "WHERE month_start = DATE '2025-12-01'"
@@ -192,12 +199,14 @@ def test_data_quality_daily_accounts_for_every_batch(sim_lake: SimulatedLake):
 
 
 def test_refreshing_after_each_batch_equals_one_full_rebuild(sim_lake, tmp_path):
-    fresh_root = tmp_path / "fresh"
-    shutil.copytree(sim_lake.root / "silver", fresh_root / "silver")
-    fresh = load_settings(environ={}, overrides={"lake": str(fresh_root)})
+    fresh = load_settings(environ={}, overrides={"lake": str(tmp_path / "fresh")})
+    silver = {t: sim_lake.silver(t.split(".")[1]).to_arrow() for t in SILVER_SCHEMAS}
+    write_tables(
+        fresh,
+        {t: f"SELECT * FROM frame_{i}" for i, t in enumerate(silver)},
+        sources={f"frame_{i}": frame for i, frame in enumerate(silver.values())},
+    )
     rebuilt = materialize(fresh)
     assert rebuilt.to_detail() == sim_lake.result.to_detail()
     for table in GOLD:
-        refreshed = sim_lake.gold(table)
-        once = pl.read_parquet(fresh_root / "gold" / table / "*.parquet")
-        assert refreshed.equals(once), table
+        assert sim_lake.gold(table).equals(read_table(fresh, f"gold.{table}")), table

@@ -52,11 +52,22 @@ class RecordingStages:
         self._write(settings, "simulate", day.isoformat(), {"sessions": day.day})
         return FakeResult({"business_date": day.isoformat(), "sessions": day.day})
 
-    def ingest(self, settings: Settings, ingest_date: date) -> FakeResult:
-        day = date.fromordinal(ingest_date.toordinal() - 1).isoformat()
-        self._maybe_fail("ingest", day)
-        self._write(settings, "ingest", day, {"ingest_date": ingest_date.isoformat()})
-        return FakeResult({"ingest_date": ingest_date.isoformat(), "kept_rows": 10})
+    def ingest(self, settings: Settings, ingest_date: date) -> list[FakeResult]:
+        """Like `stages.ingest.ingest_through`: the raw batches landed before `ingest_date`
+        and not ingested yet go first, then `ingest_date`; one result each, in order."""
+        from lakehouse.bronze import landed_batches
+
+        storage = open_storage(settings)
+        done = {k.rsplit("=", 1)[1].removesuffix(".json") for k in storage.list("fake/ingested")}
+        waiting = [d for d in landed_batches(storage) if d < ingest_date and str(d) not in done]
+        results = []
+        for batch in [*waiting, ingest_date]:
+            day = date.fromordinal(batch.toordinal() - 1).isoformat()
+            self._maybe_fail("ingest", day)
+            self._write(settings, "ingest", day, {"ingest_date": batch.isoformat()})
+            storage.write_text(f"fake/ingested/batch={batch}.json", "{}")
+            results.append(FakeResult({"ingest_date": batch.isoformat(), "kept_rows": 10}))
+        return results
 
     def materialize(self, settings: Settings, as_of: date | None = None) -> FakeResult:
         assert as_of is not None

@@ -50,19 +50,15 @@ def _copy(history_lake: Path, tmp_path: Path, name: str) -> Settings:
 
 def tables_of(settings: Settings) -> dict[str, list[tuple]]:
     """Every silver and gold table (and export) as sorted rows, for exact comparison."""
-    from lakehouse.engines.duckdb import connect
-    from lakehouse.tables import TableStore
+    from lakehouse.catalog import open_catalog, registered_views
 
     storage = open_storage(settings)
-    con = connect(settings)
-    store = TableStore(storage, con)
+    con = open_catalog(settings)
     out: dict[str, list[tuple]] = {}
     try:
-        for layer in ("silver", "gold"):
-            for name in storage.list_dirs(layer):
-                if store.exists(f"{layer}.{name}"):
-                    rows = con.execute(f"SELECT * FROM {store.scan(f'{layer}.{name}')}").fetchall()
-                    out[f"{layer}.{name}"] = sorted(rows, key=repr)
+        for table in sorted(registered_views(con)):
+            rows = con.execute(f"SELECT * FROM {table}").fetchall()
+            out[table] = sorted(rows, key=repr)
         for key in storage.list("exports"):
             if key.endswith(".csv"):
                 out[key] = [(storage.read_text(key),)]

@@ -154,12 +154,12 @@ def test_event_without_a_date_is_rejected():
 
 def test_engine_setting_picks_the_stage_implementation():
     from lakehouse.aws import pipeline
-    from lakehouse.stages.ingest import ingest_batch
+    from lakehouse.stages.ingest import ingest_through
     from lakehouse.stages.materialize import materialize
 
-    assert handlers.real_stage("ingest") is ingest_batch
+    assert handlers.real_stage("ingest") is ingest_through
     assert handlers.real_stage("materialize", "duckdb") is materialize
-    assert handlers.real_stage("ingest", "athena") is pipeline.ingest
+    assert handlers.real_stage("ingest", "athena") is pipeline.ingest_through
     assert handlers.real_stage("materialize", "athena") is pipeline.materialize
     # Simulation and export do not depend on the query engine.
     assert handlers.real_stage("simulate", "athena") is handlers.real_stage("simulate")

@@ -100,20 +100,21 @@ def test_twenty_kills_on_a_folder_lake(folder_history, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.s3
-def test_five_kills_on_s3(s3_server):
-    def env_for(bucket: str) -> dict[str, str]:
+def test_five_kills_on_s3(s3_server, tmp_path):
+    def env_for(settings) -> dict[str, str]:
         return {
             "LAKEHOUSE_S3_ENDPOINT": s3_server.endpoint,
             "LAKEHOUSE_S3_ACCESS_KEY_ID": "lakehouse-test",
             "LAKEHOUSE_S3_SECRET_ACCESS_KEY": "lakehouse-test-secret",
+            "LAKEHOUSE_CATALOG": settings.catalog,
         }
 
     lakes = {}
     for name in ("reference", "killed"):
         bucket = f"kill-{name}-{uuid.uuid4().hex[:8]}"
-        settings = s3_settings_for(s3_server.endpoint, bucket)
+        settings = s3_settings_for(s3_server.endpoint, bucket, tmp_path / f"{name}.sqlite")
         make_history(settings)
-        lakes[name] = (settings, env_for(bucket))
+        lakes[name] = (settings, env_for(settings))
     ref, ref_env = lakes["reference"]
     clean_s = _clean_seconds(ref.lake, ref_env)
     expected = table_contents(ref.lake, ref_env)

@@ -181,9 +181,11 @@ def test_sigterm_stops_a_cli_run_like_ctrl_c(lake):
 
 
 @pytest.fixture
-def flaky_s3(s3_server):
+def flaky_s3(s3_server, tmp_path):
     proxy = FlakyProxy(s3_server.port)
-    settings = s3_settings_for(proxy.endpoint, f"flaky-{os.getpid()}-{id(proxy)}")
+    settings = s3_settings_for(
+        proxy.endpoint, f"flaky-{os.getpid()}-{id(proxy)}", tmp_path / "catalog.sqlite"
+    )
     open_storage(settings).ensure()
     yield proxy, settings
     proxy.close()

@@ -12,11 +12,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from lakehouse.catalog import connect_lake, write_tables
 from lakehouse.config import Settings
-from lakehouse.engines.duckdb import connect
 from lakehouse.report import build_report
 from lakehouse.storage import open_storage
-from lakehouse.tables import TableStore
 
 SUBJECTS = {
     0: "Other",
@@ -185,21 +184,16 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
 
 
 def write_gold(settings: Settings, frames: dict[str, pl.DataFrame]) -> None:
-    """Publish the frames as gold tables through the real TableStore (money as DECIMAL)."""
-    storage = open_storage(settings)
-    storage.ensure()
-    con = connect(settings)
-    try:
-        store = TableStore(storage, con)
-        for table, frame in frames.items():
-            con.register("frame", frame.to_arrow())
-            money = [c for c in MONEY if c in frame.columns]
-            replace = ", ".join(f"CAST({c} AS DECIMAL(18, 2)) AS {c}" for c in money)
-            select = f"SELECT * REPLACE ({replace}) FROM frame" if money else "SELECT * FROM frame"
-            store.write(table, select)
-            con.unregister("frame")
-    finally:
-        con.close()
+    """Load the frames as gold tables of the lake, in one commit (money as DECIMAL)."""
+    open_storage(settings).ensure()
+    queries, sources = {}, {}
+    for i, (table, frame) in enumerate(frames.items()):
+        sources[f"frame_{i}"] = frame.to_arrow()
+        money = [c for c in MONEY if c in frame.columns]
+        replace = ", ".join(f"CAST({c} AS DECIMAL(18, 2)) AS {c}" for c in money)
+        star = f"* REPLACE ({replace})" if money else "*"
+        queries[table] = f"SELECT {star} FROM frame_{i}"
+    write_tables(settings, queries, sources=sources)
 
 
 @dataclass(frozen=True)
@@ -233,11 +227,11 @@ def card_values(html: str) -> dict[str, tuple[str, str | None]]:
 
 
 def gold(settings: Settings, table: str, select: str) -> list[tuple]:
-    """Run `select` with `t` bound to the gold table's Parquet files, read directly."""
-    glob = open_storage(settings).uri(f"gold/{table}") + "/**/*.parquet"
-    con = connect(settings)
+    """Run `select` with `t` bound to the gold DuckLake table, read straight from the attached
+    catalog (not through the report's own session)."""
+    con = connect_lake(settings, read_only=True)
     try:
-        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet('{glob}')")
+        con.execute(f"CREATE TEMP VIEW t AS SELECT * FROM lake.gold.{table}")
         return con.execute(select).fetchall()
     finally:
         con.close()

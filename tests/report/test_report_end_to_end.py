@@ -47,7 +47,7 @@ def test_report_after_the_real_chain(pipeline_lake: Settings, tmp_path: Path) ->
     for trace in charts["chart-data-quality"].data:
         for day, n in zip(trace["x"], trace["y"], strict=True):
             shown[day] = shown.get(day, 0) + n
-    con, _ = open_catalog(pipeline_lake, layers=("silver",))
+    con = open_catalog(pipeline_lake, layers=("silver",))
     try:
         rows = con.execute(
             "SELECT ingest_date, count(*) FROM silver.err_sessions GROUP BY 1"

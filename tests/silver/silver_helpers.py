@@ -10,8 +10,7 @@ from typing import Any
 
 from lakehouse.bronze import BASE_COLUMNS, BATCH_COLUMNS, partition_prefix
 from lakehouse.config import Settings
-from lakehouse.storage import Storage, open_storage
-from lakehouse.tables import TableStore
+from lakehouse.storage import Storage
 
 HISTORY = date(2025, 12, 31)
 STUDENT = ("Ada", "Lovelace", "F", "2009-02-01", "10", "Active", "100")
@@ -75,14 +74,13 @@ def daily(
 
 def rows(settings: Settings, table: str, order: str = "", where: str = "") -> list[dict]:
     """The current rows of a silver table, as dicts, read the way a consumer reads them."""
-    from lakehouse.engines.duckdb import connect
+    from lakehouse.catalog import open_catalog, registered_views
 
-    con = connect(settings)
+    con = open_catalog(settings)
     try:
-        store = TableStore(open_storage(settings), con)
-        if not store.exists(table):
+        if table not in registered_views(con):
             return []
-        sql = f"SELECT * FROM {store.scan(table)}"
+        sql = f"SELECT * FROM {table}"
         sql += f" WHERE {where}" if where else ""
         sql += f" ORDER BY {order}" if order else " ORDER BY ALL"
         rel = con.execute(sql)
@@ -93,22 +91,14 @@ def rows(settings: Settings, table: str, order: str = "", where: str = "") -> li
 
 
 def snapshot(settings: Settings) -> dict[str, list[tuple]]:
-    """Every silver table's rows (sorted) and file list: equal snapshots, equal silver."""
-    from lakehouse.engines.duckdb import connect
-    from lakehouse.silver_schema import SILVER_SCHEMAS
+    """Every silver and gold table's rows, sorted: equal snapshots, equal lakes."""
+    from lakehouse.catalog import open_catalog, registered_views
 
-    con = connect(settings)
-    storage = open_storage(settings)
+    con = open_catalog(settings)
     try:
-        store = TableStore(storage, con)
-        out: dict[str, list[tuple]] = {}
-        for table in SILVER_SCHEMAS:
-            files = store.files(table)
-            out[f"{table}:files"] = [(f,) for f in files]
-            if files:
-                out[table] = con.execute(
-                    f"SELECT * FROM {store.scan(table)} ORDER BY ALL"
-                ).fetchall()
-        return out
+        return {
+            table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in sorted(registered_views(con))
+        }
     finally:
         con.close()

@@ -1,5 +1,6 @@
-"""Reruns change nothing; a crash part way leaves the lake readable and the rerun gives
-exactly the tables of a clean run. On the local folder and on S3 (moto_server)."""
+"""Reruns change nothing; a crash part way leaves the lake exactly as it was before the batch
+(one DuckLake transaction), and the rerun gives exactly the tables of a clean run. On the local
+folder and on S3 (moto_server)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,10 @@ import pytest
 
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
-from lakehouse.journal import JOURNAL_PREFIX, Journal
 from lakehouse.landing import land
 from lakehouse.quality import run_checks
 from lakehouse.stages.ingest import ingest_batch, ingest_pending
 from lakehouse.storage import Storage, open_storage
-from lakehouse.strategies import ModelRun
 from tests.silver.silver_helpers import HISTORY, daily, history, rows, snapshot
 
 D1, D2 = date(2026, 1, 5), date(2026, 1, 6)
@@ -97,11 +96,12 @@ def reference(tmp_path: Path) -> dict:
     return clean_run(load_settings(environ={}, overrides={"lake": str(tmp_path / "reference")}))
 
 
-# publish order: dim_students, dim_tutors, err_dimensions, fct_sessions, err_sessions, ...
-AFTER_DIM_STUDENTS, AFTER_FCT_SESSIONS = 2, 5
+# model order (stages.ingest.STEPS): stg_students, stg_tutors, dim_students, ... fct_sessions is
+# the 8th: a crash on the 9th call comes after the fact was written inside the transaction
+AFTER_DIM_STUDENTS, AFTER_FCT_SESSIONS = 4, 9
 
 
-def test_crash_between_table_writes_then_rerun(
+def test_crash_after_the_fact_was_written_then_rerun(
     lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     crash_and_rerun(lake_settings, tmp_path, monkeypatch, AFTER_FCT_SESSIONS)
@@ -116,60 +116,27 @@ def test_crash_after_the_first_table_then_rerun(
 def crash_and_rerun(
     lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: int
 ) -> None:
-    """Ingest D2 with a failure on the `call`-th table publish, then rerun it."""
+    """Ingest D2 with a failure on the `call`-th model, then rerun it."""
+    from lakehouse.engines.duckdb import DuckDBEngine
+
     expected = reference(tmp_path)
     storage = open_storage(lake_settings)
     write_batches(storage)
     ingest_batch(lake_settings, HISTORY)
     ingest_batch(lake_settings, D1)
+    before = snapshot(lake_settings)
     with monkeypatch.context() as patch:
-        crash_on_call(patch, Journal, "publish_table", call)
+        crash_on_call(patch, DuckDBEngine, "materialize", call)
         with pytest.raises(Crash):
             ingest_batch(lake_settings, D2)
-    # readable: every table reads, though silver mixes the state before and after D2
-    mixed = snapshot(lake_settings)
-    assert mixed["silver.fct_sessions"] and mixed != expected
-    report = run_checks(lake_settings, store_result=False)
-    (flight,) = [c for c in report.checks if c.check == "no_interrupted_ingest"]
-    assert flight.sample == ((D2.isoformat(),),)
-    # the rerun completes the interrupted ingest: exactly the clean run's tables
-    result = ingest_batch(lake_settings, D2)
-    assert result.status == "recovered" and result.entity("sessions").kept == 2
-    assert snapshot(lake_settings) == expected
-    assert storage.list(JOURNAL_PREFIX) == []
+    # nothing of D2 is visible: the transaction rolled back, silver is the state after D1
+    assert snapshot(lake_settings) == before
     assert run_checks(lake_settings, store_result=False).passed
-
-
-def test_crash_while_staging_leaves_silver_untouched(
-    lake: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = reference(tmp_path)
-    storage = open_storage(lake)
-    write_batches(storage)
-    ingest_batch(lake, HISTORY)
-    ingest_batch(lake, D1)
-    before = snapshot(lake)
-    with monkeypatch.context() as patch:
-        # the 9th model runs after the fact's files were staged (in the journal, on a folder)
-        crash_on_call(patch, ModelRun, "run", 9)
-        with pytest.raises(Crash):
-            ingest_batch(lake, D2)
-    assert storage.list(JOURNAL_PREFIX)  # half-staged files, but no manifest
-    assert snapshot(lake) == before  # nothing published
-    assert Journal(storage).in_flight() == []
-    assert ingest_batch(lake, D2).status == "ingested"
-    assert snapshot(lake) == expected
-
-
-def test_a_large_silver_read_from_its_files_gives_the_same_tables(
-    lake: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Above CACHE_ROWS the previous tables are scanned lazily instead of held in memory."""
-    import lakehouse.strategies
-
-    expected = reference(tmp_path)
-    monkeypatch.setattr(lakehouse.strategies, "CACHE_ROWS", 0)
-    assert clean_run(lake) == expected
+    # the rerun is a plain ingest: exactly the clean run's tables
+    result = ingest_batch(lake_settings, D2)
+    assert result.status == "ingested" and result.entity("sessions").kept == 2
+    assert snapshot(lake_settings) == expected
+    assert run_checks(lake_settings, store_result=False).passed
 
 
 def test_batches_go_in_order_and_raw_stays_as_ingested(lake: Settings, storage: Storage) -> None:

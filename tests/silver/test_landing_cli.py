@@ -101,11 +101,15 @@ def test_commands_land_ingest_and_check(lake: Settings, storage: Storage, commit
     assert checked.exit_code == 0, checked.output
     assert storage.list("_ops/dq") == ["_ops/dq/ingest_date=2025-12-31.json"]
 
-    # a stray copy of a dimension file: two current rows per student, duplicate keys
-    storage.write_bytes(
-        "silver/dim_students/data_1.parquet",
-        storage.read_bytes("silver/dim_students/data_0.parquet"),
+    # a dimension's rows written twice (by a tool outside the pipeline): two current rows per
+    # student, duplicate keys
+    from lakehouse.catalog import ALIAS, connect_lake
+
+    con = connect_lake(lake)
+    con.execute(
+        f"INSERT INTO {ALIAS}.silver.dim_students SELECT * FROM {ALIAS}.silver.dim_students"
     )
+    con.close()
     failed = invoke(lake, "check", "--json")
     assert failed.exit_code == 1
     report = json.loads(failed.output)

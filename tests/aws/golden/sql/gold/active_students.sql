@@ -6,13 +6,6 @@ CREATE TABLE tutor_gold.active_students__stage
 WITH (
   format='PARQUET'
 ) AS
-/* active_students: one row per student whose profile (the silver.dim_students version valid */
-/* at the as-of time) has status 'Active'. Key: student_id. */
-/* Current subject and tutor come from the student's latest session (ties: highest */
-/* session_id); lifetime counts cover every session ingested up to the as-of batch. A student */
-/* returning after a break keeps their first session time from their first enrollment. */
-/* @kind full */
-/* @depends_on gold.int_priced_sessions, silver.dim_students, silver.dim_tutors, silver.dim_subjects */
 WITH profiles AS (
   SELECT
     student_id,

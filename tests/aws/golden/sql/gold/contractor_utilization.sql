@@ -6,17 +6,6 @@ CREATE TABLE tutor_gold.contractor_utilization__stage
 WITH (
   format='PARQUET'
 ) AS
-/* contractor_utilization: one row per tutor x month, from the tutor's first session month to */
-/* the last month with sessions (months without sessions included, as zeros). */
-/* Key: tutor_id, month_start. */
-/* Active students at month end: the students whose latest session (any status: a cancelled */
-/* session still means the student is on the weekly schedule) falls in the 7 days before the */
-/* month end and is with this tutor. Active students meet weekly, so each one has exactly one */
-/* session in any 7-day window; a student who quit has none. For the month holding the as-of */
-/* time, "month end" is the as-of time. Sessions stamped before the student existed */
-/* (back-dated stamps) put nobody on a roster. utilization = active students / cap (30). */
-/* @kind full */
-/* @depends_on gold.int_priced_sessions, silver.dim_tutors */
 WITH bounds AS (
   SELECT
     MIN(month_start) AS first_month,

@@ -6,16 +6,6 @@ CREATE TABLE tutor_gold.data_quality_daily__stage
 WITH (
   format='PARQUET'
 ) AS
-/* data_quality_daily: the pipeline's health, one row per ingested sessions batch (up to the */
-/* as-of batch). Key: ingest_date. */
-/* Row accounting comes from silver.ingest_batches (raw = kept + superseded + rejected must */
-/* hold: is_reconciled); the reason columns count silver.err_sessions rows of the batch by */
-/* reason code (a row repaired for two reasons counts under both), so they explain the */
-/* repaired / superseded / rejected totals. kept_rows_now counts the batch's rows still in */
-/* silver.fct_sessions (a later batch may supersede some); unpriced_sessions counts its */
-/* billable sessions without a student or tutor rate at the session time (no revenue). */
-/* @kind full */
-/* @depends_on silver.ingest_batches, silver.err_sessions, gold.int_priced_sessions */
 WITH batches AS (
   SELECT
     ingest_date,

@@ -6,19 +6,6 @@ CREATE TABLE tutor_gold.int_priced_sessions
 WITH (
   format='PARQUET'
 ) AS
-/* int_priced_sessions: one row per session of silver.fct_sessions ingested up to the as-of */
-/* batch, priced with the student's and the tutor's contract rates valid at the session time */
-/* (SCD2 as-of join on the id: effective_start_ts <= session_ts < effective_end_ts). */
-/* Ephemeral (@kind view): computed once per materialize run and shared by the gold tables, */
-/* never stored; `lakehouse query` can read it as gold.int_priced_sessions. */
-/* Money rules (README "Gold tables"): */
-/*   revenue = student rate valid at session_ts x hours, billable sessions only (status 0, 1) */
-/*   pay     = tutor rate valid at session_ts x hours, billable sessions only */
-/*   margin  = revenue - pay; each amount is rounded to cents per session (DECIMAL(18,2)). */
-/* A billable session is priced only when both rates are known; otherwise it is "unpriced": */
-/* it counts as a session with its hours, but contributes 0 revenue and 0 pay. */
-/* @kind view */
-/* @depends_on silver.fct_sessions, silver.dim_students, silver.dim_tutors */
 WITH sessions AS (
   SELECT
     session_id,
@@ -32,8 +19,7 @@ WITH sessions AS (
     is_billable,
     is_orphan,
     ingest_date
-  FROM tutor_silver.fct_sessions
-  /* gold as of batch D sees the sessions ingested up to D */
+  FROM tutor_silver.fct_sessions /* gold as of batch D sees the sessions ingested up to D */
   WHERE
     ingest_date <= CAST('2026-01-15' AS DATE)
 ), student_versions /* Validity window of each student version. The first version of an id also covers any */ /* earlier time: a session stamped before the student's creation (a back-dated stamp) is */ /* priced at the student's first rate instead of going unpriced. */ AS (

@@ -6,12 +6,6 @@ CREATE TABLE tutor_gold.monthly_revenue__stage
 WITH (
   format='PARQUET'
 ) AS
-/* monthly_revenue (the revenue cycle): one row per month x contractor x subject x status. */
-/* Key: month_start, tutor_id, subject_id, status. Revenue and contractor pay come from */
-/* gold.int_priced_sessions (rates valid at the session time, billable sessions only), so */
-/* cancelled-with-notice rows carry sessions and hours but zero money. */
-/* @kind full */
-/* @depends_on gold.int_priced_sessions, silver.dim_tutors, silver.dim_subjects, silver.dim_appt_status */
 WITH grouped AS (
   SELECT
     month_start,

@@ -6,18 +6,6 @@ CREATE TABLE tutor_gold.subject_demand__stage
 WITH (
   format='PARQUET'
 ) AS
-/* subject_demand: one row per month x subject, every subject of silver.dim_subjects in every */
-/* calendar month from the first to the last month with sessions (zeros where a subject had */
-/* none). Key: month_start, subject_id. */
-/* An enrollment starts with a student's first session ever (new student) or with a session */
-/* more than 28 days after the student's previous one (returning student, e.g. back after */
-/* the summer); it counts in the month and subject of that session. */
-/* share_of_sessions is the subject's fraction (0..1) of all sessions of the month (NULL in a */
-/* month without any session); the change */
-/* columns compare with the same subject in the previous calendar month (NULL in the first */
-/* month; sessions_change_pct is NULL when the previous month had none). */
-/* @kind full */
-/* @depends_on gold.int_priced_sessions, silver.dim_subjects */
 WITH bounds AS (
   SELECT
     MIN(month_start) AS first_month,

@@ -6,9 +6,6 @@ CREATE TABLE tutor_silver.dim_appt_status__stage
 WITH (
   format='PARQUET'
 ) AS
-/* dim_appt_status: the statuses a session can have (SPEC section 3). Static reference table, */
-/* key status_id. A No-Show is a late cancel and is billed; a cancel with notice is not. */
-/* @kind full */
 WITH statuses(status_id, status_name, is_billable) AS (
   SELECT
     *

@@ -1,137 +1,127 @@
 -- silver.dim_students (@kind scd2): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
-MERGE INTO tutor_silver.dim_students AS t
-USING (
-  /* dim_students: SCD2 history of the students. Grain: one row per student version; key */
-  /* student_sk, a surrogate that a version keeps forever (new versions take the next numbers */
-  /* in student_id, effective_start_ts order, so a rerun assigns the same keys). */
-  /* Rule "SCD2 windows": a version is valid over [effective_start_ts, effective_end_ts); its */
-  /* end is the start of the student's next version, or 9999-12-31 23:59:59 for the current */
-  /* one, so each student has exactly one current row and windows never overlap or leave gaps. */
-  /* The pre-migration history is every student's first version (from `created`); each daily */
-  /* delta row (INSERT or UPDATE) opens a version from its `updated` time and closes the one */
-  /* before it. A back-dated change re-cuts the windows around it the same way. */
-  /* The SELECT returns the versions this batch adds plus the existing versions whose window it */
-  /* changes; the engine upserts them on student_sk (the other versions stay as they are). */
-  /* @kind scd2 */
-  /* @unique_key student_sk */
-  /* @business_key student_id */
-  /* @valid_from effective_start_ts */
-  /* @depends_on silver.stg_students, silver.dim_students */
-  WITH incoming AS (
-    SELECT
-      student_id,
-      first_name,
-      last_name,
-      sex,
-      date_of_birth,
-      grade,
-      status,
-      contract_rate,
-      created_ts,
-      updated_ts,
-      valid_from AS effective_start_ts,
-      change_type,
-      'sim_2026-01-15' AS source_batch_id,
-      row_ingest_ts AS raw_ingest_ts,
-      CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS slv_ingest_ts
-    FROM tutor_silver.stg_students
-    WHERE
-      disposition = 'kept'
-  ), existing AS (
-    SELECT
-      *
-    FROM tutor_silver.dim_students
-  ), new_versions AS (
-    SELECT
-      (
-        SELECT
-          COALESCE(MAX(e.student_sk), 0)
-        FROM existing AS e
-      ) + ROW_NUMBER() OVER (ORDER BY student_id, effective_start_ts) AS student_sk,
-      incoming.*
-    FROM incoming
-  ), touched_versions /* every version of the students this batch touches, the existing ones and the new ones */ AS (
-    SELECT
-      student_sk,
-      student_id,
-      first_name,
-      last_name,
-      sex,
-      date_of_birth,
-      grade,
-      status,
-      contract_rate,
-      created_ts,
-      updated_ts,
-      effective_start_ts,
-      change_type,
-      source_batch_id,
-      raw_ingest_ts,
-      slv_ingest_ts
-    FROM existing
-    WHERE
-      student_id IN (
-        SELECT
-          i.student_id
-        FROM incoming AS i
-      )
-    UNION ALL
-    SELECT
-      student_sk,
-      student_id,
-      first_name,
-      last_name,
-      sex,
-      date_of_birth,
-      grade,
-      status,
-      contract_rate,
-      created_ts,
-      updated_ts,
-      effective_start_ts,
-      change_type,
-      source_batch_id,
-      raw_ingest_ts,
-      slv_ingest_ts
-    FROM new_versions
-  ), windows AS (
-    SELECT
-      *,
-      LEAD(effective_start_ts) OVER (PARTITION BY student_id ORDER BY effective_start_ts, student_sk) AS next_start_ts
-    FROM touched_versions
-  ), final AS (
-    SELECT
-      CAST(student_sk AS BIGINT) AS student_sk,
-      CAST(student_id AS BIGINT) AS student_id,
-      first_name,
-      last_name,
-      sex,
-      CAST(date_of_birth AS DATE) AS date_of_birth,
-      CAST(grade AS INTEGER) AS grade,
-      status,
-      CAST(contract_rate AS DOUBLE) AS contract_rate,
-      CAST(created_ts AS TIMESTAMP) AS created_ts,
-      CAST(updated_ts AS TIMESTAMP) AS updated_ts,
-      CAST(effective_start_ts AS TIMESTAMP) AS effective_start_ts,
-      COALESCE(next_start_ts, CAST('9999-12-31 23:59:59' AS TIMESTAMP)) AS effective_end_ts,
-      next_start_ts IS NULL AS is_current,
-      change_type,
-      source_batch_id,
-      CAST(raw_ingest_ts AS TIMESTAMP) AS raw_ingest_ts,
-      CAST(slv_ingest_ts AS TIMESTAMP) AS slv_ingest_ts
-    FROM windows
-  )
+DROP TABLE IF EXISTS tutor_silver.dim_students__stage;
+
+CREATE TABLE tutor_silver.dim_students__stage
+WITH (
+  format='PARQUET'
+) AS
+WITH incoming AS (
   SELECT
-    f.*
-  FROM final AS f
-  LEFT JOIN existing AS e
-    ON e.student_sk = f.student_sk
+    student_id,
+    first_name,
+    last_name,
+    sex,
+    date_of_birth,
+    grade,
+    status,
+    contract_rate,
+    created_ts,
+    updated_ts,
+    valid_from AS effective_start_ts,
+    change_type,
+    'sim_2026-01-15' AS source_batch_id,
+    row_ingest_ts AS raw_ingest_ts,
+    CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS slv_ingest_ts
+  FROM tutor_silver.stg_students
   WHERE
-    e.student_sk IS NULL
-    OR e.effective_end_ts <> f.effective_end_ts
-    OR e.is_current <> f.is_current
-) AS s
+    disposition = 'kept'
+), existing AS (
+  SELECT
+    *
+  FROM tutor_silver.dim_students
+), new_versions AS (
+  SELECT
+    (
+      SELECT
+        COALESCE(MAX(e.student_sk), 0)
+      FROM existing AS e
+    ) + ROW_NUMBER() OVER (ORDER BY student_id, effective_start_ts) AS student_sk,
+    incoming.*
+  FROM incoming
+), touched_versions /* every version of the students this batch touches, the existing ones and the new ones */ AS (
+  SELECT
+    student_sk,
+    student_id,
+    first_name,
+    last_name,
+    sex,
+    date_of_birth,
+    grade,
+    status,
+    contract_rate,
+    created_ts,
+    updated_ts,
+    effective_start_ts,
+    change_type,
+    source_batch_id,
+    raw_ingest_ts,
+    slv_ingest_ts
+  FROM existing
+  WHERE
+    student_id IN (
+      SELECT
+        i.student_id
+      FROM incoming AS i
+    )
+  UNION ALL
+  SELECT
+    student_sk,
+    student_id,
+    first_name,
+    last_name,
+    sex,
+    date_of_birth,
+    grade,
+    status,
+    contract_rate,
+    created_ts,
+    updated_ts,
+    effective_start_ts,
+    change_type,
+    source_batch_id,
+    raw_ingest_ts,
+    slv_ingest_ts
+  FROM new_versions
+), windows AS (
+  SELECT
+    *,
+    LEAD(effective_start_ts) OVER (PARTITION BY student_id ORDER BY effective_start_ts, student_sk) AS next_start_ts
+  FROM touched_versions
+), final AS (
+  SELECT
+    CAST(student_sk AS BIGINT) AS student_sk,
+    CAST(student_id AS BIGINT) AS student_id,
+    first_name,
+    last_name,
+    sex,
+    CAST(date_of_birth AS DATE) AS date_of_birth,
+    CAST(grade AS INTEGER) AS grade,
+    status,
+    CAST(contract_rate AS DOUBLE) AS contract_rate,
+    CAST(created_ts AS TIMESTAMP) AS created_ts,
+    CAST(updated_ts AS TIMESTAMP) AS updated_ts,
+    CAST(effective_start_ts AS TIMESTAMP) AS effective_start_ts,
+    COALESCE(next_start_ts, CAST('9999-12-31 23:59:59' AS TIMESTAMP)) AS effective_end_ts,
+    next_start_ts IS NULL AS is_current,
+    change_type,
+    source_batch_id,
+    CAST(raw_ingest_ts AS TIMESTAMP) AS raw_ingest_ts,
+    CAST(slv_ingest_ts AS TIMESTAMP) AS slv_ingest_ts
+  FROM windows
+)
+SELECT
+  f.*
+FROM final AS f
+LEFT JOIN existing AS e
+  ON e.student_sk = f.student_sk
+WHERE
+  e.student_sk IS NULL
+  OR e.effective_end_ts <> f.effective_end_ts
+  OR e.is_current <> f.is_current;
+
+MERGE INTO tutor_silver.dim_students AS t
+USING tutor_silver.dim_students__stage AS s
 ON t.student_sk = s.student_sk
 WHEN MATCHED THEN UPDATE SET
   student_id = s.student_id,
@@ -190,3 +180,5 @@ WHEN NOT MATCHED THEN INSERT (
   s.raw_ingest_ts,
   s.slv_ingest_ts
 );
+
+DROP TABLE IF EXISTS tutor_silver.dim_students__stage;

@@ -6,9 +6,6 @@ CREATE TABLE tutor_silver.dim_subjects__stage
 WITH (
   format='PARQUET'
 ) AS
-/* dim_subjects: the subjects a session can have (SPEC section 3). Static reference table, */
-/* key subject_id; is_test_prep marks standardized test preparation (SAT/ACT/PSAT+). */
-/* @kind full */
 WITH subjects(subject_id, subject_name, is_test_prep) AS (
   SELECT
     *

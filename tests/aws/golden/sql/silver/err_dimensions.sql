@@ -6,13 +6,6 @@ CREATE TABLE tutor_silver.err_dimensions__stage
 WITH (
   format='PARQUET'
 ) AS
-/* err_dimensions: the audit trail of the batch's student and tutor rows (err_sessions' twin */
-/* for the dimensions, so no delta row is ever lost either). One row per raw row and reason */
-/* that was repaired, superseded or rejected, with the raw row as it was in the file */
-/* (raw_record, comma-joined in the contract's column order). Partitioned by ingest_date. */
-/* @kind incremental_by_partition */
-/* @partitioned_by ingest_date */
-/* @depends_on silver.stg_students, silver.stg_tutors */
 WITH staged AS (
   SELECT
     entity,

@@ -6,24 +6,7 @@ CREATE TABLE tutor_silver.err_sessions__stage
 WITH (
   format='PARQUET'
 ) AS
-/* err_sessions: the audit trail of the batch. One row per raw session row that was repaired, */
-/* flagged, superseded or rejected, and per reason (a row repaired for two reasons has two */
-/* rows), with the raw values as they were in the file. Partitioned by ingest_date: each */
-/* ingest writes its own partition. */
-/*   action 'repaired'   kept in fct_sessions with a value set by a rule (its dq_flags) */
-/*   action 'flagged'    kept as it is, but something about it needs attention (orphan, */
-/*                       stamp before the first dimension version, tutor left unknown) */
-/*   action 'superseded' not kept: another emission of the session won (DUPLICATE_EMISSION), */
-/*                       or an earlier batch's row replaced by this batch */
-/*                       (SUPERSEDED_LATER_BATCH: the raw_* columns then hold that silver */
-/*                       row's values and source_batch_id names the earlier batch) */
-/*   action 'rejected'   not kept: the row cannot be a session as it is (see stg_sessions) */
-/* The raw values are read back from bronze by file and row (stg_sessions stays narrow). */
-/* @kind incremental_by_partition */
-/* @partitioned_by ingest_date */
-/* @depends_on silver.stg_sessions, silver.stg_session_keys, bronze.sessions */
 WITH batch_keys AS (
-  /* the keys of the batch's kept rows (equality join columns, so the join is a hash join) */
   SELECT
     *,
     'raw' AS row_origin,

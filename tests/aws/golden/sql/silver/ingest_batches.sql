@@ -1,112 +1,110 @@
 -- silver.ingest_batches (@kind incremental_by_unique_key): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
-MERGE INTO tutor_silver.ingest_batches AS t
-USING (
-  /* ingest_batches: the reconciliation record, one row per ingested batch and entity (key */
-  /* ingest_date, entity). raw_rows = kept_rows + superseded_rows + rejected_rows holds for */
-  /* every row: kept counts the batch's rows that went into silver (a later batch superseding */
-  /* one of them does not rewrite this record; err_sessions audits that supersede), repaired */
-  /* counts the kept rows that a rule changed, superseded the duplicates within the batch. */
-  /* @kind incremental_by_unique_key */
-  /* @unique_key ingest_date, entity */
-  /* @depends_on silver.stg_sessions, silver.stg_students, silver.stg_tutors */
-  WITH sessions AS (
-    SELECT
-      'sessions' AS entity,
-      'raw/sessions/ingest_date=2026-01-15/new_sessions.csv' AS source_files,
-      COUNT(*) AS raw_rows,
-      SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
-      SUM(
-        CASE
-          WHEN disposition = 'kept'
-          AND (
-            fix_ingest_ts
-            OR fix_missing_duration
-            OR fix_minutes
-            OR fix_stamp
-            OR fix_missing_status
-            OR fix_missing_subject
-            OR (
-              fix_missing_tutor AND tutor_fill <> 'none'
-            )
+DROP TABLE IF EXISTS tutor_silver.ingest_batches__stage;
+
+CREATE TABLE tutor_silver.ingest_batches__stage
+WITH (
+  format='PARQUET'
+) AS
+WITH sessions AS (
+  SELECT
+    'sessions' AS entity,
+    'raw/sessions/ingest_date=2026-01-15/new_sessions.csv' AS source_files,
+    COUNT(*) AS raw_rows,
+    SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
+    SUM(
+      CASE
+        WHEN disposition = 'kept'
+        AND (
+          fix_ingest_ts
+          OR fix_missing_duration
+          OR fix_minutes
+          OR fix_stamp
+          OR fix_missing_status
+          OR fix_missing_subject
+          OR (
+            fix_missing_tutor AND tutor_fill <> 'none'
           )
-          THEN 1
-          ELSE 0
-        END
-      ) AS repaired_rows,
-      SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
-      SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
-    FROM tutor_silver.stg_sessions
-    WHERE
-      origin = 'raw'
-  ), students AS (
-    SELECT
-      'students' AS entity,
-      'raw/students/ingest_date=2026-01-15/students_delta.csv' AS source_files,
-      COUNT(*) AS raw_rows,
-      SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
-      SUM(
-        CASE
-          WHEN disposition = 'kept'
-          AND (
-            unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
-          )
-          THEN 1
-          ELSE 0
-        END
-      ) AS repaired_rows,
-      SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
-      SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
-    FROM tutor_silver.stg_students
-  ), tutors AS (
-    SELECT
-      'tutors' AS entity,
-      'raw/tutors/ingest_date=2026-01-15/tutors_delta.csv' AS source_files,
-      COUNT(*) AS raw_rows,
-      SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
-      SUM(
-        CASE
-          WHEN disposition = 'kept'
-          AND (
-            unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
-          )
-          THEN 1
-          ELSE 0
-        END
-      ) AS repaired_rows,
-      SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
-      SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
-    FROM tutor_silver.stg_tutors
-  ), counted AS (
-    SELECT
-      *
-    FROM sessions
-    UNION ALL
-    SELECT
-      *
-    FROM students
-    UNION ALL
-    SELECT
-      *
-    FROM tutors
-  ), final AS (
-    SELECT
-      CAST(CAST('2026-01-15' AS DATE) AS DATE) AS ingest_date,
-      'sim_2026-01-15' AS source_batch_id,
-      entity,
-      source_files,
-      CAST(raw_rows AS BIGINT) AS raw_rows,
-      CAST(COALESCE(kept_rows, 0) AS BIGINT) AS kept_rows,
-      CAST(COALESCE(repaired_rows, 0) AS BIGINT) AS repaired_rows,
-      CAST(COALESCE(superseded_rows, 0) AS BIGINT) AS superseded_rows,
-      CAST(COALESCE(rejected_rows, 0) AS BIGINT) AS rejected_rows,
-      CAST(CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS TIMESTAMP) AS slv_ingest_ts
-    FROM counted
-  )
+        )
+        THEN 1
+        ELSE 0
+      END
+    ) AS repaired_rows,
+    SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
+    SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
+  FROM tutor_silver.stg_sessions
+  WHERE
+    origin = 'raw'
+), students AS (
+  SELECT
+    'students' AS entity,
+    'raw/students/ingest_date=2026-01-15/students_delta.csv' AS source_files,
+    COUNT(*) AS raw_rows,
+    SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
+    SUM(
+      CASE
+        WHEN disposition = 'kept'
+        AND (
+          unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
+        )
+        THEN 1
+        ELSE 0
+      END
+    ) AS repaired_rows,
+    SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
+    SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
+  FROM tutor_silver.stg_students
+), tutors AS (
+  SELECT
+    'tutors' AS entity,
+    'raw/tutors/ingest_date=2026-01-15/tutors_delta.csv' AS source_files,
+    COUNT(*) AS raw_rows,
+    SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
+    SUM(
+      CASE
+        WHEN disposition = 'kept'
+        AND (
+          unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
+        )
+        THEN 1
+        ELSE 0
+      END
+    ) AS repaired_rows,
+    SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
+    SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
+  FROM tutor_silver.stg_tutors
+), counted AS (
   SELECT
     *
-  FROM final
-) AS s
+  FROM sessions
+  UNION ALL
+  SELECT
+    *
+  FROM students
+  UNION ALL
+  SELECT
+    *
+  FROM tutors
+), final AS (
+  SELECT
+    CAST(CAST('2026-01-15' AS DATE) AS DATE) AS ingest_date,
+    'sim_2026-01-15' AS source_batch_id,
+    entity,
+    source_files,
+    CAST(raw_rows AS BIGINT) AS raw_rows,
+    CAST(COALESCE(kept_rows, 0) AS BIGINT) AS kept_rows,
+    CAST(COALESCE(repaired_rows, 0) AS BIGINT) AS repaired_rows,
+    CAST(COALESCE(superseded_rows, 0) AS BIGINT) AS superseded_rows,
+    CAST(COALESCE(rejected_rows, 0) AS BIGINT) AS rejected_rows,
+    CAST(CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS TIMESTAMP) AS slv_ingest_ts
+  FROM counted
+)
+SELECT
+  *
+FROM final;
+
+MERGE INTO tutor_silver.ingest_batches AS t
+USING tutor_silver.ingest_batches__stage AS s
 ON t.ingest_date = s.ingest_date AND t.entity = s.entity
 WHEN MATCHED THEN UPDATE SET
   source_batch_id = s.source_batch_id,
@@ -140,3 +138,5 @@ WHEN NOT MATCHED THEN INSERT (
   s.rejected_rows,
   s.slv_ingest_ts
 );
+
+DROP TABLE IF EXISTS tutor_silver.ingest_batches__stage;

@@ -6,20 +6,6 @@ CREATE TABLE tutor_silver.stg_session_keys
 WITH (
   format='PARQUET'
 ) AS
-/* stg_session_keys: the dimension keys of the sessions this batch writes to fct_sessions. */
-/* Grain: one row per session id (key session_id): the batch's kept sessions (origin */
-/* 'batch'), and the sessions already in silver whose keys this batch changes (origin */
-/* 'recheck'): a student or tutor version added by this batch that covers their stamp, or an */
-/* orphan whose student or tutor has now arrived (a late-arriving dimension member). */
-/* Keys resolve against the dimensions as they are after this batch's deltas: */
-/*   student_sk / tutor_sk: the version valid at session_ts (effective_start_ts <= session_ts */
-/*     < effective_end_ts); a session stamped before the id's first version (a back-dated */
-/*     stamp) takes the first version, flagged ERR_BEFORE_FIRST_VERSION; */
-/*   is_orphan: the student id or the tutor id is unknown to its dimension (or the tutor is */
-/*     missing and could not be filled): the row is kept and flagged, its key is NULL. */
-/* Ephemeral (@kind view), read by fct_sessions and err_sessions. */
-/* @kind view */
-/* @depends_on silver.stg_sessions, silver.fct_sessions, silver.dim_students, silver.dim_tutors */
 WITH batch_sessions AS (
   SELECT
     session_id,

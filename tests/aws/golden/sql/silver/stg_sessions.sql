@@ -6,28 +6,6 @@ CREATE TABLE tutor_silver.stg_sessions
 WITH (
   format='PARQUET'
 ) AS
-/* stg_sessions: the batch's raw session rows, typed, checked, de-duplicated and repaired. */
-/* Grain: one row per raw row of bronze.sessions (origin 'raw', key source_file + source_row), */
-/* plus one row per session of an earlier batch that this batch supersedes (origin 'silver'). */
-/* Every raw row ends in exactly one disposition: 'kept' (it becomes the session's row in */
-/* fct_sessions, repaired where a rule says so), 'superseded' (another emission of the same */
-/* session id in this batch won) or 'rejected' (unusable as a session; quarantined in */
-/* err_sessions with its raw values). So per batch: raw rows = kept + superseded + rejected. */
-/* Rules (SPEC section 4) are named "Rule ..." below so they can be found by searching. */
-/* The raw text stays in bronze (err_sessions reads it back for the rows it audits), so this */
-/* relation stays narrow at a history's millions of rows. */
-/* Ephemeral (@kind view): computed once per ingest, read by stg_session_keys, fct_sessions, */
-/* err_sessions and ingest_batches. */
-/* @kind view */
-/* @depends_on bronze.sessions, silver.fct_sessions */
-/* Typing. Ids must be plain whole numbers, digits only, or the float form '3.0' the */
-/* original writes in a column that had a null (as for students and tutors: no sign, no */
-/* exponent, no other spelling). Subject and status are read as decimals and must be whole, */
-/* a duration any finite number. Stamps must be exactly 'YYYY-MM-DD HH:MM:SS' with an */
-/* optional fraction of a second (no time zone, no 24:00 or 60 seconds) and a real time: */
-/* the text must survive a round trip through TIMESTAMP unchanged. Any field may be empty */
-/* (missing); surrounding blanks are not part of a value. A value that is present but fails */
-/* its type is unparseable or a malformed stamp (checked below); it never becomes a guess. */
 WITH numbers AS (
   SELECT
     source_file,

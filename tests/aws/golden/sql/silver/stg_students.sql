@@ -6,16 +6,6 @@ CREATE TABLE tutor_silver.stg_students
 WITH (
   format='PARQUET'
 ) AS
-/* stg_students: the batch's raw student rows, typed, checked and de-duplicated. */
-/* Grain: one row per raw row of bronze.students (key source_file + source_row), with its */
-/* disposition: 'kept' (becomes a version in dim_students), 'superseded' (a more recent row of */
-/* the same student in this batch won) or 'rejected' (no usable id or validity time). */
-/* Rule "version validity": a row of the pre-migration history is the student's first */
-/* version, valid from `created` (so sessions before the migration find their rates); a daily */
-/* delta row is valid from `updated`, the time the change happened. */
-/* Ephemeral (@kind view): read by dim_students, err_dimensions and ingest_batches. */
-/* @kind view */
-/* @depends_on bronze.students */
 WITH raw AS (
   SELECT
     source_file,

@@ -6,16 +6,6 @@ CREATE TABLE tutor_silver.stg_tutors
 WITH (
   format='PARQUET'
 ) AS
-/* stg_tutors: the batch's raw tutor rows, typed, checked and de-duplicated. */
-/* Grain: one row per raw row of bronze.tutors (key source_file + source_row), with its */
-/* disposition: 'kept' (becomes a version in dim_tutors), 'superseded' (a more recent row of */
-/* the same student in this batch won) or 'rejected' (no usable id or validity time). */
-/* Rule "version validity": a row of the pre-migration history is the tutor's first */
-/* version, valid from `created` (so sessions before the migration find their rates); a daily */
-/* delta row is valid from `updated`, the time the change happened. */
-/* Ephemeral (@kind view): read by dim_tutors, err_dimensions and ingest_batches. */
-/* @kind view */
-/* @depends_on bronze.tutors */
 WITH raw AS (
   SELECT
     source_file,

@@ -1,0 +1,227 @@
+"""The statements that carry out each model kind, for every engine, from the model's header.
+
+A model is one SELECT plus a `@kind`; what the kind means is written here once:
+
+- `view`: an ephemeral result, computed once per stage and read by the models after it (it is
+  never stored in the lake). DuckDB keeps it as a temporary table of the session; Athena, which
+  has none, as a Parquet CTAS in the workgroup's result location under the model's own name.
+- every stored kind first puts the SELECT's rows in a *stage* (a temporary table on DuckDB, a
+  Parquet CTAS on Athena), so a failing SELECT never touches the target, a SELECT that reads its
+  own target sees it whole, and the columns are known. Then, from the stage:
+  - `full`: `DELETE FROM target`, then `INSERT` the stage;
+  - `incremental_by_partition`: `DELETE` the `@partitioned_by` values the stage holds, then
+    `INSERT` the stage (the other partitions stay);
+  - `incremental_by_unique_key` and `scd2`: `MERGE INTO target USING stage ON <@unique_key>`,
+    updating matched rows and inserting the others (for SCD2 the SELECT returns the changed
+    versions, closed and new, so merging them on the version key applies them).
+
+DuckDB runs these on DuckLake tables, Athena on Iceberg tables; the trees are the same and only
+the dialect they are written in differs. What an engine cannot do is a capability read here,
+never its name: with `transactions`, a stage's statements are wrapped in one transaction (one
+snapshot for all its tables); without (Athena), each statement is its own Iceberg commit and
+the stage relies on being idempotent. A target the engine creates on first write
+(`creates_targets`, DuckLake) is created from the stage's columns and partitioned by
+`@partitioned_by`; Athena's tables are created ahead by the deploy DDL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from lakehouse.models import Model, ModelError
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+KEYED_KINDS = ("incremental_by_unique_key", "scd2")
+PARTITIONED_KINDS = ("incremental_by_partition",)
+STORED_KINDS = ("full", *PARTITIONED_KINDS, *KEYED_KINDS)
+STAGE_SUFFIX = "__stage"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the builder needs to know of an engine (its class constants)."""
+
+    dialect: str
+    transactions: bool
+    """Several statements commit atomically together."""
+    temp_tables: bool
+    """Session-local temporary tables hold stages and ephemeral results."""
+    creates_targets: bool
+    """A missing target table is created on first write (else it must exist already)."""
+
+
+def validate_model(model: Model) -> None:
+    """A kind that merges on a key or replaces partitions must declare them."""
+    if model.kind in KEYED_KINDS and not model.unique_key:
+        raise ModelError(f"{model.path}: @kind {model.kind} needs an @unique_key header")
+    if model.kind in PARTITIONED_KINDS and not model.partitioned_by:
+        raise ModelError(f"{model.path}: @kind {model.kind} needs a @partitioned_by header")
+
+
+def output_columns(select: exp.Query, model: Model) -> list[str]:
+    """The column names a SELECT produces, in order (stars expanded through CTEs), for an
+    engine that cannot describe a stage it has not run (Athena's statements are printable
+    without an AWS account)."""
+    from sqlglot.errors import OptimizeError
+    from sqlglot.optimizer.qualify import qualify
+
+    names = select.named_selects
+    if "*" in names or not names:
+        try:
+            names = qualify(
+                select.copy(), dialect="athena", validate_qualify_columns=False
+            ).named_selects
+        except OptimizeError:
+            names = ["*"]
+    if "*" in names or not names:
+        raise ModelError(
+            f"{model.path}: cannot tell the output columns (a * over a table); "
+            "end the model with a SELECT that lists its columns"
+        )
+    return names
+
+
+def _table(name: str, dialect: str) -> exp.Table:
+    from sqlglot import exp
+
+    return exp.to_table(name, dialect=dialect)
+
+
+def _column(name: str, table: str | None = None) -> exp.Column:
+    from sqlglot import exp
+
+    return exp.column(name, table=table, quoted=False)
+
+
+class StatementBuilder:
+    """Writes the statements of each model kind in one engine's dialect."""
+
+    def __init__(self, capabilities: Capabilities) -> None:
+        self.caps = capabilities
+
+    def _sql(self, tree: exp.Expression) -> str:
+        return tree.sql(dialect=self.caps.dialect)
+
+    # -- a stage's frame -----------------------------------------------------------------------
+    def begin(self) -> list[str]:
+        return ["BEGIN TRANSACTION"] if self.caps.transactions else []
+
+    def commit(self) -> list[str]:
+        return ["COMMIT"] if self.caps.transactions else []
+
+    # -- results that are not the target -------------------------------------------------------
+    def materialize_select(self, name: str, select: str) -> list[str]:
+        """`name` := the SELECT's rows: a temporary table, or a Parquet CTAS (replacing any)."""
+        if self.caps.temp_tables:
+            return [f"CREATE OR REPLACE TEMP TABLE {name} AS\n{select}"]
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(select, read=self.caps.dialect)
+        props = [exp.Property(this=exp.var("format"), value=exp.Literal.string("PARQUET"))]
+        ctas = exp.Create(
+            this=_table(name, self.caps.dialect),
+            kind="TABLE",
+            expression=tree,
+            properties=exp.Properties(expressions=props),
+        )
+        return [self.drop(name), self._sql(ctas)]
+
+    def drop(self, name: str) -> str:
+        from sqlglot import exp
+
+        drop = exp.Drop(tables=[_table(name, self.caps.dialect)], kind="TABLE", exists=True)
+        return self._sql(drop)
+
+    # -- the target ----------------------------------------------------------------------------
+    def create_target(self, model: Model, target: str, stage: str) -> list[str]:
+        """An empty target with the stage's columns, partitioned as the header says."""
+        if not self.caps.creates_targets:
+            raise ModelError(f"{model.path}: {target} does not exist; create it with the DDL")
+        schema = target.rsplit(".", 1)[0]
+        statements = [
+            f"CREATE SCHEMA IF NOT EXISTS {schema}",
+            f"CREATE TABLE {target} AS SELECT * FROM {stage} LIMIT 0",
+        ]
+        if model.partitioned_by:
+            statements.append(f"ALTER TABLE {target} SET PARTITIONED BY ({model.partitioned_by})")
+        return statements
+
+    def apply(self, model: Model, target: str, stage: str, columns: list[str]) -> list[str]:
+        """The DML that brings `target` up to date with the model's rows in `stage`."""
+        validate_model(model)
+        return list(
+            _apply(
+                self.caps.dialect,
+                model.kind,
+                model.unique_key,
+                model.partitioned_by,
+                model.path.as_posix(),
+                target,
+                stage,
+                tuple(columns),
+            )
+        )
+
+
+@cache
+def _apply(
+    dialect: str,
+    kind: str,
+    unique_key: tuple[str, ...],
+    partitioned_by: str | None,
+    path: str,
+    target: str,
+    stage: str,
+    columns: tuple[str, ...],
+) -> tuple[str, ...]:
+    """Cached: a daily run applies the same models to the same tables every day."""
+    from sqlglot import exp
+
+    def render(tree: exp.Expression) -> str:
+        return tree.sql(dialect=dialect)
+
+    if kind in KEYED_KINDS:
+        missing = [k for k in unique_key if k not in columns]
+        if missing:
+            raise ModelError(f"{path}: @unique_key {', '.join(missing)} is not an output column")
+        on = exp.and_(
+            *[exp.EQ(this=_column(k, "t"), expression=_column(k, "s")) for k in unique_key]
+        )
+        updates = [
+            exp.EQ(this=_column(c), expression=_column(c, "s"))
+            for c in columns
+            if c not in unique_key
+        ]
+        insert = exp.Insert(
+            this=exp.Tuple(expressions=[_column(c) for c in columns]),
+            expression=exp.Tuple(expressions=[_column(c, "s") for c in columns]),
+        )
+        whens = []
+        if updates:
+            whens.append(exp.When(matched=True, then=exp.Update(expressions=updates)))
+        whens.append(exp.When(matched=False, then=insert))
+        merge = exp.Merge(
+            this=exp.alias_(_table(target, dialect), "t", table=True),
+            using=exp.alias_(_table(stage, dialect), "s", table=True),
+            on=on,
+            whens=exp.Whens(expressions=whens),
+        )
+        return (render(merge),)
+    if kind not in ("full", *PARTITIONED_KINDS):
+        raise ModelError(f"{path}: no statements for @kind {kind}")
+    if kind in PARTITIONED_KINDS:
+        if partitioned_by not in columns:
+            raise ModelError(f"{path}: @partitioned_by {partitioned_by} is not an output column")
+        part = partitioned_by or ""
+        touched = exp.select(_column(part)).distinct().from_(_table(stage, dialect))
+        delete = exp.delete(_table(target, dialect), where=_column(part).isin(query=touched))
+    else:
+        delete = exp.delete(_table(target, dialect))
+    select = exp.select(*[_column(c) for c in columns]).from_(_table(stage, dialect))
+    insert = exp.insert(select, _table(target, dialect), columns=list(columns))
+    return render(delete), render(insert)
