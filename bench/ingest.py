@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/ingest.py [--scales 1,100] [--repeat 5] [--days 5] [--lake DIR]
 
-- the published history (../shared/seed-data/committed: 10,661 sessions), as it is;
+- the published history (data/seed-data/committed: 10,661 sessions), as it is;
 - daily batches of the seed replay (each timed once, after the history and the days before);
 - per scale: the simulator's history (seed 42, CSV as the original wrote it), then `--days`
   simulated daily batches on top of it (the daily path with that much silver behind it).

@@ -1,7 +1,10 @@
-"""Shared CLI plumbing: global options, lazily loaded settings, error reporting."""
+"""Shared CLI plumbing: global options, lazily loaded settings, the lake check, error
+reporting, and command classes that show boolean flags as flags."""
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from lakehouse.config import Settings, load_settings
-from lakehouse.errors import LakehouseError
+from lakehouse.errors import LakehouseError, UsageError
 
 if TYPE_CHECKING:
     import click
@@ -47,10 +50,65 @@ def state(ctx: typer.Context) -> AppState:
 
 
 def settings(ctx: typer.Context) -> Settings:
+    """The effective settings, for commands that do not need the lake to exist."""
     return state(ctx).settings
 
 
-class GuardedGroup(TyperGroup):
+def lake_settings(ctx: typer.Context) -> Settings:
+    """The effective settings of an initialised lake; otherwise an error naming the `init`
+    command to run (with the same global options)."""
+    from lakehouse.storage import require_lake
+
+    cfg = settings(ctx)
+    require_lake(cfg, init_command=command_line(ctx, "init"))
+    return cfg
+
+
+def command_line(ctx: typer.Context, *command: str) -> str:
+    """`lakehouse [the global options given] COMMAND...`, to print as a next step."""
+    app_state = state(ctx)
+    words = ["lakehouse"]
+    for option, value in (
+        ("--config", app_state.config),
+        ("--profile", app_state.profile),
+        ("--lake", app_state.overrides.get("lake")),
+    ):
+        if value is not None:
+            words += [option, value]
+    return shlex.join([*words, *command])
+
+
+def _flags_as_flags(params: list[Any]) -> list[Any]:
+    """Typer labels every option with its type; a flag takes no value, so it gets none."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class Command(TyperCommand):
+    def get_params(self, ctx: click.Context) -> list[Any]:
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    def get_params(self, ctx: click.Context) -> list[Any]:
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class App(typer.Typer):
+    """A Typer app whose commands and groups use the classes above."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("cls", Group)
+        super().__init__(**kwargs)
+
+    def command(self, name: str | None = None, **kwargs: Any) -> Any:
+        kwargs["cls"] = kwargs.get("cls") or Command
+        return super().command(name, **kwargs)
+
+
+class GuardedGroup(Group):
     """Turns a LakehouseError anywhere below into a red message and its exit code, and
     Ctrl-C into exit code 130."""
 
@@ -67,14 +125,20 @@ class GuardedGroup(TyperGroup):
             raise typer.Exit(130) from None
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(value: str | None, option: str = "--date") -> date | None:
-    """A YYYY-MM-DD option value as a date (None when the option was not given)."""
+    """A YYYY-MM-DD option value as a date (None when the option was not given): the one date
+    parser of every command. Other ISO forms (20260201, week dates) are refused."""
     if value is None:
         return None
     try:
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise LakehouseError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+        raise UsageError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def break_lock_option() -> Any:

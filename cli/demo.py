@@ -13,19 +13,25 @@ where to look.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
+import sys
 import time
 import urllib.request
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
-from cli.context import console, err_console
+from cli.context import console, err_console, parse_date
 from lakehouse.config import Settings, load_settings
 from lakehouse.errors import ConfigError, LakehouseError
-from lakehouse.storage import Storage, open_storage
+from lakehouse.storage import LAKE_MARKER, Storage, init_lake, open_storage
+
+if TYPE_CHECKING:
+    from sim.results import HistoryResult
 
 FIRST_DAY = date(2025, 12, 31)
 LAST_DAY = date(2026, 1, 31)
@@ -61,18 +67,13 @@ def reset_lake(settings: Settings) -> Storage:
     storage = open_storage(settings)
     if settings.storage == "local":
         path = Path(settings.lake).expanduser().resolve()
-        if path.exists() and any(path.iterdir()) and not (path / "_ops" / "lake.json").exists():
+        if path.exists() and any(path.iterdir()) and not (path / LAKE_MARKER).exists():
             raise LakehouseError(f"{path} is not empty and is not a lake; pick another --lake")
         shutil.rmtree(path, ignore_errors=True)
     else:
         storage.ensure()
         storage.delete_prefix("")
-    storage.ensure()
-    storage.check()
-    storage.write_text(
-        "_ops/lake.json", f'{{"lake": "{settings.lake}", "storage": "{settings.storage}"}}\n'
-    )
-    return storage
+    return init_lake(settings)[0]
 
 
 def _step(title: str):
@@ -88,8 +89,10 @@ def _report_command_exists() -> bool:
     )
 
 
-def run_demo(settings: Settings, start: date, end: date, *, scale: float, seed: int) -> dict:
-    """Every step of the demo; returns the seconds each took."""
+def run_demo(
+    settings: Settings, start: date, end: date, *, scale: float, seed: int
+) -> tuple[dict[str, float], HistoryResult]:
+    """Every step of the demo; returns the seconds each took and the simulated history."""
     from cli.run import execute_run
     from lakehouse.stages.ingest import ingest_batch
     from sim.api import simulate_history
@@ -107,14 +110,15 @@ def run_demo(settings: Settings, start: date, end: date, *, scale: float, seed: 
     history = simulate_history(settings, seed=seed, scale=scale)
     console.print(
         f"history {history.first_day}..{history.last_day}: {history.sessions:,} sessions, "
-        f"{history.students:,} students, {history.tutors} tutors "
-        f"({history.active_students} active), landed at ingest_date={history.ingest_date}"
+        f"{history.students:,} students ({history.active_students} active on "
+        f"{history.last_day}), {history.tutors} tutors; landed at "
+        f"ingest_date={history.ingest_date}"
     )
     ingested = ingest_batch(settings, history.ingest_date)
     sessions = ingested.entity("sessions")
     console.print(
         f"history ingested into silver: {sessions.kept:,} sessions kept, "
-        f"{sessions.repaired} repaired, {sessions.rejected} quarantined"
+        f"{sessions.repaired} repaired, {sessions.rejected} rejected"
     )
     timings["history"] = time.perf_counter() - t0
 
@@ -128,10 +132,55 @@ def run_demo(settings: Settings, start: date, end: date, *, scale: float, seed: 
 
         app(["report"], standalone_mode=False)
         timings["report"] = time.perf_counter() - t0
-    return timings
+    return timings, history
 
 
-def where_to_look(settings: Settings, timings: dict[str, float], *, ephemeral: bool) -> None:
+def lakehouse_command() -> str:
+    """How to run the CLI installed next to this Python (`.venv/bin/lakehouse` after `make`),
+    as a path relative to the current folder when it is below it."""
+    exe = Path(sys.executable).parent / "lakehouse"
+    if not exe.exists():
+        return shlex.join([sys.executable, "-m", "cli.main"])
+    relative = Path(os.path.relpath(exe.absolute()))
+    return str(relative) if not relative.parts or relative.parts[0] != ".." else str(exe)
+
+
+def active_students_note(settings: Settings, history: HistoryResult) -> list[str]:
+    """The three "active students" counts a demo shows, each with the question it answers."""
+    from lakehouse.report.data import GoldReader
+
+    lines = [
+        f"{history.active_students:>6,}  enrolled in the simulator on {history.last_day}, the "
+        "last day of the history"
+    ]
+    with GoldReader(settings) as reader:
+        if reader.can_run("key_active_students"):
+            row = reader.one("key_active_students")
+            if row and row["as_of_ts"]:
+                lines.append(
+                    f"{row['active_students']:>6,}  with profile status Active in silver as of "
+                    f"{str(row['as_of_ts'])[:16].replace('T', ' ')} (gold.active_students: the "
+                    "report's first card)"
+                )
+        if reader.can_run("key_utilization"):
+            row = reader.one("key_utilization")
+            if row and row["active_students"] is not None:
+                lines.append(
+                    f"{row['active_students']:>6,}  on a contractor's roster on "
+                    f"{str(row['month_end_ts'])[:10]} (gold.contractor_utilization: the "
+                    "report's utilization card and students chart)"
+                )
+    return lines
+
+
+def where_to_look(
+    settings: Settings,
+    timings: dict[str, float],
+    history: HistoryResult,
+    *,
+    end: date,
+    ephemeral: bool,
+) -> None:
     console.rule("[bold]done")
     total = sum(timings.values())
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
@@ -142,22 +191,27 @@ def where_to_look(settings: Settings, timings: dict[str, float], *, ephemeral: b
     console.print(f"ledger:   {storage.uri('_ops/ledger')} (and _ops/events/)", soft_wrap=True)
     if "report" in timings:
         console.print(f"report:   {Path('reports/report.html').resolve()}", soft_wrap=True)
+    console.print("active students, three counts for three questions:")
+    for line in active_students_note(settings, history):
+        console.print(f"  {line}", soft_wrap=True, highlight=False)
     if ephemeral:
         console.print(
             "the local S3 server stops with the demo, so its lake is gone; start MinIO "
             "(`docker compose up -d`) and rerun `make demo-s3` to keep one"
         )
         return
-    flag = f"--lake {settings.lake}" if settings.storage == "local" else "--profile minio"
+    flag = (
+        f"--lake {shlex.quote(settings.lake)}" if settings.storage == "local" else "--profile minio"
+    )
     examples = [
         "status",
         'query "SELECT * FROM gold.monthly_revenue ORDER BY 1 DESC LIMIT 10"',
         'query "SELECT session_month, count(*) FROM silver.fct_sessions GROUP BY 1 ORDER BY 1"',
-        "run --to 2026-02-07",
+        f"run --to {end + timedelta(days=3)}",
     ]
     console.print("try:")
     for example in examples:
-        console.print(f"  lakehouse {flag} {example}", soft_wrap=True, highlight=False)
+        console.print(f"  {lakehouse_command()} {flag} {example}", soft_wrap=True, highlight=False)
 
 
 def main(
@@ -171,6 +225,7 @@ def main(
     """Run the whole chain on a fresh demo lake and say where to look."""
     server = None
     try:
+        first, last = parse_date(start, "--from"), parse_date(end, "--to")
         if not s3:
             settings = load_settings(overrides={"lake": lake})
         elif minio_answers():
@@ -197,10 +252,8 @@ def main(
                 "for this session; the lake disappears when the demo ends "
                 "(`docker compose up -d` for a lasting one)"
             )
-        timings = run_demo(
-            settings, date.fromisoformat(start), date.fromisoformat(end), scale=scale, seed=seed
-        )
-        where_to_look(settings, timings, ephemeral=server is not None)
+        timings, history = run_demo(settings, first, last, scale=scale, seed=seed)
+        where_to_look(settings, timings, history, end=last, ephemeral=server is not None)
     except LakehouseError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from None

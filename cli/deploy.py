@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from cli.context import console, settings
+from cli.context import App, console, parse_date, settings
 
-deploy_app = typer.Typer(
+deploy_app = App(
     help="Render the AWS deployment (SAM template, Athena DDL and SQL); no AWS account needed.",
     no_args_is_help=True,
 )
@@ -72,17 +72,11 @@ def sql(
     ),
 ) -> None:
     """Print one model's Athena SQL: the statements its @kind runs (or just its SELECT)."""
-    from datetime import date
-
     from lakehouse.aws.render import deploy_settings
     from lakehouse.aws.schemas import EXAMPLE_INGEST_DATE, example_params
     from lakehouse.engines.athena import AthenaEngine
-    from lakehouse.errors import ConfigError
 
-    try:
-        batch = date.fromisoformat(day) if day else EXAMPLE_INGEST_DATE
-    except ValueError:
-        raise ConfigError(f"--date {day!r} is not a date (YYYY-MM-DD)") from None
+    batch = parse_date(day) or EXAMPLE_INGEST_DATE
     engine = AthenaEngine(deploy_settings(settings(ctx)))
     params = example_params(batch)
     if select_only:

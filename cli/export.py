@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from cli.context import break_lock_option, console, err_console, lake_lock, settings
+from cli.context import break_lock_option, console, err_console, lake_lock, lake_settings
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -48,7 +48,7 @@ def export_command(
     """Export gold tables: CSV + Parquet under exports/, and/or a Google Sheet per table."""
     from lakehouse.stages.export import export
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     with lake_lock(cfg, "export", break_lock):
         result = export(cfg, targets=_split(target) or None, tables=_split(tables) or None)
     if as_json:

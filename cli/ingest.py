@@ -10,8 +10,15 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from cli.context import break_lock_option, console, err_console, lake_lock, parse_date, settings
-from lakehouse.errors import LakehouseError
+from cli.context import (
+    break_lock_option,
+    console,
+    err_console,
+    lake_lock,
+    lake_settings,
+    parse_date,
+)
+from lakehouse.errors import UsageError
 
 
 def ingest_command(
@@ -29,10 +36,11 @@ def ingest_command(
     from lakehouse.stages.ingest import ingest_batch, ingest_pending
 
     if (day is None) == (not all_):
-        raise LakehouseError("give either --date YYYY-MM-DD or --all")
-    cfg = settings(ctx)
+        raise UsageError("give either --date YYYY-MM-DD or --all")
+    batch = parse_date(day)
+    cfg = lake_settings(ctx)
     with lake_lock(cfg, "ingest", break_lock):
-        results = ingest_pending(cfg) if all_ else [ingest_batch(cfg, parse_date(day))]
+        results = ingest_pending(cfg) if batch is None else [ingest_batch(cfg, batch)]
     if as_json:
         typer.echo(json.dumps([r.to_detail() for r in results], indent=2))
         return
@@ -57,7 +65,7 @@ def land_command(
     path: Path = typer.Argument(
         ...,
         help="Folder with {sessions,students,tutors}/ingest_date=YYYY-MM-DD/*.csv "
-        "(e.g. ../shared/seed-data/replay/raw).",
+        "(e.g. data/seed-data/replay/raw).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     break_lock: bool = break_lock_option(),
@@ -65,7 +73,7 @@ def land_command(
     """Land a folder of raw batches into the lake's bronze zone (then `ingest --all`)."""
     from lakehouse.landing import land
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     with lake_lock(cfg, "land", break_lock):
         result = land(cfg, path)
     if as_json:
@@ -88,7 +96,7 @@ def check_command(
     """Run the data-quality checks on silver; exit 1 if one fails, showing its failing rows."""
     from lakehouse.quality import DQ_PREFIX, run_checks
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     report = run_checks(cfg)
     if as_json:
         typer.echo(json.dumps(report.to_detail(), indent=2, default=str))

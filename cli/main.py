@@ -5,15 +5,16 @@ from __future__ import annotations
 import typer
 
 from cli import gold as gold_cmd
+from cli import history, lake, simulate
 from cli import ingest as ingest_cmd
-from cli import lake, simulate
+from cli import query as query_cmd
 from cli import report as report_cmd
 from cli import run as run_cmd
-from cli.context import GuardedGroup, state
+from cli.context import App, GuardedGroup, state
 from cli.deploy import deploy_app
 from cli.export import export_command
 
-app = typer.Typer(
+app = App(
     name="lakehouse",
     cls=GuardedGroup,
     help="Tutor Lakehouse: simulate a tutoring business, land raw CSV, build silver and gold "
@@ -52,13 +53,18 @@ app.command("land")(ingest_cmd.land_command)
 app.command("ingest")(ingest_cmd.ingest_command)
 app.command("check")(ingest_cmd.check_command)
 app.command("materialize")(gold_cmd.materialize_command)
-app.command("query")(gold_cmd.query_command)
+app.command("query")(query_cmd.query_command)
 app.command("tables")(gold_cmd.tables_command)
 app.command("export")(export_command)
 app.command("run")(run_cmd.run)
 app.command("status")(run_cmd.status)
 app.add_typer(run_cmd.ledger_app, name="ledger")
 app.command("report")(report_cmd.report)
+app.command("snapshots")(history.snapshots_command)
+app.command("rollback")(history.rollback_command)
+app.command("rebuild")(history.rebuild_command)
+app.command("maintain")(history.maintain_command)
+app.command("shell")(history.shell_command)
 app.add_typer(deploy_app, name="deploy")
 
 

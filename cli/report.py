@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from cli.context import console, err_console, settings
+from cli.context import console, err_console, lake_settings
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 
@@ -53,7 +53,7 @@ def report(
     """
     from lakehouse.report import build_report
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     check_out_path(cfg, out)
     result = build_report(cfg, out)
     for table in result.missing_tables:

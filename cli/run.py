@@ -17,12 +17,13 @@ from rich.table import Table
 from rich.text import Text
 
 from cli.context import (
+    App,
     break_lock_option,
     console,
     err_console,
     lake_lock,
+    lake_settings,
     parse_date,
-    settings,
 )
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
@@ -32,7 +33,7 @@ from lakehouse.lock import LakeLock
 from lakehouse.runner import Runner, RunReport
 from lakehouse.storage import Storage
 
-ledger_app = typer.Typer(help="Inspect or correct the run ledger.", no_args_is_help=True)
+ledger_app = App(help="Inspect or correct the run ledger.", no_args_is_help=True)
 
 
 def _number(detail: dict[str, Any], keys: tuple[str, ...]) -> float | None:
@@ -44,7 +45,7 @@ def _number(detail: dict[str, Any], keys: tuple[str, ...]) -> float | None:
 
 
 def day_metrics(ledger: Ledger, day: date) -> dict[str, float | None]:
-    """Sessions, repaired and quarantined rows, revenue of one day, from its event details.
+    """Sessions, repaired and rejected rows, revenue of one day, from its event details.
 
     Revenue is what the day added to gold's revenue to date (the difference from the previous
     day's total, when that day is in the ledger); `revenue_to_date` is the total after it."""
@@ -59,7 +60,7 @@ def day_metrics(ledger: Ledger, day: date) -> dict[str, float | None]:
     return {
         "sessions": _number(sim, ("clean_sessions",)),
         "repaired": _number(sessions, ("repaired",)),
-        "quarantined": _number(ing, ("quarantined_rows", "rejected_rows")),
+        "rejected": _number(ing, ("rejected_rows",)),
         "revenue": total - previous if total is not None and previous is not None else None,
         "revenue_to_date": total,
     }
@@ -71,8 +72,8 @@ def _fmt(value: float | None, money: bool = False) -> str:
     return f"${value:,.0f}" if money else f"{value:,.0f}"
 
 
-SUMMED = ("sessions", "repaired", "quarantined", "revenue")
-HEADERS = {"sessions": "sessions", "repaired": "fixed", "quarantined": "quar."}
+SUMMED = ("sessions", "repaired", "rejected", "revenue")
+HEADERS = {"sessions": "sessions", "repaired": "repaired", "rejected": "rejected"}
 MONTHLY_ABOVE = 40
 """Runs longer than this many days are summarised per month instead of per day."""
 
@@ -120,8 +121,9 @@ def summary_table(report: RunReport, ledger: Ledger) -> Table:
         table.add_row(f"{len(report.ran)} days", *_cells(totals), style="bold")
     notes = [f"* {key}: {mark}" for key, mark in marks.items()]
     notes.append(
-        f"revenue to date {_fmt(revenue_to_date, money=True)}; fixed = repaired rows, quar. = "
-        "quarantined rows (silver.err_sessions); sim/ing/mat/exp = seconds per stage"
+        f"revenue to date {_fmt(revenue_to_date, money=True)}; repaired = kept with a value set "
+        "by a rule, rejected = not kept (both audited in silver.err_sessions); "
+        "sim/ing/mat/exp = seconds per stage"
     )
     skipped = len(report.days) - len(report.ran)
     if skipped:
@@ -227,13 +229,8 @@ def run(
 
     Days whose stages all succeeded are skipped; a day that failed resumes at its failed stage.
     """
-    execute_run(
-        settings(ctx),
-        parse_date(from_, "--from"),
-        parse_date(to, "--to"),
-        force=force,
-        break_lock=break_lock,
-    )
+    start, end = parse_date(from_, "--from"), parse_date(to, "--to")
+    execute_run(lake_settings(ctx), start, end, force=force, break_lock=break_lock)
 
 
 _STATE_TEXT = {
@@ -260,7 +257,7 @@ def status(
     """The run ledger (latest days, each stage's state), table row counts, the last DQ results."""
     from rich import box
 
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     runner = Runner(cfg)
     runner.storage.check()
     ledger = runner.ledger
@@ -335,7 +332,9 @@ FROM gold.data_quality_daily
 ORDER BY ingest_date DESC
 LIMIT ?
 """
-DQ_HEADERS = ("batch", "raw", "kept", "fixed", "super.", "quar.", "recon.", "orphan", "no rate")
+DQ_HEADERS = (
+    "batch", "raw", "kept", "repaired", "super.", "rejected", "recon.", "orphan", "no rate"
+)  # fmt: skip
 
 
 def dq_table(cfg: Settings, limit: int) -> Table | None:
@@ -355,8 +354,9 @@ def dq_table(cfg: Settings, limit: int) -> Table | None:
         box=box.SIMPLE_HEAD,
         title=f"last data-quality results ({DQ_TABLE})",
         pad_edge=False,
-        caption="batch = ingest date; fixed = repaired; super. = superseded; quar. = "
-        "quarantined; recon. = raw = kept+super.+quar.; no rate = billable, unpriced",
+        caption="batch = ingest date; super. = superseded; recon. = raw = kept + super. + "
+        "rejected; no rate = billable, unpriced; every repaired, superseded and rejected row "
+        "has an audit row in silver.err_sessions",
     )
     for header in DQ_HEADERS:
         table.add_column(header, justify="left" if header == "batch" else "right", no_wrap=True)
@@ -385,7 +385,7 @@ def ledger_clear(
         raise typer.BadParameter(f"choose one of {', '.join(STAGES)}", param_hint="--stage")
     day = parse_date(date_, "--date")
     assert day is not None
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
     runner = Runner(cfg)
     runner.storage.check()
     with lake_lock(cfg, "ledger-clear", break_lock):

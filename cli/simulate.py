@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.context import break_lock_option, console, lake_lock, settings
+from cli.context import App, break_lock_option, console, lake_lock, lake_settings, parse_date
 
-app = typer.Typer(
+app = App(
     help="Simulate the tutoring business and land its raw batches in the lake.",
     no_args_is_help=True,
 )
-
-
-def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint=option) from None
 
 
 def _counts(title: str, rows: dict[str, object]) -> Table:
@@ -59,8 +50,8 @@ def history(
     """Simulate the pre-migration history and land it at ingest_date = until + 1."""
     from sim.api import simulate_history
 
-    cfg = settings(ctx)
-    last = _date(until, "--until")
+    last = parse_date(until, "--until")
+    cfg = lake_settings(ctx)
     columns = (
         TextColumn("simulating days"),
         BarColumn(),
@@ -93,7 +84,7 @@ def history(
                 "sessions": result.sessions,
                 "students": result.students,
                 "tutors": result.tutors,
-                "active students": result.active_students,
+                f"students active on {result.last_day}": result.active_students,
                 "seconds": f"{result.seconds:.2f}",
             },
         )
@@ -118,9 +109,10 @@ def day(
     from sim.api import simulate_day
 
     started = time.perf_counter()
-    cfg = settings(ctx)
+    cfg = lake_settings(ctx)
+    business_day = parse_date(date_, "--date")
     with lake_lock(cfg, "simulate-day", break_lock):
-        result = simulate_day(cfg, _date(date_, "--date"), force=force)
+        result = simulate_day(cfg, business_day, force=force)
     if result.already_landed:
         console.print(
             f"business day {result.business_date} had already landed, identical to what the "
@@ -144,7 +136,7 @@ def status(ctx: typer.Context) -> None:
     """Show the simulator state of the lake: seed, scale, last simulated day."""
     from sim.api import read_state
 
-    pointer = read_state(settings(ctx))
+    pointer = read_state(lake_settings(ctx))
     if pointer is None:
         console.print("no simulation yet: run `lakehouse simulate history`")
         raise typer.Exit(1)

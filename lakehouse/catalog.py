@@ -46,6 +46,17 @@ class CatalogMissing(LakehouseError):
     """The lake has no catalog yet: nothing was ingested."""
 
 
+class LegacyLake(LakehouseError):
+    """The lake's silver and gold were written by an earlier version, as plain Parquet."""
+
+
+def _legacy_tables(settings: Settings) -> list[str]:
+    """Table folders of the earlier plain-Parquet layout (`silver/<t>/data_0.parquet`)."""
+    storage = open_storage(settings)
+    keys = [k for layer in LAYERS for k in storage.list(layer) if k.endswith(".parquet")]
+    return sorted({"/".join(k.split("/")[:2]) for k in keys if "/ducklake-" not in k})
+
+
 @dataclass(frozen=True)
 class CatalogLocation:
     """Where the catalog is and how DuckDB attaches it."""
@@ -122,15 +133,26 @@ def attach(
     *,
     read_only: bool = False,
     snapshot: int | None = None,
+    legacy_ok: bool = False,
 ) -> CatalogLocation:
     """Attach the lake's DuckLake catalog as `lake` (created on the first write).
 
-    A reader of a lake that has no catalog yet gets `CatalogMissing`."""
+    A reader of a lake that has no catalog yet gets `CatalogMissing`; a lake whose tables an
+    earlier version wrote as plain Parquet gets `LegacyLake` (unless `legacy_ok`: rebuild)."""
     import duckdb
 
     from lakehouse.extensions import load
 
     where = location(settings)
+    if not legacy_ok and not where.exists():
+        legacy = _legacy_tables(settings)
+        if legacy:
+            raise LegacyLake(
+                f"the lake {settings.lake} holds tables an earlier version wrote as plain Parquet "
+                f"({', '.join(legacy[:3])}{', ...' if len(legacy) > 3 else ''}) and has no "
+                "catalog: run `lakehouse rebuild` to rebuild silver and gold from raw/ in the "
+                "current format"
+            )
     if not where.exists():
         if read_only:
             raise CatalogMissing(
@@ -163,14 +185,18 @@ def _first_line(exc: BaseException) -> str:
 
 
 def connect_lake(
-    settings: Settings, *, read_only: bool = False, snapshot: int | None = None
+    settings: Settings,
+    *,
+    read_only: bool = False,
+    snapshot: int | None = None,
+    legacy_ok: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     """A configured DuckDB connection with the lake attached as `lake`."""
     from lakehouse.engines.duckdb import connect
 
     con = connect(settings, extensions=location(settings).extensions)
     try:
-        attach(con, settings, read_only=read_only, snapshot=snapshot)
+        attach(con, settings, read_only=read_only, snapshot=snapshot, legacy_ok=legacy_ok)
     except BaseException:
         con.close()
         raise

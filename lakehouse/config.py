@@ -109,6 +109,9 @@ class Settings:
     maintain: MaintainSettings = field(default_factory=MaintainSettings)
     source: str = "defaults"
     """Where the settings came from (file and profile), for messages."""
+    origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Where each setting that is not at its default came from: the file and profile, an
+    environment variable, or the command line."""
 
     @property
     def storage(self) -> str:
@@ -192,7 +195,8 @@ def _flatten(table: dict[str, Any], origin: str) -> dict[str, Any]:
     return flat
 
 
-def _read_file(path: Path, profile: str | None) -> tuple[dict[str, Any], str]:
+def _read_file(path: Path, profile: str | None) -> tuple[dict[str, Any], dict[str, str], str]:
+    """The file's values, where each came from (top level or the profile), and the source."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -201,14 +205,17 @@ def _read_file(path: Path, profile: str | None) -> tuple[dict[str, Any], str]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     profiles = data.pop("profile", {})
     values = _flatten(data, str(path))
+    origins = dict.fromkeys(values, str(path))
     origin = str(path)
     if profile:
         if profile not in profiles:
             available = ", ".join(sorted(profiles)) or "none"
             raise ConfigError(f"profile '{profile}' not found in {path} (profiles: {available})")
-        values.update(_flatten(profiles[profile], f"{path} [profile.{profile}]"))
         origin = f"{path} [profile.{profile}]"
-    return values, origin
+        chosen = _flatten(profiles[profile], origin)
+        values.update(chosen)
+        origins.update(dict.fromkeys(chosen, origin))
+    return values, origins, origin
 
 
 def load_settings(
@@ -230,8 +237,7 @@ def load_settings(
     origins: dict[str, str] = {}
     source = "defaults"
     if path.exists():
-        values, source = _read_file(path, profile)
-        origins = dict.fromkeys(values, source)
+        values, origins, source = _read_file(path, profile)
     elif config_path is not None or (env.get(ENV_PREFIX + "CONFIG")):
         raise ConfigError(f"config file {path} does not exist")
     elif profile:
@@ -282,6 +288,7 @@ def _build(values: dict[str, Any], origins: dict[str, str], source: str) -> Sett
         **top,
         **{s: replace(getattr(defaults, s), **kv) for s, kv in sections.items()},
         source=source,
+        origins=dict(origins),
     )
     _validate(settings, origins)
     return settings
@@ -330,6 +337,13 @@ def mask_url_password(url: str) -> str:
         return url
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:{'*' * 8}@{host}"
+
+
+def origin_of(settings: Settings, name: str) -> str:
+    """Where setting `name` came from (`default` when nothing set it)."""
+    if name == "storage":
+        return "follows lake"
+    return settings.origins.get(name, "default")
 
 
 def effective_items(settings: Settings) -> list[tuple[str, str]]:

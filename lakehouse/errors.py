@@ -13,8 +13,23 @@ class ConfigError(LakehouseError):
     exit_code = 2
 
 
+class UsageError(LakehouseError):
+    """The command line asks for something malformed or contradictory (a bad date, options
+    that exclude each other); exit code 2 like every other usage error."""
+
+    exit_code = 2
+
+
 class StorageError(LakehouseError):
     """The lake cannot be reached, or an object cannot be read or written."""
+
+
+class LakeNotFoundError(StorageError):
+    """The lake folder or bucket does not exist, or was never initialised with `init`."""
+
+    def __init__(self, what: str, init_command: str = "lakehouse init") -> None:
+        super().__init__(f"{what}: create it with `{init_command}`")
+        self.what = what
 
 
 class TransientStorageError(StorageError):

@@ -2,7 +2,7 @@
 
 The folder has the original project's layout,
 `PATH/{sessions,students,tutors}/ingest_date=YYYY-MM-DD/*.csv` (or `*.parquet`), e.g.
-`../shared/seed-data/replay/raw`; a folder holding such a `raw/` folder is accepted too.
+`data/seed-data/replay/raw`; a folder holding such a `raw/` folder is accepted too.
 Everything is checked before the first byte is written: the layout (only entity folders,
 only date partitions, data files in each), every file as the ingest will read it (UTF-8, a
 header with the contract's columns), and every batch against what the lake already has: a

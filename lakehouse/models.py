@@ -1,4 +1,5 @@
-"""SQL models: the files under `sql/`, their declared headers, and rendering them for an engine.
+"""SQL models: the files under `sql/` (installed as the package `lakehouse_sql`), their
+declared headers, and rendering them for an engine.
 
 A model file is one SELECT in DuckDB dialect, opening with `-- @key value` header lines:
 
@@ -19,6 +20,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +29,15 @@ from lakehouse.errors import LakehouseError
 if TYPE_CHECKING:
     from sqlglot import exp
 
-SQL_DIR = Path(os.environ.get("LAKEHOUSE_SQL_DIR", Path(__file__).resolve().parents[1] / "sql"))
+
+def _sql_dir() -> Path:
+    """The installed `lakehouse_sql` package (the repository's sql/ folder), or
+    LAKEHOUSE_SQL_DIR to try edited models without reinstalling."""
+    override = os.environ.get("LAKEHOUSE_SQL_DIR")
+    return Path(override) if override else Path(str(files("lakehouse_sql")))
+
+
+SQL_DIR = _sql_dir()
 KINDS = ("full", "incremental_by_unique_key", "incremental_by_partition", "scd2", "view")
 _HEADER = re.compile(r"^--\s*@(\w+)\s*(.*?)\s*$")
 

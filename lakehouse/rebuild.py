@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from lakehouse.catalog import ALIAS, lake_tables
 from lakehouse.config import Settings
+from lakehouse.storage import open_storage
 
 if TYPE_CHECKING:
     from lakehouse.stages.ingest import IngestResult
@@ -42,6 +43,9 @@ def rebuild(settings: Settings) -> RebuildResult:
             for name in dropped:
                 engine.con.execute(f"DROP TABLE {ALIAS}.{name}")
         stray = delete_unreferenced_files(engine.con, settings, grace_seconds=0)
+    # the ingest journal and ledger of the plain-Parquet layout (the batch records are in the
+    # lake's snapshots now)
+    open_storage(settings).delete_prefix("_ops/ingest")
     batches = tuple(ingest_pending(settings))
     gold = materialize(settings) if batches else None
     return RebuildResult(tuple(dropped), stray, batches, gold)

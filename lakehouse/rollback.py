@@ -48,12 +48,16 @@ def rollback(settings: Settings, to_batch: date) -> RollbackResult:
         if current_snapshot(con) != target.id:
             message = f"roll back to batch {to_batch} (snapshot {target.id})"
             with engine.transaction("rollback", message) as record:
-                for name in restored:
-                    con.execute(f"DELETE FROM {ALIAS}.{name}")
+                # read every table as it was first: inside the transaction, a time-travel
+                # read after the DELETE would see the deleted rows as gone
+                for i, name in enumerate(restored):
                     con.execute(
-                        f"INSERT INTO {ALIAS}.{name} "
+                        f"CREATE TEMP TABLE restore_{i} AS "
                         f"SELECT * FROM {ALIAS}.{name} AT (VERSION => {target.id})"
                     )
+                for i, name in enumerate(restored):
+                    con.execute(f"DELETE FROM {ALIAS}.{name}")
+                    con.execute(f"INSERT INTO {ALIAS}.{name} SELECT * FROM restore_{i}")
                 for name in dropped:
                     con.execute(f"DROP TABLE {ALIAS}.{name}")
                 record.info.update(batch=to_batch.isoformat(), restored_snapshot=target.id)

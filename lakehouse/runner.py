@@ -33,7 +33,7 @@ from lakehouse.storage import open_storage
 __all__ = ["RetryPolicy", "RunReport", "Runner", "is_transient"]
 
 FIRST_BUSINESS_DAY = date(2025, 12, 31)
-"""The first daily batch after the pre-migration history (SPEC section 7)."""
+"""The first daily batch after the pre-migration history (docs/simulator.md)."""
 
 
 def new_run_id() -> str:

@@ -1,4 +1,4 @@
-"""How a daily batch gets messy on its way to the raw zone (SPEC section 7).
+"""How a daily batch gets messy on its way to the raw zone (docs/simulator.md).
 
 7% of a day's session rows are corrupted by one of six mutually exclusive modes, and 2% are
 emitted a second time (an exact replay, a status correction or a duration correction). The

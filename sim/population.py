@@ -1,5 +1,5 @@
 """Who the business serves and employs: schemas and vectorized creation of students, their
-enrollments (tutor, subject, duration, school year) and tutors (SPEC section 7)."""
+enrollments (tutor, subject, duration, school year) and tutors (docs/simulator.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Raw files in the contract's exact look (SPEC section 3, the original's pandas output).
+"""Raw files in the contract's exact look (docs/CONTRACTS.md, the original's pandas output).
 
 Frames are built typed (nullable ints, timestamps, dates); `encode` then writes them as the
 original did: CSV with `YYYY-MM-DD HH:MM:SS` stamps, `ingest_ts` with milliseconds, and an

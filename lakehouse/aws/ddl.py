@@ -11,8 +11,8 @@ missing trailing columns as NULL.
 Before an ingest, `bronze_batch_views` points `bronze.<entity>` (the view `tutor_raw.<entity>`)
 at the batch, with the lineage columns the DuckDB loader adds (`lakehouse.bronze`): the file
 kind (from the contract's file names), the file's lake key (from Athena's `$path`), the row
-number within the file and `parse_error`. Two differences remain, both documented in the
-README: Athena does not promise to read a file's rows in order, so `source_row` numbers the
+number within the file and `parse_error`. Two differences remain, both documented in
+docs/aws.md: Athena does not promise to read a file's rows in order, so `source_row` numbers the
 rows of a file but not necessarily in line order; and OpenCSVSerde pads or cuts a line with
 the wrong field count instead of reporting it, so `parse_error` is always NULL.
 

@@ -8,7 +8,7 @@
     <out>/sql/<layer>/<model>.sql    each model's Athena statements, bound to an example batch
     <out>/sql/publish/gold.sql       the UNLOADs that stage gold as Parquet for `gold/<table>/`
     <out>/lambda/                    the functions' image: Dockerfile, requirements, lakehouse/,
-                                     sim/, sql/ (SAM builds it with Docker)
+                                     sim/, lakehouse_sql/ (SAM builds it with Docker)
 
 Every file is rendered from the models, the contract and `lakehouse.events`, in a stable order,
 so the output is byte-identical from run to run (the golden tests rely on it).
@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import shutil
-import tomllib
 from dataclasses import replace
+from importlib import resources
+from importlib.metadata import requires
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
 
     from lakehouse.config import Settings
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CODE_PACKAGES = ("lakehouse", "sim", "sql")
+DISTRIBUTION = "tutor-lakehouse"
+CODE_PACKAGES = ("lakehouse", "sim", "lakehouse_sql")
+"""Copied from where they are installed (a checkout or a wheel): the code and the SQL models."""
 RUNTIME_PROVIDED = ("boto3",)
 """Dependencies the Lambda Python runtime already ships (left out of requirements.txt)."""
 EXAMPLE_LAKE = "s3://my-tutor-lakehouse/lake"
@@ -112,12 +114,12 @@ def _split(script: str) -> list[str]:
 
 
 def requirements() -> str:
-    """The project's runtime dependencies for the Lambda package (pinned as in pyproject)."""
-    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    """The project's runtime dependencies for the Lambda package (pinned as installed)."""
     deps = [
         d
-        for d in project["project"]["dependencies"]
-        if re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0] not in RUNTIME_PROVIDED
+        for d in requires(DISTRIBUTION) or []
+        if "extra ==" not in d
+        and re.split(r"[<>=!~;\[ ]", d, maxsplit=1)[0] not in RUNTIME_PROVIDED
     ]
     return "\n".join(deps) + "\n"
 
@@ -170,7 +172,7 @@ def write_bundle(settings: Settings, out: Path, *, with_code: bool = True) -> li
             target = out / "lambda" / package
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(
-                PROJECT_ROOT / package,
+                Path(str(resources.files(package))),
                 target,
                 ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
             )

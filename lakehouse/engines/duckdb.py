@@ -177,11 +177,18 @@ class DuckDBEngine(Engine):
     CREATES_TARGETS = True  # a table is created from its first result, partitioned by header
     READS_LAKE_FILES_DIRECTLY = True  # read_csv/read_parquet over lake paths (bronze)
 
-    def __init__(self, settings: Settings, con: duckdb.DuckDBPyConnection | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        con: duckdb.DuckDBPyConnection | None = None,
+        *,
+        legacy_ok: bool = False,
+    ) -> None:
+        """`legacy_ok` opens a lake an earlier version wrote as plain Parquet (to rebuild it)."""
         from lakehouse.catalog import connect_lake
 
         super().__init__(settings)
-        self.con = con or connect_lake(settings)
+        self.con = con or connect_lake(settings, legacy_ok=legacy_ok)
         self.ephemeral: set[str] = set(_view_models())
         self._bound: dict[str, Any] = {}
         self._tables: set[str] | None = None

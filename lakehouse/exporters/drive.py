@@ -69,7 +69,8 @@ class DriveExporter(Exporter):
         if not settings.export.drive_folder_id.strip():
             raise ConfigError(
                 "setting 'export.drive_folder_id' is empty: the drive export target needs the "
-                "id of a Google Drive folder shared with the service account (see README, Export)"
+                "id of a Google Drive folder shared with the service account "
+                "(see docs/export-and-report.md)"
             )
         credentials = load_credentials(settings.export.service_account_key)
         return cls(settings.export.drive_folder_id.strip(), credentials)

@@ -35,7 +35,7 @@ def load_credentials(path: str) -> Credentials:
     if not path.strip():
         raise ConfigError(
             f"setting '{KEY_SETTING}' is empty: the drive export target needs the path of a "
-            "Google service-account JSON key file (see README, Export)"
+            "Google service-account JSON key file (see docs/export-and-report.md)"
         )
     file = Path(path).expanduser()
     where = f"setting '{KEY_SETTING}' = {path!r}"
@@ -49,7 +49,8 @@ def load_credentials(path: str) -> Credentials:
     if kind != "service_account":
         raise ConfigError(
             f"{where}: {file} is not a service-account key (its type is {kind!r}, expected "
-            "'service_account'); create a JSON key for a service account (see README, Export)"
+            "'service_account'); create a JSON key for a service account "
+            "(see docs/export-and-report.md)"
         )
     try:
         return service_account.Credentials.from_service_account_info(info, scopes=[DRIVE_SCOPE])

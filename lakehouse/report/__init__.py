@@ -8,8 +8,6 @@ are plotly figures; the file inlines plotly.js once and fetches nothing, so it o
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from lakehouse.report.figures import as_of, key_figures
 from lakehouse.report.html import assemble
 from lakehouse.report.offline import external_fetches
 from lakehouse.report.sections import build_sections
+from lakehouse.storage.local import write_atomic
 
 DEFAULT_OUT = Path("reports/report.html")
 
@@ -45,16 +44,8 @@ class ReportResult:
 
 
 def _write_atomic(path: Path, text: str) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda fh: fh.write(data))
     return len(data)
 
 

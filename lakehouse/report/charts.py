@@ -15,7 +15,25 @@ if TYPE_CHECKING:
 Frame = dict[str, list[Any]]
 
 STUDENT_CAP = 30
-"""Active students a contractor may carry (SPEC section 5, the simulator's hiring rule)."""
+"""Active students a contractor may carry (the simulator's hiring rule, docs/simulator.md)."""
+
+REASONS = {
+    "ERR_INVALID_DESCRIPTOR": "Duration missing, 1 h assumed (repaired)",
+    "ERR_UNITS_RANGE": "Duration in minutes, converted to hours (repaired)",
+    "ERR_INVALID_STAMP": "Session time after the ingest, set to it (repaired)",
+    "ERR_MISSING_TUTOR": "Tutor missing, taken from the student's sessions (repaired)",
+    "ERR_MISSING_STATUS": "Status missing, Completed assumed (repaired)",
+    "ERR_MISSING_SUBJECT": "Subject missing, test prep assumed (repaired)",
+    "ERR_OUT_OF_RANGE": "Value out of range (rejected)",
+    "ERR_UNPARSEABLE": "Field that is not a number (rejected)",
+    "ERR_ORPHAN_STUDENT": "Student not in the student list (flagged)",
+    "ERR_ORPHAN_TUTOR": "Tutor not in the tutor list (flagged)",
+    "DUPLICATE_EMISSION": "Sent twice in the batch, one copy kept (superseded)",
+    "SUPERSEDED_LATER_BATCH": "Replaced by a later batch (superseded)",
+    "OTHER": "Other reasons",
+}
+"""Words for the reason codes of sql/report/data_quality_daily.sql, as a reader needs them; the
+hover still shows the code, which is what silver.err_sessions holds."""
 
 _MONEY = dict(tickprefix="$", tickformat=",.0f", rangemode="tozero")
 _LEGEND_TOP = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0)
@@ -28,6 +46,26 @@ def _month_axis(months: list[Any]) -> dict[str, Any]:
     span = len(set(months))
     step = 1 if span <= 12 else 3 if span <= 36 else 6
     return dict(title="Month", dtick=f"M{step}", tickformat="%b %Y", hoverformat="%b %Y")
+
+
+def _counts(title: str, peak: float) -> dict[str, Any]:
+    """An axis of counts from zero with whole-number ticks: plotly puts ticks at 0.5 steps on
+    a small range, which a whole-number format prints as 0, 1, 1, 2, 2, 3."""
+    axis: dict[str, Any] = dict(title=title, rangemode="tozero", tickformat=",d")
+    if peak <= 10:
+        axis |= dict(tick0=0, dtick=1)
+    return axis
+
+
+def _peak(values: list[Any]) -> float:
+    return max((v for v in values if v is not None), default=0)
+
+
+def _stacked_peak(rows: Frame, x: str, y: str) -> float:
+    totals: dict[Any, float] = {}
+    for key, value in zip(rows[x], rows[y], strict=True):
+        totals[key] = totals.get(key, 0) + (value or 0)
+    return max(totals.values(), default=0)
 
 
 def _base(title: str, legend: dict[str, Any] = _LEGEND_TOP, **layout: Any) -> go.Figure:
@@ -71,7 +109,7 @@ def students(rows: Frame) -> go.Figure:
         "Active students at month end and new enrollments per month",
         hovermode="x unified",
         xaxis=_month_axis(months),
-        yaxis=dict(title="Students", rangemode="tozero", tickformat=",d"),
+        yaxis=_counts("Students", _peak([*rows["new_enrollments"], *rows["active_students"]])),
     )
     fig.add_bar(
         x=months,
@@ -91,10 +129,13 @@ def students(rows: Frame) -> go.Figure:
 
 
 def utilization_latest(rows: Frame, month_label: str) -> go.Figure:
-    """Active students per tutor at the latest month end, against the cap."""
+    """Active students per tutor at the latest month end, against the cap. The percentages sit
+    in a column right of the bars and the cap line, so none collides with the line."""
     labels = rows["tutor_label"]
     counts = rows["active_students"]
     colors = ["#d64545" if c > STUDENT_CAP else "#2f6fde" for c in counts]
+    widest = max([STUDENT_CAP, *counts])
+    label_x = widest * 1.06
     fig = _base(
         f"Contractor utilization, {month_label}: active students per tutor vs the cap of "
         f"{STUDENT_CAP}",
@@ -109,10 +150,16 @@ def utilization_latest(rows: Frame, month_label: str) -> go.Figure:
         orientation="h",
         marker_color=colors,
         customdata=rows["utilization_pct"],
-        text=[f"{u:.0f}%" for u in rows["utilization_pct"]],
-        textposition="outside",
         hovertemplate="%{y}<br>%{x} active students<br>%{customdata:.1f}% of the cap"
         "<extra></extra>",
+    )
+    fig.add_scatter(
+        x=[label_x] * len(labels),
+        y=labels,
+        mode="text",
+        text=[f"{u:.0f}% of cap" for u in rows["utilization_pct"]],
+        textposition="middle right",
+        hoverinfo="skip",
     )
     fig.add_vline(
         x=STUDENT_CAP,
@@ -121,7 +168,7 @@ def utilization_latest(rows: Frame, month_label: str) -> go.Figure:
         annotation_text=f"cap: {STUDENT_CAP} students",
         annotation_position="top",
     )
-    fig.update_xaxes(range=[0, max([STUDENT_CAP, *counts]) * 1.15])
+    fig.update_xaxes(range=[0, widest * 1.3])
     return fig
 
 
@@ -175,10 +222,12 @@ def subject_demand(rows: Frame) -> go.Figure:
         legend=_LEGEND_RIGHT,
         hovermode="x unified",
         xaxis=_month_axis(rows["month_start"]),
-        yaxis=dict(title="Sessions per month", rangemode="tozero", tickformat=",d"),
+        yaxis=_counts("Sessions per month", _stacked_peak(rows, "month_start", "sessions")),
     )
     columns = ("month_start", "sessions", "share_pct")
     for subject, part in _series(rows, "subject_name", columns).items():
+        if not any(part["sessions"]):
+            continue  # a subject nobody booked adds nothing but a legend entry
         fig.add_scatter(
             x=part["month_start"],
             y=part["sessions"],
@@ -192,21 +241,22 @@ def subject_demand(rows: Frame) -> go.Figure:
 
 
 def data_quality(rows: Frame) -> go.Figure:
-    """Raw rows sent to the error table per ingest day, stacked by reason code."""
+    """Raw rows audited in silver.err_sessions per ingest day, stacked by reason, named in
+    words (REASONS) with the code in the hover."""
     fig = _base(
         "Data quality: raw session rows repaired, superseded or rejected per ingest day",
         legend=_LEGEND_RIGHT,
         barmode="stack",
         hovermode="x unified",
         xaxis=dict(title="Ingest date", tickformat="%d %b %Y", hoverformat="%d %b %Y"),
-        yaxis=dict(title="Raw rows per day", rangemode="tozero", tickformat=",d"),
+        yaxis=_counts("Raw rows per day", _stacked_peak(rows, "day", "row_count")),
     )
     parts = _series(rows, "reason_code", ("day", "row_count"))
-    for reason in sorted(parts):
+    for reason in sorted(parts, key=lambda code: REASONS.get(code, code)):
         fig.add_bar(
             x=parts[reason]["day"],
             y=parts[reason]["row_count"],
-            name=reason,
-            hovertemplate="%{y:,d}",
+            name=REASONS.get(reason, reason),
+            hovertemplate=f"%{{y:,d}} ({reason})",
         )
     return fig

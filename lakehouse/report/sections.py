@@ -75,8 +75,9 @@ SECTIONS = (
     SectionSpec(
         "data-quality",
         "Data quality",
-        "Raw session rows sent to the error table per ingest day, by reason: repaired and "
-        "kept, superseded by a later row, or rejected. Source: gold.data_quality_daily.",
+        "Raw session rows with an audit row (silver.err_sessions) per ingest day, by reason: "
+        "repaired and kept, flagged, superseded by another row, or rejected. Source: "
+        "gold.data_quality_daily.",
         (ChartSpec("chart-data-quality", "data_quality_daily", charts.data_quality),),
     ),
 )

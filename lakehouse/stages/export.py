@@ -1,4 +1,4 @@
-"""Export stage: publish every gold table to the configured targets (SPEC section 6).
+"""Export stage: publish every gold table to the configured targets (docs/export-and-report.md).
 
 Gold tables are exported generically: every gold table of the lake is read with DuckDB from
 one snapshot (so all files of a run come from the same gold), rows sorted by all columns (so a

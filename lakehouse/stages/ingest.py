@@ -1,4 +1,4 @@
-"""Ingest stage: one raw batch (bronze) into the silver tables (SPEC sections 3 and 4).
+"""Ingest stage: one raw batch (bronze) into the silver tables (docs/silver.md).
 
 `ingest_batch(settings, D)` reads `raw/*/ingest_date=D/`, runs the silver models in order
 (the SQL under `sql/silver/` holds every rule) and applies their results to the silver DuckLake
@@ -104,7 +104,6 @@ class IngestResult:
             },
             "kept_rows": sessions.kept,
             "rejected_rows": sessions.rejected,
-            "quarantined_rows": sessions.rejected,
             "superseded_earlier": self.superseded_earlier,
             "orphan_sessions": self.orphan_sessions,
             "months_written": list(self.months_written),

@@ -1,4 +1,4 @@
-"""Materialize stage: build the gold tables from silver (SPEC section 5).
+"""Materialize stage: build the gold tables from silver (docs/gold.md).
 
 Every run is a full rebuild of gold from silver: the gold tables are small aggregates whose
 cost is one scan of silver (see bench/materialize.py), and a full rebuild equals itself by

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from lakehouse.config import Settings
+from lakehouse.errors import LakeNotFoundError
 from lakehouse.storage.base import Storage, clean_key
+
+LAKE_MARKER = "_ops/lake.json"
+"""Written by `lakehouse init`: what makes a folder or bucket prefix a lake."""
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -17,4 +23,28 @@ def open_storage(settings: Settings) -> Storage:
     return LocalStorage(settings.lake)
 
 
-__all__ = ["Storage", "clean_key", "open_storage"]
+def init_lake(settings: Settings) -> tuple[Storage, str]:
+    """Create the lake root, check it is writable and mark it as a lake; return the storage
+    and a description of the root. Safe to rerun."""
+    storage = open_storage(settings)
+    described = storage.ensure()
+    storage.check()
+    marker = {"lake": settings.lake, "storage": settings.storage}
+    storage.write_text(LAKE_MARKER, json.dumps(marker) + "\n")
+    return storage, described
+
+
+def require_lake(settings: Settings, init_command: str = "lakehouse init") -> Storage:
+    """The storage of an initialised lake, or a LakeNotFoundError that says what to run."""
+    storage = open_storage(settings)
+    try:
+        storage.check()
+    except LakeNotFoundError as exc:
+        raise LakeNotFoundError(exc.what, init_command) from None
+    if not storage.exists(LAKE_MARKER):
+        what = f"{storage.uri()} is not an initialised lake (it has no {LAKE_MARKER})"
+        raise LakeNotFoundError(what, init_command)
+    return storage
+
+
+__all__ = ["LAKE_MARKER", "Storage", "clean_key", "init_lake", "open_storage", "require_lake"]

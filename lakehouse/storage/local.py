@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
+import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
-from lakehouse.errors import StorageError
+from lakehouse.errors import LakeNotFoundError, StorageError
 from lakehouse.storage.base import Storage, clean_key
+
+
+def write_atomic(target: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """Write `target` through a temporary file in its folder and rename it into place, so a
+    reader sees the old file or the new one. The file is created with mode 0666 less the umask,
+    as any other program's would be (tempfile.mkstemp would make every file 0600)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".tmp-{uuid.uuid4().hex}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fill(fh)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class LocalStorage(Storage):
@@ -33,7 +51,7 @@ class LocalStorage(Storage):
 
     def check(self) -> None:
         if not self.path.is_dir():
-            raise StorageError(f"lake folder {self.path} does not exist (run `lakehouse init`)")
+            raise LakeNotFoundError(f"lake folder {self.path} does not exist")
         if not os.access(self.path, os.R_OK | os.W_OK):
             raise StorageError(f"lake folder {self.path} is not readable and writable")
 
@@ -60,27 +78,15 @@ class LocalStorage(Storage):
         except FileNotFoundError:
             raise StorageError(f"object {key!r} not found in lake {self.path}") from None
 
-    def _atomic(self, key: str, fill) -> None:
-        target = self._path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fill(fh)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
     def write_bytes(self, key: str, data: bytes) -> None:
-        self._atomic(key, lambda fh: fh.write(data))
+        write_atomic(self._path(key), lambda fh: fh.write(data))
 
     def upload(self, local_path: Path, key: str) -> None:
         def copy(fh) -> None:
             with open(local_path, "rb") as src:
                 shutil.copyfileobj(src, fh, 1 << 20)
 
-        self._atomic(key, copy)
+        write_atomic(self._path(key), copy)
 
     def download(self, key: str, local_path: Path) -> None:
         try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from lakehouse.config import Settings
-from lakehouse.errors import StorageError, TransientStorageError
+from lakehouse.errors import LakeNotFoundError, StorageError, TransientStorageError
 from lakehouse.storage.base import Storage, clean_key
 
 if TYPE_CHECKING:
@@ -131,9 +131,7 @@ class S3Storage(Storage):
         except Exception as exc:
             raise self._fail(exc, "check lake") from None
         if not exists:
-            raise StorageError(
-                f"bucket '{self.bucket}' does not exist at {self.endpoint} (run `lakehouse init`)"
-            )
+            raise LakeNotFoundError(f"bucket '{self.bucket}' does not exist at {self.endpoint}")
 
     def list(self, prefix: str = "") -> list[str]:
         full = self._key(prefix)

@@ -4,7 +4,7 @@
 -- Ephemeral (@kind view): computed once per materialize run and shared by the gold tables,
 -- never stored; `lakehouse query` can read it as gold.int_priced_sessions.
 --
--- Money rules (README "Gold tables"):
+-- Money rules (docs/gold.md):
 --   revenue = student rate valid at session_ts x hours, billable sessions only (status 0, 1)
 --   pay     = tutor rate valid at session_ts x hours, billable sessions only
 --   margin  = revenue - pay; each amount is rounded to cents per session (DECIMAL(18,2)).

@@ -1,5 +1,5 @@
--- Report chart: raw session rows sent to silver.err_sessions (repaired, superseded or
--- rejected) per ingest day and reason code, from the reason columns of
+-- Report chart: raw session rows audited in silver.err_sessions (repaired, flagged,
+-- superseded or rejected) per ingest day and reason code, from the reason columns of
 -- gold.data_quality_daily turned into rows. Zero counts are left out.
 WITH reasons AS (
     SELECT

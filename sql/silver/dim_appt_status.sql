@@ -1,4 +1,4 @@
--- dim_appt_status: the statuses a session can have (SPEC section 3). Static reference table,
+-- dim_appt_status: the statuses a session can have (docs/CONTRACTS.md). Static reference table,
 -- key status_id. A No-Show is a late cancel and is billed; a cancel with notice is not.
 -- @kind full
 WITH statuses (status_id, status_name, is_billable) AS (

@@ -1,4 +1,4 @@
--- dim_subjects: the subjects a session can have (SPEC section 3). Static reference table,
+-- dim_subjects: the subjects a session can have (docs/CONTRACTS.md). Static reference table,
 -- key subject_id; is_test_prep marks standardized test preparation (SAT/ACT/PSAT+).
 -- @kind full
 WITH subjects (subject_id, subject_name, is_test_prep) AS (

@@ -3,9 +3,9 @@
 -- plus one row per session of an earlier batch that this batch supersedes (origin 'silver').
 -- Every raw row ends in exactly one disposition: 'kept' (it becomes the session's row in
 -- fct_sessions, repaired where a rule says so), 'superseded' (another emission of the same
--- session id in this batch won) or 'rejected' (unusable as a session; quarantined in
+-- session id in this batch won) or 'rejected' (unusable as a session; audited in
 -- err_sessions with its raw values). So per batch: raw rows = kept + superseded + rejected.
--- Rules (SPEC section 4) are named "Rule ..." below so they can be found by searching.
+-- Rules (docs/silver.md) are named "Rule ..." below so they can be found by searching.
 -- The raw text stays in bronze (err_sessions reads it back for the rows it audits), so this
 -- relation stays narrow at a history's millions of rows.
 -- Ephemeral (@kind view): computed once per ingest, read by stg_session_keys, fct_sessions,
@@ -153,7 +153,7 @@ timed AS (
 ),
 
 -- Rejections, first failing rule wins. Present-but-invalid values are not guessed at: a
--- writer that emits them is broken, so the row is quarantined with its raw values.
+-- writer that emits them is broken, so the row is rejected, its raw values audited.
 --   ERR_MALFORMED_ROW   the line has too few or too many fields
 --   ERR_MISSING_KEY     no session id or no student id
 --   ERR_UNPARSEABLE     a non-empty number field that is not a number of the right kind

@@ -31,9 +31,9 @@ def test_render_writes_template_ddl_sql_and_lambda_code(tmp_path, monkeypatch):
     assert (out / "lambda" / "lakehouse" / "handlers.py").is_file()
     dockerfile = (out / "lambda" / "Dockerfile").read_text()
     assert dockerfile.splitlines()[1] == "FROM public.ecr.aws/lambda/python:3.11"
-    for package in ("lakehouse", "sim", "sql"):
+    for package in ("lakehouse", "sim", "lakehouse_sql"):
         assert f"COPY {package} ${{LAMBDA_TASK_ROOT}}/{package}" in dockerfile
-    assert (out / "lambda" / "sql" / "gold" / "monthly_revenue.sql").is_file()
+    assert (out / "lambda" / "lakehouse_sql" / "gold" / "monthly_revenue.sql").is_file()
     requirements = (out / "lambda" / "requirements.txt").read_text().splitlines()
     assert "duckdb==1.5.5" in requirements and not any(r.startswith("boto3") for r in requirements)
 

@@ -115,3 +115,28 @@ def test_unknown_setting_names_setting_and_file(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "unknown setting 's3.bucket'" in result.output
     assert str(config) in result.output.replace("\n", "")
+
+
+def test_config_show_names_the_profile_and_where_each_setting_came_from(tmp_path) -> None:
+    config = tmp_path / "lakehouse.toml"
+    config.write_text(
+        'engine = "duckdb"\n[profile.minio]\nlake = "s3://b/lake"\n'
+        '[profile.minio.s3]\nendpoint = "http://localhost:9000"\n'
+    )
+    env = {"LAKEHOUSE_S3_ENDPOINT": "http://127.0.0.1:9999", "COLUMNS": "200"}
+    result = invoke(["--config", str(config), "--profile", "minio", "config", "show"], env)
+    assert result.exit_code == 0, result.output
+    assert f"settings ({config} [profile.minio])" in result.output
+    rows = {
+        cells[0]: cells[1:]
+        for line in result.output.splitlines()
+        if len(cells := [c.strip() for c in line.split("│")[1:-1]]) == 3
+    }
+    assert rows["lake"] == ["s3://b/lake", f"{config} [profile.minio]"]
+    assert rows["engine"] == ["duckdb", str(config)]
+    assert rows["s3.endpoint"] == [
+        "http://127.0.0.1:9999",
+        "environment variable LAKEHOUSE_S3_ENDPOINT",
+    ]
+    assert rows["s3.region"] == ["us-east-1", "default"]
+    assert rows["storage"] == ["s3", "follows lake"]

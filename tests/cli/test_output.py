@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from lakehouse.config import Settings
 from lakehouse.stages.ingest import ingest_batch
-from lakehouse.storage import open_storage
+from lakehouse.storage import init_lake
 from tests.silver.silver_helpers import HISTORY, STUDENT, TUTOR, put_raw
 
 ENV = {"LAKEHOUSE_CONFIG": "", "LAKEHOUSE_PROFILE": "", "COLUMNS": "200"}
@@ -21,15 +21,14 @@ def invoke(*args: str):
 
 
 def test_query_prints_markup_like_values_as_they_are(local_settings: Settings) -> None:
-    open_storage(local_settings).ensure()
+    init_lake(local_settings)
     result = invoke("--lake", local_settings.lake, "query", "SELECT 'a[/]b' AS \"[bold]x\"")
     assert result.exit_code == 0, result.output
     assert "a[/]b" in result.output and "[bold]x" in result.output
 
 
 def test_a_student_named_with_markup_is_printed_verbatim(local_settings: Settings) -> None:
-    storage = open_storage(local_settings)
-    storage.ensure()
+    storage, _ = init_lake(local_settings)
     student = (1, "Ann", "Smith[/]", *STUDENT[2:], "2025-01-01 10:00:00", "2025-06-01 10:00:00")
     put_raw(storage, "students", HISTORY, [student])
     put_raw(storage, "tutors", HISTORY, [(7, *TUTOR, "2025-01-01 09:00:00", "2025-06-01 09:00:00")])
@@ -43,7 +42,7 @@ def test_a_student_named_with_markup_is_printed_verbatim(local_settings: Setting
 
 
 def test_an_error_with_markup_in_it_is_printed_verbatim(local_settings: Settings) -> None:
-    open_storage(local_settings).ensure()
+    init_lake(local_settings)
     result = invoke("--lake", local_settings.lake, "query", 'SELECT * FROM "[red]nope[/]"')
     assert result.exit_code == 1
     assert "[red]nope[/]" in result.output and "query failed" in result.output
@@ -52,8 +51,7 @@ def test_an_error_with_markup_in_it_is_printed_verbatim(local_settings: Settings
 
 
 def test_report_out_is_refused_inside_the_lake_folders(local_settings: Settings) -> None:
-    storage = open_storage(local_settings)
-    storage.ensure()
+    init_lake(local_settings)
     lake = Path(local_settings.lake)
     for zone in ("gold/monthly_revenue", "silver", "raw/sessions", "_ops"):
         out = lake / zone / "report.html"
@@ -66,7 +64,7 @@ def test_report_out_is_refused_inside_the_lake_folders(local_settings: Settings)
 def test_report_out_does_not_overwrite_a_file_that_is_not_a_report(
     local_settings: Settings, tmp_path: Path
 ) -> None:
-    open_storage(local_settings).ensure()
+    init_lake(local_settings)
     precious = tmp_path / "notes.html"
     precious.write_text("my notes")
     result = invoke("--lake", local_settings.lake, "report", "--out", str(precious))

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from lakehouse.config import Settings, load_settings
 from lakehouse.handlers import LocalContext, export_handler
-from lakehouse.storage import open_storage
+from lakehouse.storage import init_lake
 from tests.export.conftest import write_gold
 
 runner = CliRunner()
@@ -21,7 +21,7 @@ def lake_with_gold(tmp_path: Path) -> dict[str, str]:
     config = tmp_path / "lakehouse.toml"
     config.write_text(f'lake = "{tmp_path / "lake"}"\n[export]\ntargets = ["local"]\n')
     settings = load_settings(config, environ={})
-    open_storage(settings).ensure()
+    init_lake(settings)
     write_gold(settings)
     return {"LAKEHOUSE_CONFIG": str(config), "LAKEHOUSE_PROFILE": ""}
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from lakehouse.config import Settings
 from lakehouse.local_s3 import ACCESS_KEY, SECRET_KEY
-from lakehouse.storage import open_storage
+from lakehouse.storage import init_lake
 from tests.gold import scenario
 
 runner = CliRunner()
@@ -37,6 +37,7 @@ def invoke(settings: Settings, *args: str):
 
 @pytest.fixture
 def lake(lake_settings: Settings) -> Settings:
+    init_lake(lake_settings)
     scenario.build().write(lake_settings)
     return lake_settings
 
@@ -80,7 +81,7 @@ def test_materialize_query_and_tables(lake):
 
     out = invoke(lake, "query", "--limit", "2", "FROM silver.fct_sessions ORDER BY session_id")
     assert out.exit_code == 0, out.output
-    assert "2 row(s), first 2 shown" in out.output
+    assert "44 rows, first 2 shown (--limit 0 prints all 44)" in out.output
 
     listed = invoke(lake, "tables")
     assert listed.exit_code == 0, listed.output
@@ -97,10 +98,10 @@ def test_query_errors_are_reported(lake):
     assert out.exit_code == 1
     assert "query failed" in out.output and "gold.nope" in out.output
     out = invoke(lake, "materialize", "--date", "2025-13-01")
-    assert out.exit_code == 1 and "not a date" in out.output
+    assert out.exit_code == 2 and "not a date" in out.output
 
 
 def test_tables_on_an_empty_lake(local_settings):
-    open_storage(local_settings).ensure()
+    init_lake(local_settings)
     out = invoke(local_settings, "tables")
     assert out.exit_code == 0 and "no tables" in out.output

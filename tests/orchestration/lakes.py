@@ -30,10 +30,10 @@ def make_history(settings: Settings) -> None:
     """The simulated history at SCALE, ingested into silver: where daily runs start."""
     from lakehouse.runner import FIRST_BUSINESS_DAY
     from lakehouse.stages.ingest import ingest_batch
-    from lakehouse.storage import open_storage
+    from lakehouse.storage import init_lake
     from sim.api import simulate_history
 
-    open_storage(settings).ensure()
+    init_lake(settings)
     simulate_history(settings, seed=SEED, scale=SCALE)
     ingest_batch(settings, FIRST_BUSINESS_DAY)
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from lakehouse.ledger import Ledger
 from lakehouse.lock import LakeLock
-from lakehouse.storage import open_storage
+from lakehouse.storage import init_lake
 
 runner = CliRunner()
 
@@ -29,8 +29,7 @@ def _complete(ledger: Ledger, day: date, *, fail: str | None = None) -> None:
 
 
 def test_run_over_a_complete_range_says_so(local_settings):
-    storage = open_storage(local_settings)
-    storage.ensure()
+    storage, _ = init_lake(local_settings)
     ledger = Ledger(storage)
     _complete(ledger, date(2025, 12, 31))
     _complete(ledger, date(2026, 1, 1))
@@ -43,8 +42,7 @@ def test_run_over_a_complete_range_says_so(local_settings):
 
 
 def test_run_refuses_while_another_run_holds_the_lake(local_settings):
-    storage = open_storage(local_settings)
-    storage.ensure()
+    storage, _ = init_lake(local_settings)
     LakeLock(storage, "run-other").acquire()
     result = invoke(["--lake", local_settings.lake, "run", "--from", "2025-12-31"])
     assert result.exit_code == 3
@@ -52,14 +50,13 @@ def test_run_refuses_while_another_run_holds_the_lake(local_settings):
 
 
 def test_run_rejects_a_bad_date(local_settings):
-    open_storage(local_settings).ensure()
+    init_lake(local_settings)
     result = invoke(["--lake", local_settings.lake, "run", "--from", "2026-13-01"])
-    assert result.exit_code == 1 and "not a date" in result.output
+    assert result.exit_code == 2 and "not a date" in result.output
 
 
 def test_status_shows_the_ledger_and_the_failure(local_settings):
-    storage = open_storage(local_settings)
-    storage.ensure()
+    storage, _ = init_lake(local_settings)
     ledger = Ledger(storage)
     _complete(ledger, date(2025, 12, 31))
     _complete(ledger, date(2026, 1, 1), fail="ingest")
@@ -81,6 +78,8 @@ WRITING_COMMANDS = [
     ["export"],
     ["ledger", "clear", "--date", "2026-01-01"],
     ["run", "--from", "2025-12-31"],
+    ["rebuild"],
+    ["maintain"],
 ]
 
 
@@ -106,8 +105,7 @@ def _foreign_lock(storage) -> None:
 
 @pytest.mark.parametrize("command", WRITING_COMMANDS, ids=lambda c: " ".join(c[:2]))
 def test_every_writing_command_takes_the_lock(local_settings, command):
-    storage = open_storage(local_settings)
-    storage.ensure()
+    storage, _ = init_lake(local_settings)
     _foreign_lock(storage)
     result = invoke(["--lake", local_settings.lake, *command])
     assert result.exit_code == 3, result.output

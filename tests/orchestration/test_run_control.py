@@ -22,7 +22,7 @@ from lakehouse.lock import LOCK_KEY
 from lakehouse.retry import RetryPolicy
 from lakehouse.runner import RunInterrupted, Runner
 from lakehouse.scratch import clean_stale_scratch, scratch_dir
-from lakehouse.storage import open_storage
+from lakehouse.storage import init_lake, open_storage
 from tests.conftest import s3_settings_for
 from tests.orchestration.fakes import RecordingStages
 from tests.orchestration.flaky_proxy import FlakyProxy
@@ -90,8 +90,7 @@ def test_a_history_range_is_refused_before_anything_is_written(lake):
 
 
 def test_status_shows_every_incomplete_day_and_ledger_clear_forgets_one(local_settings):
-    storage = open_storage(local_settings)
-    storage.ensure()
+    storage, _ = init_lake(local_settings)
     ledger = Ledger(storage)
     old = date(2025, 6, 1)
     ledger.fail(ledger.start(old, "simulate", "run-old"), LakehouseError("history day"))
@@ -126,7 +125,7 @@ def test_status_shows_every_incomplete_day_and_ledger_clear_forgets_one(local_se
 
 
 def test_ctrl_c_records_the_stage_interrupted_releases_the_lock_and_resumes(local_settings):
-    open_storage(local_settings).ensure()
+    init_lake(local_settings)
     stages = RecordingStages(fail={("ingest", "2026-01-01"): [KeyboardInterrupt()]})
     runner = Runner(local_settings, stages=stages.mapping(), sleep=lambda s: None)
     with pytest.raises(RunInterrupted) as info:
@@ -253,6 +252,6 @@ def test_scratch_folders_of_dead_processes_are_removed(tmp_path, local_settings,
 
     dead.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    open_storage(local_settings).ensure()
+    init_lake(local_settings)
     Runner(local_settings, stages=RecordingStages().mapping()).run(D1, D1)
     assert not dead.exists()

@@ -15,7 +15,7 @@ import polars as pl
 from lakehouse.catalog import connect_lake, write_tables
 from lakehouse.config import Settings
 from lakehouse.report import build_report
-from lakehouse.storage import open_storage
+from lakehouse.storage import init_lake
 
 SUBJECTS = {
     0: "Other",
@@ -185,7 +185,7 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
 
 def write_gold(settings: Settings, frames: dict[str, pl.DataFrame]) -> None:
     """Load the frames as gold tables of the lake, in one commit (money as DECIMAL)."""
-    open_storage(settings).ensure()
+    init_lake(settings)
     queries, sources = {}, {}
     for i, (table, frame) in enumerate(frames.items()):
         sources[f"frame_{i}"] = frame.to_arrow()

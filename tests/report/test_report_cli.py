@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from lakehouse.config import Settings
-from lakehouse.storage import open_storage
+from lakehouse.storage import init_lake
 
 
 def test_report_command_writes_the_file_and_prints_its_path(
@@ -34,7 +34,7 @@ def test_report_defaults_to_reports_report_html(
 
 
 def test_report_without_gold_fails_with_a_message(local_settings: Settings, tmp_path: Path) -> None:
-    open_storage(local_settings).ensure()
+    init_lake(local_settings)
     out = tmp_path / "r.html"
     result = CliRunner().invoke(app, ["--lake", local_settings.lake, "report", "--out", str(out)])
     assert result.exit_code != 0

@@ -1,6 +1,6 @@
 """The report at the end of the real chain: a short simulated history (2021-08-24 ..
 2022-03-31) and two daily batches, ingested into silver, gold materialized, then the report.
-Its figures are checked against gold, and its data-quality chart against silver's error table
+Its figures are checked against gold, and its data-quality chart against silver's audit trail
 (one step further from the report's own queries)."""
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import pytest
 
 from lakehouse.config import Settings
 from lakehouse.report import build_report
+from lakehouse.report.charts import REASONS
 from lakehouse.report.data import ReportError
 from lakehouse.storage import open_storage
 from tests.report.helpers import (
@@ -100,7 +101,7 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
     assert {_date(m): n for m, n in rosters} == students["Active students at month end"]
     assert {_date(m): n for m, n in enrollments} == students["New enrollments in the month"]
 
-    (bars,) = charts["chart-utilization-latest"].data
+    bars, percentages = charts["chart-utilization-latest"].data
     latest = gold(
         gold_settings,
         "contractor_utilization",
@@ -110,6 +111,7 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
     assert bars["x"] == [n for _, n in latest]
     assert [label.split(" (#")[0] for label in bars["y"]] == [name for name, _ in latest]
     assert charts["chart-utilization-latest"].layout["shapes"][0]["x0"] == 30  # the cap line
+    assert percentages["y"] == bars["y"] and percentages["mode"] == "text"
 
     (heat,) = charts["chart-utilization-history"].data
     cells = gold(
@@ -134,9 +136,10 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
     }
 
     quality: dict[tuple[str, str], int] = defaultdict(int)
+    code_of = {words: code for code, words in REASONS.items()}
     for trace in charts["chart-data-quality"].data:
         for day, n in zip(trace["x"], trace["y"], strict=True):
-            quality[(trace["name"], day)] += n
+            quality[(code_of[trace["name"]], day)] += n
     columns = {
         "ERR_INVALID_DESCRIPTOR": "err_invalid_descriptor",
         "ERR_MISSING_TUTOR": "err_missing_tutor",

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from lakehouse.config import Settings
-from lakehouse.storage import Storage, open_storage
+from lakehouse.storage import Storage, init_lake, open_storage
 
 
 @pytest.fixture
 def lake(local_settings: Settings) -> Settings:
-    open_storage(local_settings).ensure()
+    init_lake(local_settings)
     return local_settings
 
 

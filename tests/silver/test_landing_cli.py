@@ -90,7 +90,7 @@ def test_commands_land_ingest_and_check(lake: Settings, storage: Storage, commit
     landed = invoke(lake, "land", str(committed), "--json")
     assert landed.exit_code == 0 and json.loads(landed.output)["files"] == 3
     usage = invoke(lake, "ingest")
-    assert usage.exit_code == 1 and "either --date YYYY-MM-DD or --all" in usage.output
+    assert usage.exit_code == 2 and "either --date YYYY-MM-DD or --all" in usage.output
     ingested = invoke(lake, "ingest", "--all", "--json")
     assert ingested.exit_code == 0, ingested.output
     (detail,) = json.loads(ingested.output)

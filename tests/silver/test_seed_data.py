@@ -1,4 +1,4 @@
-"""The original project's own files (../shared/seed-data) ingest as they are.
+"""The original project's own files (data/seed-data) ingest as they are.
 
 The expected numbers are not copied from a run: they are counted straight from the raw CSV
 files with plain queries, independently of the silver SQL.

@@ -1,4 +1,4 @@
-"""SPEC section 4's session rules, one small hand-built batch each, with exact silver rows."""
+"""The session rules of docs/silver.md, one small hand-built batch each, with exact silver rows."""
 
 from __future__ import annotations
 

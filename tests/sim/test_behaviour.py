@@ -1,4 +1,4 @@
-"""The simulated business behaves as SPEC section 7 says, measured on the simulated data of
+"""The simulated business behaves as docs/simulator.md says, measured on the simulated data of
 the shared lake (full history at scale 1 plus three weeks of daily steps)."""
 
 from __future__ import annotations

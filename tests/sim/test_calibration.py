@@ -1,6 +1,6 @@
 """Calibration against the original's published history (data/seed-data/committed): with the
 original's school-year rule the simulator reproduces its figures at the cutoff; with the fix
-it keeps the same sign-ups but more school-work students stay, as SPEC section 7 expects."""
+it keeps the same sign-ups but more school-work students stay, as docs/simulator.md expects."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ def invoke(lake, *args: str):
 
 def test_history_day_status_and_refusals(tmp_path):
     lake = tmp_path / "lake"
+    assert runner.invoke(app, ["--lake", str(lake), "init"]).exit_code == 0
     result = invoke(lake, "history", "--seed", "3", "--until", "2022-02-28")
     assert result.exit_code == 0, result.output
     assert "landed raw/*/ingest_date=2022-03-01/ (csv)" in result.output
@@ -43,10 +44,15 @@ def test_history_day_status_and_refusals(tmp_path):
     result = invoke(lake, "history")
     assert result.exit_code == 1 and "already holds a simulation" in result.output
     result = invoke(lake, "day", "--date", "2022-3-1x")
-    assert result.exit_code == 2 and "expected YYYY-MM-DD" in result.output
+    assert result.exit_code == 2 and "not a date (YYYY-MM-DD)" in result.output
+    result = invoke(lake, "day", "--date", "20220301")  # basic ISO form: refused like elsewhere
+    assert result.exit_code == 2 and "not a date (YYYY-MM-DD)" in result.output
 
 
 def test_status_without_a_simulation(tmp_path):
+    result = invoke(tmp_path / "lake", "status")
+    assert result.exit_code == 1 and "lakehouse --lake" in result.output and "init" in result.output
+    assert runner.invoke(app, ["--lake", str(tmp_path / "lake"), "init"]).exit_code == 0
     result = invoke(tmp_path / "lake", "status")
     assert result.exit_code == 1 and "no simulation yet" in result.output
 

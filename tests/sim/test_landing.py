@@ -1,4 +1,4 @@
-"""The landed raw files follow the contract (SPEC section 3) and the original's look, are
+"""The landed raw files follow the contract (docs/CONTRACTS.md) and the original's look, are
 readable by DuckDB with the contract's column names, and the deltas hold exactly the rows
 that changed that day. One daily step also runs on S3."""
 
@@ -17,7 +17,7 @@ from sim.api import simulate_day, simulate_history
 from .conftest import read_parquet, settings_for
 
 HISTORY_INGEST = date(2025, 12, 31)
-# The raw CSV contract of SPEC section 3, written out so the writer is checked against it.
+# The raw CSV contract of docs/CONTRACTS.md, written out so the writer is checked against it.
 SESSION_COLUMNS = [
     "session_id",
     "student_id",

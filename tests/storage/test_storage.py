@@ -1,5 +1,7 @@
 """One body, both backends: the local folder and a real S3 server (moto_server)."""
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,28 @@ def test_local_write_is_atomic_on_failure(local_settings, tmp_path: Path) -> Non
 def test_keys_cannot_escape_the_root(key: str) -> None:
     with pytest.raises(ValueError, match=r"\.\."):
         clean_key(key)
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_local_files_are_created_as_the_umask_says(local_settings, tmp_path, umask, mode) -> None:
+    """Exports, gold, raw and the report are meant to be shared: never a fixed 0600."""
+    from lakehouse.report import _write_atomic
+    from lakehouse.storage import open_storage
+
+    storage = open_storage(local_settings)
+    storage.ensure()
+    source = tmp_path / "source.bin"
+    source.write_bytes(b"x")
+    previous = os.umask(umask)
+    try:
+        storage.write_text("exports/a.csv", "a\n")
+        storage.upload(source, "gold/t/data_0.parquet")
+        _write_atomic(tmp_path / "reports" / "report.html", "<html></html>")
+    finally:
+        os.umask(previous)
+    written = [
+        Path(storage.uri("exports/a.csv")),
+        Path(storage.uri("gold/t/data_0.parquet")),
+        tmp_path / "reports" / "report.html",
+    ]
+    assert [stat.S_IMODE(p.stat().st_mode) for p in written] == [mode] * 3

@@ -141,7 +141,7 @@ WITH numbers AS (
       ELSE duration_value
     END AS duration_hours
   FROM typed
-), checked /* Rejections, first failing rule wins. Present-but-invalid values are not guessed at: a */ /* writer that emits them is broken, so the row is quarantined with its raw values. */ /*   ERR_MALFORMED_ROW   the line has too few or too many fields */ /*   ERR_MISSING_KEY     no session id or no student id */ /*   ERR_UNPARSEABLE     a non-empty number field that is not a number of the right kind */ /*   ERR_MALFORMED_STAMP the stamp is missing or not a valid 'YYYY-MM-DD HH:MM:SS' */ /*   ERR_OUT_OF_RANGE    status not 0-2, subject not 0-6 (unknown subject), duration <= 0, */ /*                       or longer than 12 h once minutes are converted */ AS (
+), checked /* Rejections, first failing rule wins. Present-but-invalid values are not guessed at: a */ /* writer that emits them is broken, so the row is rejected, its raw values audited. */ /*   ERR_MALFORMED_ROW   the line has too few or too many fields */ /*   ERR_MISSING_KEY     no session id or no student id */ /*   ERR_UNPARSEABLE     a non-empty number field that is not a number of the right kind */ /*   ERR_MALFORMED_STAMP the stamp is missing or not a valid 'YYYY-MM-DD HH:MM:SS' */ /*   ERR_OUT_OF_RANGE    status not 0-2, subject not 0-6 (unknown subject), duration <= 0, */ /*                       or longer than 12 h once minutes are converted */ AS (
   SELECT
     *,
     CASE
