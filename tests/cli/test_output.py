@@ -47,7 +47,7 @@ def test_an_error_with_markup_in_it_is_printed_verbatim(local_settings: Settings
     assert result.exit_code == 1
     assert "[red]nope[/]" in result.output and "query failed" in result.output
     result = invoke("--lake", local_settings.lake, "run", "--from", "[/]")
-    assert result.exit_code == 1 and "'[/]' is not a date" in result.output
+    assert result.exit_code == 2 and "'[/]' is not a date" in result.output
 
 
 def test_report_out_is_refused_inside_the_lake_folders(local_settings: Settings) -> None:

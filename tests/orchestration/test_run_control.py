@@ -121,7 +121,7 @@ def test_status_shows_every_incomplete_day_and_ledger_clear_forgets_one(local_se
     result = invoke("--lake", local_settings.lake, "ledger", "clear", "--date", "2020-01-01")
     assert result.exit_code == 0 and "no entry" in result.output
     result = invoke("--lake", local_settings.lake, "ledger", "clear", "--date", "x")
-    assert result.exit_code == 1 and "not a date" in result.output
+    assert result.exit_code == 2 and "not a date" in result.output
 
 
 def test_ctrl_c_records_the_stage_interrupted_releases_the_lock_and_resumes(local_settings):
