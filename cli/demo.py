@@ -16,6 +16,7 @@ import os
 import shlex
 import shutil
 import sys
+import tempfile
 import time
 import urllib.request
 from datetime import date, timedelta
@@ -41,6 +42,7 @@ MINIO = {
     "s3.access_key_id": "minioadmin",
     "s3.secret_access_key": "minioadmin",
     "s3.path_style": True,
+    "catalog": "postgresql://lakehouse:lakehouse@localhost:5432/lakehouse",
 }
 """The `minio` profile of lakehouse.toml, used when that file is not around."""
 
@@ -56,6 +58,8 @@ def minio_answers(endpoint: str = MINIO["s3.endpoint"], timeout: float = 1.0) ->
 def _export_env(settings: Settings) -> None:
     """Put the demo's settings in LAKEHOUSE_* so commands run from here see the same lake."""
     os.environ["LAKEHOUSE_LAKE"] = settings.lake
+    if settings.catalog:
+        os.environ["LAKEHOUSE_CATALOG"] = settings.catalog
     if settings.storage == "s3":
         os.environ["LAKEHOUSE_S3_ENDPOINT"] = settings.s3.endpoint
         os.environ["LAKEHOUSE_S3_ACCESS_KEY_ID"] = settings.s3.access_key_id
@@ -71,7 +75,10 @@ def reset_lake(settings: Settings) -> Storage:
             raise LakehouseError(f"{path} is not empty and is not a lake; pick another --lake")
         shutil.rmtree(path, ignore_errors=True)
     else:
+        from lakehouse.catalog import drop_all_tables
+
         storage.ensure()
+        drop_all_tables(settings)  # a catalog of its own (PostgreSQL) outlives the bucket
         storage.delete_prefix("")
     return init_lake(settings)[0]
 
@@ -238,6 +245,7 @@ def main(
             from lakehouse.local_s3 import ACCESS_KEY, SECRET_KEY, start_local_s3
 
             server = start_local_s3()
+            catalog = Path(tempfile.mkdtemp(prefix="lakehouse-demo-")) / "catalog.sqlite"
             settings = load_settings(
                 overrides={
                     "lake": "s3://tutor-lakehouse/lake",
@@ -245,6 +253,8 @@ def main(
                     "s3.access_key_id": ACCESS_KEY,
                     "s3.secret_access_key": SECRET_KEY,
                     "s3.path_style": True,
+                    # the moto lake lives as long as the demo: its catalog is a local file
+                    "catalog": str(catalog),
                 }
             )
             console.print(

@@ -453,3 +453,21 @@ def write_tables(
                 con.execute(f"INSERT INTO {ALIAS}.{name} BY NAME {query}")
     finally:
         con.close()
+
+
+def drop_all_tables(settings: Settings) -> list[str]:
+    """Drop every silver and gold table from the catalog (one commit), for a lake being
+    emptied: its files go with the storage, and the catalog must not name them afterwards."""
+    try:
+        con = connect_lake(settings, legacy_ok=True)
+    except CatalogMissing:
+        return []
+    try:
+        names = lake_tables(con)
+        if names:
+            with commit(con, "reset", "drop every table: the lake is emptied"):
+                for name in names:
+                    con.execute(f"DROP TABLE {ALIAS}.{name}")
+        return names
+    finally:
+        con.close()

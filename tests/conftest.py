@@ -12,6 +12,7 @@ import pytest
 from lakehouse.config import Settings, load_settings
 from lakehouse.local_s3 import ACCESS_KEY, SECRET_KEY, LocalS3Server, start_local_s3
 from lakehouse.storage import Storage, open_storage
+from tests.postgres_server import PostgresServer, find_binaries, start_postgres
 
 SEED_DATA = Path(__file__).resolve().parents[1] / "data" / "seed-data"
 
@@ -38,6 +39,23 @@ def s3_settings_for(
             **extra,
         },
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on 127.0.0.1 (skipped, with the reason, where none can run)."""
+    bin_dir, why = find_binaries()
+    if bin_dir is None:
+        pytest.skip(why)
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_catalog(postgres_server: PostgresServer) -> str:
+    """The URL of a fresh PostgreSQL database for one lake's catalog."""
+    return postgres_server.create_database(f"lake_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture
