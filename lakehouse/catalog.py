@@ -22,6 +22,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -176,12 +177,47 @@ def attach(
     return where
 
 
+def _cursor(root: duckdb.DuckDBPyConnection, settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A new connection to the shared instance, set up like `connect` sets up its own."""
+    con = root.cursor()
+    con.execute(f"SET threads = {int(settings.duckdb.threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+_SHARED: ContextVar[tuple[str, duckdb.DuckDBPyConnection] | None] = ContextVar(
+    "lakehouse_shared_lake", default=None
+)
+
+
+def _key(settings: Settings) -> str:
+    return f"{settings.lake}|{settings.catalog}"
+
+
+@contextmanager
+def shared_lake(settings: Settings) -> Iterator[None]:
+    """Inside this block, the lake's sessions are cursors of one DuckDB connection that keeps
+    the catalog attached: a run of many days pays the attach and the catalog's first read once
+    instead of in every stage. Each cursor still has its own transactions and temporary
+    tables; the stages commit exactly as they would on connections of their own."""
+    if _SHARED.get() is not None:
+        yield
+        return
+    root = connect_lake(settings)
+    token = _SHARED.set((_key(settings), root))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+        root.close()
 
 
 def connect_lake(
@@ -191,8 +227,13 @@ def connect_lake(
     snapshot: int | None = None,
     legacy_ok: bool = False,
 ) -> duckdb.DuckDBPyConnection:
-    """A configured DuckDB connection with the lake attached as `lake`."""
+    """A configured DuckDB connection with the lake attached as `lake` (a cursor of the shared
+    connection inside `shared_lake`, for any session of the latest snapshot)."""
     from lakehouse.engines.duckdb import connect
+
+    shared = _SHARED.get()
+    if shared is not None and shared[0] == _key(settings) and snapshot is None:
+        return _cursor(shared[1], settings)
 
     con = connect(settings, extensions=location(settings).extensions)
     try:
@@ -344,6 +385,12 @@ def open_catalog(
     from lakehouse.engines.duckdb import connect
 
     ducklake = engine_class(settings.engine).TABLE_FORMAT == "ducklake"
+    shared = _SHARED.get()
+    if ducklake and at_batch is None and shared is not None and shared[0] == _key(settings):
+        con = _cursor(shared[1], settings)
+        con.execute("BEGIN TRANSACTION")
+        expose(con, layers)
+        return con
     con = connect(settings, extensions=location(settings).extensions if ducklake else ())
     try:
         if not ducklake:

@@ -18,11 +18,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from lakehouse.catalog import shared_lake
 from lakehouse.config import Settings
+from lakehouse.engines import engine_class
 from lakehouse.errors import LakehouseError
 from lakehouse.events import STAGES, EventLog, LocalBus, completed_event, request_event
 from lakehouse.ledger import SUCCEEDED, Ledger
@@ -200,14 +203,23 @@ class Runner:
             if notify is not None:
                 notify(message)
 
-        with held(
-            self.storage, report.run_id, break_lock=break_lock, ttl=self.lock_ttl,
-            notify=taken_over,
-        ) as lock:  # fmt: skip
+        with (
+            held(
+                self.storage,
+                report.run_id,
+                break_lock=break_lock,
+                ttl=self.lock_ttl,
+                notify=taken_over,
+            ) as lock,
+            ExitStack() as scope,
+        ):
             plan = self.plan(days, force=force)
             self.check_range(plan)
             clean_stale_scratch()
             self._check_earlier_days(start)
+            if engine_class(self.settings.engine).TABLE_FORMAT == "ducklake":
+                # one attached catalog for every stage of every day (lakehouse.catalog)
+                scope.enter_context(shared_lake(self.settings))
             self._run_days(plan, report, lock, force, progress)
         return report
 

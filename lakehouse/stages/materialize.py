@@ -169,8 +169,9 @@ def materialize(settings: Settings, as_of: dt.date | None = None) -> Materialize
             # a small silver is gold's work for one thread: two hand tiny chunks back and forth
             threads = 1 if sessions <= SMALL_SILVER_ROWS else int(settings.duckdb.threads)
             engine.con.execute(f"SET threads = {threads}")
-            for table in SILVER_INPUTS:  # gold reads silver many times and never writes it
-                engine.cache(table)
+            for table in SILVER_INPUTS:  # gold reads these many times and never writes them
+                if table != "silver.fct_sessions":  # read once, by int_priced_sessions
+                    engine.cache(table)
             for model in gold_models():
                 started = time.perf_counter()
                 if model.kind not in ("full", "view"):

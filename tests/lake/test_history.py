@@ -174,3 +174,67 @@ def test_maintain_leaves_every_row_in_a_parquet_file(full: Settings, tmp_path: P
     # time travel only reaches the snapshots that are left
     with pytest.raises(LakehouseError, match="no snapshot"):
         tables(lake, at_batch=DAYS[0])
+
+
+def test_the_history_commands(full: Settings, upto_day1, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    lake = dataclasses.replace(full, lake=str(tmp_path / "lake"))
+    shutil.copytree(full.lake, lake.lake)
+    env = {"LAKEHOUSE_CONFIG": "", "LAKEHOUSE_PROFILE": "", "COLUMNS": "200"}
+
+    def run(*args: str):
+        result = CliRunner().invoke(app, ["--lake", lake.lake, *args], env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    listed = json.loads(run("snapshots", "--json", "--limit", "0"))
+    assert [(s["stage"], s["batch"]) for s in listed][-2:] == [
+        ("ingest", "2026-01-03"),
+        ("materialize", "2026-01-03"),
+    ]
+    assert listed[-2]["rows"]["silver.ingest_batches"] == 3
+    at = run(
+        "query",
+        "--at-batch",
+        "2026-01-01",
+        "-f",
+        "csv",
+        "SELECT count(*) AS n FROM silver.fct_sessions",
+    )
+    assert at.splitlines()[1] == str(len(upto_day1["silver.fct_sessions"]))
+    assert "rolled back" in run("rollback", "--to-batch", "2026-01-01")
+    assert tables(lake) == upto_day1
+    printed = run("shell", "--print")
+    assert (
+        f"ATTACH 'ducklake:sqlite:{lake.lake}/_catalog/lake.sqlite' AS lake (READ_ONLY" in printed
+    )
+    assert printed.rstrip().endswith("USE lake;")
+    assert "maintained" in run("maintain")
+    assert tables(lake) == upto_day1
+
+
+def test_the_printed_statements_open_the_lake_in_the_duckdb_shell(full: Settings) -> None:
+    import subprocess
+    import sys
+
+    from lakehouse.shell import shell_statements
+
+    binary = Path(sys.executable).with_name("duckdb")
+    if not binary.exists():
+        pytest.skip("the duckdb-cli wheel's shell is not beside this interpreter")
+    sql = " ".join(shell_statements(full, mask_secrets=True))
+    sql += " SELECT count(*) FROM silver.fct_sessions; SELECT count(*) FROM gold.monthly_revenue;"
+    out = subprocess.run(
+        [str(binary), "-csv", "-noheader", "-c", sql], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    expected = tables(full)
+    assert out.stdout.split() == [
+        str(len(expected["silver.fct_sessions"])),
+        str(len(expected["gold.monthly_revenue"])),
+    ]
