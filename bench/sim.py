@@ -95,19 +95,19 @@ def cli_day(runs: int, workdir: Path) -> float:
     return statistics.median(times)
 
 
-def calibration(seeds: list[int], workdir: Path, school_year: str) -> None:
+def calibration(seeds: list[int], workdir: Path, scenario: str) -> None:
     """The history at scale 1 per seed next to the original's figures at its cutoff."""
     import polars as pl
 
     from sim.api import simulate_history
 
-    print(f"school-year rule: {school_year}")
+    print(f"scenario: {scenario}")
     header = f"{'':>10} {'sessions':>9} {'students':>9} {'tutors':>7} {'active':>7} "
     print(header + f"{'per day Dec 2025':>17} {'test prep share':>16}")
     print(f"{'original':>10} {10661:>9,} {934:>9} {5:>7} {124:>7} {'~17':>17} {'68%':>16}")
     for seed in seeds:
         lake = workdir / f"calibration-{seed}"
-        result = simulate_history(_settings(lake), seed=seed, force=True, school_year=school_year)
+        result = simulate_history(_settings(lake), seed=seed, force=True, scenario=scenario)
         sessions = pl.read_parquet(lake / "sim/state/sessions/batch=history/sessions.parquet")
         december = sessions.filter(pl.col("stamp") >= pl.datetime(2025, 12, 1)).height / 30
         prep = (sessions["subject_id"] == 1).mean()
@@ -135,8 +135,8 @@ def main() -> None:
         return
     if args.calibrate:
         with tempfile.TemporaryDirectory(prefix="bench-sim-") as tmp:
-            for rule in ("fixed", "original"):
-                calibration([int(s) for s in args.calibrate.split(",")], Path(tmp), rule)
+            for scenario in ("original", "fixed", "default"):
+                calibration([int(s) for s in args.calibrate.split(",")], Path(tmp), scenario)
         return
     scales = [float(s) for s in args.scales.split(",")]
     print(f"simulator benchmark: history runs={args.runs}, daily steps={args.day_runs} (medians)")

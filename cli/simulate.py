@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -39,11 +40,12 @@ def history(
     force: bool = typer.Option(
         False, "--force", help="Start over: delete sim/state/ and the raw batches first."
     ),
-    school_year: str = typer.Option(
-        "fixed",
-        "--school-year",
-        help="fixed (students stay until their school year ends) or original (the original's "
-        "rule, to compare with its figures).",
+    scenario: str = typer.Option(
+        "default",
+        "--scenario",
+        help="A preset (default: the richer business; fixed: the original's with its school "
+        "year fixed; original: the original's, to compare with its figures) or the path of a "
+        "TOML scenario file. Daily steps continue it.",
     ),
     break_lock: bool = break_lock_option(),
 ) -> None:
@@ -75,11 +77,12 @@ def history(
             progress=advance,
             fmt=fmt,
             force=force,
-            school_year=school_year,
+            scenario=scenario,
         )
     console.print(
         _counts(
-            f"history {result.first_day} .. {result.last_day} (seed {seed}, scale {scale:g})",
+            f"history {result.first_day} .. {result.last_day} (seed {seed}, scale {scale:g}, "
+            f"scenario {escape(result.scenario)})",
             {
                 "sessions": result.sessions,
                 "students": result.students,
@@ -147,7 +150,8 @@ def status(ctx: typer.Context) -> None:
                 "seed": pointer.seed,
                 "scale": f"{pointer.scale:g}",
                 "raw format": pointer.format,
-                "school year rule": pointer.school_year,
+                "scenario": escape(pointer.scenario.name),
+                "school year rule": pointer.scenario.school_year,
                 "history through": pointer.history_end,
                 "last business day": pointer.last_day,
                 "next business day": (pointer.last_date + timedelta(days=1)).isoformat(),

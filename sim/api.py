@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -29,7 +30,8 @@ from sim.corruption import DUPLICATE_KINDS, MODES, draw_plan
 from sim.engine import open_business, step
 from sim.landing import land_day, write_history
 from sim.results import DayResult, HistoryResult
-from sim.world import FIXED_SCHOOL_YEAR, LAND_STREAM, SCHOOL_YEARS, day_rng
+from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from sim.world import LAND_STREAM, day_rng
 from sim.writer import FORMATS
 
 Progress = Callable[[int, int], None]
@@ -59,24 +61,22 @@ def simulate_history(
     *,
     fmt: str = "csv",
     force: bool = False,
-    school_year: str = FIXED_SCHOOL_YEAR,
+    scenario: str | Path | Scenario = DEFAULT_SCENARIO,
 ) -> HistoryResult:
     """Simulate business days 2021-08-24 .. `until` (default 2025-12-30) and land them as the
     pre-migration batch at ingest_date = until + 1, then save the pristine state.
 
     Refuses when the lake already has simulator state or raw batches, unless `force`, which
     deletes `sim/state/` and every raw sessions/students/tutors batch first (tables built
-    from them need rebuilding). `school_year="original"` replays the original's school-year
-    rule instead of the fix (for calibration against the original's figures); daily steps
-    keep the rule the history was made with.
+    from them need rebuilding). `scenario` is a preset name (`original` replays the
+    original's business, for calibration against its figures), a TOML scenario file or a
+    `Scenario`; it is saved with the state, so daily steps continue the same business.
     """
     started = time.perf_counter()
     until = until or HISTORY_END
     _check_args(seed, scale, fmt)
-    if school_year not in SCHOOL_YEARS:
-        raise LakehouseError(
-            f"school_year must be one of {', '.join(SCHOOL_YEARS)} (got {school_year!r})"
-        )
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
     if until < FIRST_SIGNUP_DAY - timedelta(days=1):
         raise LakehouseError(
             f"--until must be on or after {FIRST_SIGNUP_DAY - timedelta(days=1)} (the end of "
@@ -84,7 +84,7 @@ def simulate_history(
         )
     storage = open_storage(settings)
     _clear_or_refuse(storage, force)
-    world, opening = open_business(seed, scale, school_year)
+    world, opening = open_business(seed, scale, scenario)
     chunks = [opening.sessions]
     total = (until - SIM_START).days + 1
     day = FIRST_SIGNUP_DAY
@@ -100,7 +100,7 @@ def simulate_history(
     pristine, files = write_history(storage, world, chunks, fmt)
     state.save_sessions(storage, "history", pristine)
     state.save_snapshot(storage, world)
-    pointer = state.Pointer(seed, scale, fmt, until.isoformat(), until.isoformat(), school_year)
+    pointer = state.Pointer(seed, scale, fmt, until.isoformat(), until.isoformat(), scenario)
     state.write_pointer(storage, pointer)
     return HistoryResult(
         seed=seed,
@@ -114,7 +114,7 @@ def simulate_history(
         tutors=len(world.tutors),
         active_students=len(world.active_ids),
         files=files,
-        school_year=school_year,
+        scenario=scenario.name,
         seconds=time.perf_counter() - started,
     )
 
@@ -163,13 +163,13 @@ def simulate_day(settings: Settings, day: date | None = None, force: bool = Fals
     if day <= pointer.last_date:
         if not force:
             return _already_landed(storage, pointer, day)
-        world = state.load_snapshot(storage, day - timedelta(days=1))
+        world = state.load_snapshot(storage, day - timedelta(days=1), pointer.scenario)
         landed = land_day(
             storage, world, step(world, day, day_rng(world.seed, day)), pointer.format
         )
         state.save_sessions(storage, day.isoformat(), landed.pristine)
         return DayResult.of(landed, forced=True)
-    world = state.load_snapshot(storage, pointer.last_date)
+    world = state.load_snapshot(storage, pointer.last_date, pointer.scenario)
     results = []
     current = next_day
     while current <= day:
@@ -202,7 +202,7 @@ def _already_landed(storage: Storage, pointer: state.Pointer, day: date) -> DayR
     reported as landed (nothing is written). Different: refused, with what to do."""
     redo = f"lakehouse simulate day --date {day} --force"
     try:
-        world = state.load_snapshot(storage, day - timedelta(days=1))
+        world = state.load_snapshot(storage, day - timedelta(days=1), pointer.scenario)
     except LakehouseError:
         raise LakehouseError(
             f"business day {day} has already landed and the simulator state before it is no "

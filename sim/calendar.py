@@ -7,6 +7,7 @@ so that whole populations can be handled as numpy arrays; these helpers convert 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
 import numpy as np
 
@@ -50,13 +51,6 @@ def progress(d: date) -> float:
     return min(1.0, max(0.0, p))
 
 
-def student_rate(d: date) -> int:
-    """Hourly contract rate of a student signing up on `d`: $80 in the business's first two
-    calendar years, $100 in the third, $120 after (the original compared calendar years)."""
-    years = d.year - SIM_START.year
-    return 80 if years < 2 else 100 if years < 3 else 120
-
-
 def days_of(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Vectorized date(year, month, day) as day numbers (day must exist in that month)."""
     months = (np.asarray(year, np.int64) - 1970) * 12 + (np.asarray(month, np.int64) - 1)
@@ -69,6 +63,11 @@ def year_of(days: np.ndarray) -> np.ndarray:
         np.asarray(days, np.int64).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
         + 1970
     )
+
+
+def month_of(days: np.ndarray) -> np.ndarray:
+    months = np.asarray(days, np.int64).astype("datetime64[D]").astype("datetime64[M]")
+    return months.astype(np.int64) % 12 + 1
 
 
 def school_year_end(
@@ -84,3 +83,35 @@ def school_year_end(
     year = year_of(start)
     this_year = days_of(year, cutoff_month, cutoff_day)
     return np.where(start <= this_year, this_year, days_of(year + 1, cutoff_month, cutoff_day))
+
+
+@cache
+def official_test_dates(months: tuple[int, ...]) -> np.ndarray:
+    """Day numbers of the official test dates, the first Saturday of each of `months`, over
+    every year the simulation can reach (sorted)."""
+    days = []
+    for year in range(SIM_START.year, SIM_END.year + 10):
+        for month in sorted(months):
+            first = date(year, month, 1)
+            days.append(day_number(first + timedelta(days=(5 - first.weekday()) % 7)))
+    return np.array(days, np.int64)
+
+
+def semester_end(start: np.ndarray, ends: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """End of the semester a college enrollment starting on day `start` is in: the first of
+    the semester ends (month, day) on or after it, this year or next."""
+    table = _semester_ends(ends)
+    return table[np.searchsorted(table, start)]
+
+
+@cache
+def _semester_ends(ends: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """Day numbers of every semester end the simulation can reach (sorted)."""
+    return np.array(
+        sorted(
+            day_number(date(year, month, day))
+            for year in range(SIM_START.year, SIM_END.year + 10)
+            for month, day in ends
+        ),
+        np.int64,
+    )

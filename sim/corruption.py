@@ -4,6 +4,10 @@
 emitted a second time (an exact replay, a status correction or a duration correction). The
 whole plan is drawn from the day's landing generator and the number of clean rows only, so a
 test can re-derive every row's fate from the seed and the pristine sessions of that day.
+
+Student and tutor delta rows get their own modes when the scenario asks for them (a rate in
+cents, a date of birth written MM/DD/YYYY, the row emitted twice), drawn from the same
+generator after the sessions' plan, so that plan is the same with or without them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from sim.population import pick
 
@@ -108,3 +113,38 @@ def apply_plan(clean: dict[str, np.ndarray], plan: Plan) -> dict[str, np.ndarray
     copies["duration"][fix] = fixed[fix]
     copies["ingest_offset_ms"] = plan.duplicate_ms[dup].astype(np.int64)
     return {key: np.concatenate([rows[key], copies[key]]) for key in rows}
+
+
+DELTA_MODES = ("rate_in_cents", "us_date", "duplicated")
+DELTA_MODE_CUM = np.array([0.4, 0.7])
+
+
+def draw_delta_modes(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
+    """Index into DELTA_MODES for each of `n` delta rows, or -1 for a clean row."""
+    corrupt = rng.random(n) < rate
+    return np.where(corrupt, pick(rng, DELTA_MODE_CUM, n), NONE).astype(np.int8)
+
+
+def corrupt_delta(frame: pl.DataFrame, modes: np.ndarray) -> pl.DataFrame:
+    """The delta rows with their modes applied: rates x100, dates of birth as MM/DD/YYYY
+    (the column becomes text), duplicated rows appended after the batch as exact copies."""
+    if not (modes >= 0).any():
+        return frame
+    cents = pl.Series(modes == 0)
+    us = pl.Series(modes == 1)
+    dob = pl.col("date_of_birth")
+    frame = frame.with_columns(
+        contract_rate=pl.when(cents).then(pl.col("contract_rate") * 100).otherwise(
+            pl.col("contract_rate")
+        ),
+        date_of_birth=pl.when(us)
+        .then(
+            pl.concat_str(
+                [dob.dt.month().cast(pl.String), dob.dt.day().cast(pl.String),
+                 dob.dt.year().cast(pl.String)],
+                separator="/",
+            )
+        )
+        .otherwise(dob.dt.strftime("%Y-%m-%d")),
+    )  # fmt: skip
+    return pl.concat([frame, frame.filter(pl.Series(modes == 2))])

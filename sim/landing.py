@@ -10,11 +10,12 @@ import polars as pl
 
 from lakehouse.storage import Storage
 from sim.calendar import DAY_SECONDS, day_date, day_number
-from sim.corruption import apply_plan, draw_plan
+from sim.corruption import apply_plan, corrupt_delta, draw_delta_modes, draw_plan
 from sim.engine import DayBatch
 from sim.world import LAND_STREAM, World, day_rng
 from sim.writer import (
     encode,
+    pristine_frame,
     raw_key,
     sessions_frame,
     students_frame,
@@ -52,12 +53,12 @@ class Landed(BatchCounts):
 def write_history(
     storage: Storage, world: World, chunks: list[dict[str, np.ndarray]], fmt: str
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """Land the pre-migration batch (no batch columns) at ingest_date = last day + 1."""
+    """Land the pre-migration batch (no batch columns) at ingest_date = last day + 1; returns
+    the pristine sessions (with their rates) and the files written."""
     ingest = day_date(world.day) + timedelta(days=1)
     merged = {key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]}
-    sessions = sessions_frame(merged)
     frames = {
-        "sessions": sessions,
+        "sessions": sessions_frame(merged),
         "students": students_frame(world.students),
         "tutors": tutors_frame(world.tutors),
     }
@@ -66,7 +67,7 @@ def write_history(
         key = raw_key(entity, ingest, daily=False, fmt=fmt)
         storage.write_bytes(key, encode(frame, fmt))
         files.append(key)
-    return sessions, tuple(files)
+    return pristine_frame(merged), tuple(files)
 
 
 def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Landed:
@@ -76,7 +77,8 @@ def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Lande
     ingest = day + timedelta(days=1)
     batch_id = f"sim_{ingest.isoformat()}"
     midnight_ms = day_number(ingest) * DAY_SECONDS * 1000
-    plan = draw_plan(day_rng(world.seed, day, LAND_STREAM), len(batch.sessions["session_id"]))
+    rng = day_rng(world.seed, day, LAND_STREAM)
+    plan = draw_plan(rng, len(batch.sessions["session_id"]))
     raw = apply_plan(batch.sessions, plan)
     sessions = with_batch(
         sessions_frame(raw), batch_id, midnight_ms + plan.batch_ms + raw["ingest_offset_ms"]
@@ -93,6 +95,10 @@ def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Lande
         batch_id,
         np.full(len(batch.tutors), midnight_ms + plan.tutors_ms, np.int64),
     )
+    rate = world.scenario.corruption.delta_rate
+    if rate:
+        students = corrupt_delta(students, draw_delta_modes(rng, students.height, rate))
+        tutors = corrupt_delta(tutors, draw_delta_modes(rng, tutors.height, rate))
     files = []
     for entity, frame in (("sessions", sessions), ("students", students), ("tutors", tutors)):
         key = raw_key(entity, ingest, daily=True, fmt=fmt)
@@ -111,5 +117,5 @@ def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Lande
         tutors=len(batch.tutors),
         tutor_inserts=int(t_inserted.sum()),
         files=tuple(files),
-        pristine=sessions_frame(batch.sessions),
+        pristine=pristine_frame(batch.sessions),
     )

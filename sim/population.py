@@ -1,14 +1,21 @@
 """Who the business serves and employs: schemas and vectorized creation of students, their
-enrollments (tutor, subject, duration, school year) and tutors (docs/simulator.md)."""
+enrollments (tutor, subject, duration, school year) and tutors (docs/simulator.md), with the
+shares and prices of the scenario."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import numpy as np
 
 from sim import names
-from sim.calendar import DAY_SECONDS, HOUR_SECONDS, days_of, school_year_end, student_rate
+from sim.calendar import (
+    DAY_SECONDS,
+    HOUR_SECONDS,
+    day_date,
+    days_of,
+    school_year_end,
+    semester_end,
+)
+from sim.scenario import Scenario
 
 STUDENT_SCHEMA: dict[str, type] = {
     "first_name": object,
@@ -23,7 +30,7 @@ STUDENT_SCHEMA: dict[str, type] = {
     "cutoff_month": np.int8,  # school-year end (May or June, day 1-29)
     "cutoff_day": np.int8,
     "start_month": np.int8,  # school-year start month (Sep-Nov): returns happen then
-    "flag40": np.bool_,  # returnable after a random quit (40% of school-work enrollments)
+    "may_return": np.bool_,  # returnable after a random quit (a share of school-work enrollments)
     "returnable": np.bool_,
     "tutor": np.int64,  # current (or last) enrollment
     "subject": np.int8,
@@ -32,7 +39,9 @@ STUDENT_SCHEMA: dict[str, type] = {
     "first_hour": np.int8,
     "last_day": np.int64,
     "school_end": np.int64,
+    "extra_on": np.int64,  # day of the latest extra session of a burst week (0: none)
     "enrollments": np.int16,
+    "college": np.bool_,  # the college segment (grades 13+, semester calendar, own subjects)
 }
 
 TUTOR_SCHEMA: dict[str, type] = {
@@ -42,6 +51,7 @@ TUTOR_SCHEMA: dict[str, type] = {
     "dob": np.int64,
     "rate": np.int16,
     "load": np.int64,  # active_students
+    "taught": np.int64,  # completed sessions so far (the `sessions` raise policy)
     "created": np.int64,
     "updated": np.int64,
 }
@@ -56,11 +66,14 @@ _BOYS = np.array(names.BOY_NAMES, dtype=object)
 _LAST = np.array(names.LAST_NAMES, dtype=object)
 
 # cumulative probabilities, picked with searchsorted over uniform draws
-NEW_SUBJECT_CUM = np.array([0.3, 0.7, 0.9])  # test prep / math / science-language / arts-social
-RETURN_SUBJECT_CUM = np.array([0.2, 0.7, 0.9])
 DURATION_CUM = np.array([0.9, 0.95])
 DURATIONS = np.array([1.0, 1.5, 2.0])
-TUTOR_RATES = np.array([30, 35, 40, 45, 50], dtype=np.int16)
+
+
+def cumulative(shares: tuple[float, ...]) -> np.ndarray:
+    """Cumulative probabilities of categories with these shares, for `pick` (the last implied;
+    rounded so that shares such as 0.3 + 0.4 give exactly 0.7)."""
+    return np.round(np.cumsum(shares[:-1]), 12)
 
 
 def pick(rng: np.random.Generator, cumulative: np.ndarray, n: int) -> np.ndarray:
@@ -88,17 +101,18 @@ def draw_enrollment(
     day: int,
     cutoff_month: np.ndarray,
     cutoff_day: np.ndarray,
-    cumulative: np.ndarray,
+    subject_cum: np.ndarray,
+    returnable_share: float,
 ) -> dict[str, np.ndarray]:
     """Subject, the returnable-after-quit flag and the school-year end of enrollments starting
     on `day`; a test-prep enrollment is never returnable."""
     n = len(cutoff_month)
-    subject = draw_subjects(rng, n, cumulative)
-    flag40 = (subject != 1) & (rng.random(n) < 0.4)
+    subject = draw_subjects(rng, n, subject_cum)
+    may_return = (subject != 1) & (rng.random(n) < returnable_share)
     start = np.full(n, day, np.int64)
     return {
         "subject": subject,
-        "flag40": flag40,
+        "may_return": may_return,
         "first_day": start,
         "last_day": start,
         "school_end": school_year_end(start, cutoff_month, cutoff_day),
@@ -106,12 +120,18 @@ def draw_enrollment(
 
 
 def new_students(
-    rng: np.random.Generator, signup_day: date, day: int, n: int, created: np.ndarray | None = None
+    rng: np.random.Generator,
+    scenario: Scenario,
+    day: int,
+    n: int,
+    created: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """`n` new students signing up on `day` with their first enrollment (tutor left at -1).
+    """`n` new students signing up on `day` with their first enrollment (tutor left at -1),
+    at the list price of the day.
 
     Each gets a session hour 13:00-18:00; `created` defaults to that hour on the day.
     """
+    signup_day = day_date(day)
     grade = np.where(
         rng.random(n) < 0.25, 6 + rng.integers(0, 2, n), 9 + rng.integers(0, 3, n)
     ).astype(np.int8)
@@ -124,7 +144,14 @@ def new_students(
     cutoff_day = (1 + rng.integers(0, 29, n)).astype(np.int8)
     start_month = (9 + rng.integers(0, 3, n)).astype(np.int8)
     duration = DURATIONS[pick(rng, DURATION_CUM, n)]
-    enrollment = draw_enrollment(rng, day, cutoff_month, cutoff_day, NEW_SUBJECT_CUM)
+    enrollment = draw_enrollment(
+        rng,
+        day,
+        cutoff_month,
+        cutoff_day,
+        cumulative(scenario.students.new_subject_shares),
+        scenario.students.returnable_share,
+    )
     if created is None:
         created = day * DAY_SECONDS + hour.astype(np.int64) * HOUR_SECONDS
     return {
@@ -134,7 +161,7 @@ def new_students(
         "dob": dob,
         "grade": grade,
         "active": np.ones(n, np.bool_),
-        "rate": np.full(n, student_rate(signup_day), np.int16),
+        "rate": np.full(n, scenario.prices.rate_on(signup_day), np.int16),
         "created": created,
         "updated": created.copy(),
         "cutoff_month": cutoff_month,
@@ -144,13 +171,53 @@ def new_students(
         "tutor": np.full(n, -1, np.int64),
         "duration": duration,
         "first_hour": hour,
+        "extra_on": np.zeros(n, np.int64),
         "enrollments": np.ones(n, np.int16),
+        "college": np.zeros(n, np.bool_),
         **enrollment,
     }
 
 
-def new_tutors(rng: np.random.Generator, day: int, n: int) -> dict[str, np.ndarray]:
-    """`n` hired tutors: age 20-49, rate 30-50, sex 50/50 (load and times set by the caller)."""
+def make_college(
+    rng: np.random.Generator, scenario: Scenario, day: int, rows: dict[str, np.ndarray]
+) -> None:
+    """Turn the college share of new students (`rows`, signing up on `day`) into college
+    students: a college year, its own subject mix and semester calendar, the premium rate.
+    Draws come from the segment's own generator, so a scenario without college students
+    draws exactly what it did before the segment existed."""
+    c = scenario.college
+    n = len(rows["grade"])
+    ids = np.flatnonzero(rng.random(n) < c.share)
+    k = len(ids)
+    if not k:
+        return
+    grade = rng.integers(c.grades[0], c.grades[1] + 1, k).astype(np.int8)
+    birth_year = day_date(day).year - (grade.astype(np.int64) + 6)
+    rows["college"][ids] = True
+    rows["grade"][ids] = grade
+    rows["dob"][ids] = days_of(birth_year, rng.integers(1, 13, k), rng.integers(1, 29, k))
+    rows["rate"][ids] += c.rate_premium
+    college_enrollment(rng, scenario, rows, ids)
+
+
+def college_enrollment(
+    rng: np.random.Generator, scenario: Scenario, rows: dict[str, np.ndarray], ids: np.ndarray
+) -> None:
+    """Subject, returnability and semester end of the enrollments of college students `ids`
+    starting on their `first_day` (overriding what was drawn for school students)."""
+    c = scenario.college
+    k = len(ids)
+    subject = draw_subjects(rng, k, cumulative(c.subject_shares))
+    rows["subject"][ids] = subject
+    rows["may_return"][ids] = (subject != 1) & (rng.random(k) < scenario.students.returnable_share)
+    rows["school_end"][ids] = semester_end(rows["first_day"][ids], c.end_dates())
+
+
+def new_tutors(
+    rng: np.random.Generator, day: int, n: int, rates: tuple[int, ...]
+) -> dict[str, np.ndarray]:
+    """`n` hired tutors: age 20-49, a rate drawn from `rates`, sex 50/50 (load and times set
+    by the caller)."""
     age = rng.integers(20, 50, n)
     male = rng.random(n) < 0.5
     first, last = draw_names(rng, male)
@@ -159,8 +226,9 @@ def new_tutors(rng: np.random.Generator, day: int, n: int) -> dict[str, np.ndarr
         "last_name": last,
         "sex": male.astype(np.int8),
         "dob": day - 365 * age - rng.integers(0, 601, n),
-        "rate": TUTOR_RATES[rng.integers(0, len(TUTOR_RATES), n)],
+        "rate": np.array(rates, np.int16)[rng.integers(0, len(rates), n)],
         "load": np.zeros(n, np.int64),
+        "taught": np.zeros(n, np.int64),
         "created": np.zeros(n, np.int64),
         "updated": np.zeros(n, np.int64),
     }
@@ -176,6 +244,7 @@ def owner(created: int) -> dict[str, np.ndarray]:
         "dob": np.array([dob], np.int64),
         "rate": np.array([0], np.int16),
         "load": np.array([0], np.int64),
+        "taught": np.array([0], np.int64),
         "created": np.array([created], np.int64),
         "updated": np.array([created], np.int64),
     }

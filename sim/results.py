@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from sim.landing import BatchCounts, Landed
-from sim.world import FIXED_SCHOOL_YEAR
+from sim.scenario import DEFAULT_SCENARIO
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class HistoryResult:
     tutors: int
     active_students: int
     files: tuple[str, ...]
-    school_year: str = FIXED_SCHOOL_YEAR
+    scenario: str = DEFAULT_SCENARIO
     seconds: float = field(compare=False, default=0.0)
 
     def to_detail(self) -> dict[str, Any]:
@@ -36,7 +36,7 @@ class HistoryResult:
             "seed": self.seed,
             "scale": self.scale,
             "format": self.format,
-            "school_year": self.school_year,
+            "scenario": self.scenario,
             "rows": {"sessions": self.sessions, "students": self.students, "tutors": self.tutors},
             "active_students": self.active_students,
             "files": list(self.files),

@@ -1,10 +1,11 @@
 """The pristine simulator state in the lake, under `sim/state/`.
 
     sim/state/current.json                      the commit point: last simulated day, seed,
-                                                scale, raw format, snapshot in use
+                                                scale, raw format, scenario, snapshot in use
     sim/state/snapshots/<day>/students.parquet  every student after business day <day>, the
                               tutors.parquet    contract columns plus the simulator's own
-                              world.json        (enrollment, school year, returnability)
+                              world.json        (enrollment, school year, returnability;
+                                                a tutor's completed sessions)
     sim/state/sessions/batch=history/sessions.parquet    clean sessions of the history
     sim/state/sessions/batch=<day>/sessions.parquet      clean sessions of one daily step
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -28,6 +29,7 @@ from lakehouse.errors import LakehouseError
 from lakehouse.storage import Storage
 from sim.calendar import day_date, day_number
 from sim.population import STUDENT_SCHEMA, TUTOR_SCHEMA
+from sim.scenario import Scenario
 from sim.table import Columns
 from sim.world import World
 from sim.writer import students_frame, tutors_frame
@@ -35,14 +37,14 @@ from sim.writer import students_frame, tutors_frame
 STATE = "sim/state"
 CURRENT = f"{STATE}/current.json"
 SNAPSHOT_RETENTION = 30
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 # simulator columns kept beside the contract columns: state name -> (internal name, dtype)
 _STUDENT_EXTRA = {
     "school_year_end_month": "cutoff_month",
     "school_year_end_day": "cutoff_day",
     "school_year_start_month": "start_month",
-    "returnable_on_churn": "flag40",
+    "returnable_on_churn": "may_return",
     "returnable": "returnable",
     "tutor_id": "tutor",
     "subject_id": "subject",
@@ -51,9 +53,11 @@ _STUDENT_EXTRA = {
     "enrolled_on": "first_day",
     "last_session_on": "last_day",
     "school_year_end": "school_end",
+    "extra_session_on": "extra_on",
+    "is_college": "college",
     "enrollments": "enrollments",
 }
-_DATE_EXTRAS = {"enrolled_on", "last_session_on", "school_year_end"}
+_DATE_EXTRAS = {"enrolled_on", "last_session_on", "school_year_end", "extra_session_on"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ class Pointer:
     format: str
     history_end: str
     last_day: str
-    school_year: str = "fixed"
+    scenario: Scenario
+    """The resolved scenario of the history; daily steps continue it."""
 
     @property
     def last_date(self) -> date:
@@ -94,12 +99,22 @@ def read_pointer(storage: Storage) -> Pointer | None:
             f"{storage.uri(CURRENT)} has state format {data.get('format_version')!r}, this "
             f"simulator reads {FORMAT_VERSION}; run `lakehouse simulate history --force`"
         )
-    return Pointer(**{k: data[k] for k in Pointer.__dataclass_fields__ if k in data})
+    fields = {k: data[k] for k in Pointer.__dataclass_fields__ if k != "scenario"}
+    scenario = Scenario.from_dict(data["scenario"], f"{storage.uri(CURRENT)} scenario")
+    return Pointer(**fields, scenario=scenario)
 
 
 def write_pointer(storage: Storage, pointer: Pointer) -> None:
-    payload = {"format_version": FORMAT_VERSION, **asdict(pointer)}
-    payload["snapshot"] = snapshot_prefix(pointer.last_date)
+    payload = {
+        "format_version": FORMAT_VERSION,
+        "seed": pointer.seed,
+        "scale": pointer.scale,
+        "format": pointer.format,
+        "history_end": pointer.history_end,
+        "last_day": pointer.last_day,
+        "snapshot": snapshot_prefix(pointer.last_date),
+        "scenario": pointer.scenario.to_dict(),
+    }
     storage.write_text(CURRENT, json.dumps(payload, indent=2) + "\n")
 
 
@@ -125,12 +140,14 @@ def save_snapshot(storage: Storage, world: World) -> None:
     students = students_frame(s).with_columns(extras)
     prefix = snapshot_prefix(day_date(world.day))
     storage.write_bytes(f"{prefix}/students.parquet", _parquet(students))
-    storage.write_bytes(f"{prefix}/tutors.parquet", _parquet(tutors_frame(world.tutors)))
+    tutors = tutors_frame(world.tutors).with_columns(
+        pl.Series("completed_sessions", world.tutors["taught"])
+    )
+    storage.write_bytes(f"{prefix}/tutors.parquet", _parquet(tutors))
     meta = {
         "day": day_date(world.day).isoformat(),
         "seed": world.seed,
         "scale": world.scale,
-        "school_year": world.school_year,
         "next_session_id": world.next_session_id,
     }
     storage.write_text(f"{prefix}/world.json", json.dumps(meta, indent=2) + "\n")
@@ -154,8 +171,8 @@ def _common(frame: pl.DataFrame) -> dict[str, np.ndarray]:
     }
 
 
-def load_snapshot(storage: Storage, day: date) -> World:
-    """The world as it was after business day `day`."""
+def load_snapshot(storage: Storage, day: date, scenario: Scenario) -> World:
+    """The world as it was after business day `day`, continuing `scenario`."""
     prefix = snapshot_prefix(day)
     if not storage.exists(f"{prefix}/world.json"):
         raise LakehouseError(
@@ -172,13 +189,16 @@ def load_snapshot(storage: Storage, day: date) -> World:
         column = st[name].cast(pl.Int32) if name in _DATE_EXTRAS else st[name]
         students[internal] = column.to_numpy()
     tu = _read(storage, f"{prefix}/tutors.parquet")
-    tutors = _common(tu) | {"load": tu["active_students"].to_numpy()}
+    tutors = _common(tu) | {
+        "load": tu["active_students"].to_numpy(),
+        "taught": tu["completed_sessions"].to_numpy(),
+    }
     world = World(
         seed=int(meta["seed"]),
         scale=float(meta["scale"]),
         day=day_number(date.fromisoformat(meta["day"])),
         next_session_id=int(meta["next_session_id"]),
-        school_year=meta.get("school_year", "fixed"),
+        scenario=scenario,
         students=Columns.from_arrays(STUDENT_SCHEMA, students),
         tutors=Columns.from_arrays(TUTOR_SCHEMA, tutors),
     )

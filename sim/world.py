@@ -1,6 +1,6 @@
-"""The simulator's state: students, tutors and counters, plus the two working sets the daily
-step needs (active students, and students who may return), kept sorted by id so a state
-saved and loaded continues exactly as one kept in memory."""
+"""The simulator's state: the scenario, students, tutors and counters, plus the two working
+sets the daily step needs (active students, and students who may return), kept sorted by id
+so a state saved and loaded continues exactly as one kept in memory."""
 
 from __future__ import annotations
 
@@ -11,25 +11,29 @@ import numpy as np
 
 from sim.calendar import day_date
 from sim.population import STUDENT_SCHEMA, TUTOR_SCHEMA
+from sim.scenario import Scenario
 from sim.table import Columns
 
 SIMULATE_STREAM = 0
 """RNG stream of the business itself (sign-ups, sessions, churn, returns, hires)."""
 LAND_STREAM = 1
 """RNG stream of landing a daily batch (corruption, duplication, ingest-time jitter)."""
-
-FIXED_SCHOOL_YEAR = "fixed"
-"""A school-work student stays until the end of the school year they are in (the intent)."""
-ORIGINAL_SCHOOL_YEAR = "original"
-"""The original's rule: the cutoff of the check day's calendar year (quits Jul-Dec joiners
-after one session). Kept to show the simulator reproduces the original's figures."""
-SCHOOL_YEARS = (FIXED_SCHOOL_YEAR, ORIGINAL_SCHOOL_YEAR)
+BURST_STREAM = 2
+"""RNG stream of the extra sessions of burst weeks (its own, so a scenario without bursts
+draws exactly what it drew before they existed)."""
+COLLEGE_STREAM = 3
+"""RNG stream of the college segment (who is a college student, their year and subject)."""
 
 
 def day_rng(seed: int, day: date, stream: int = SIMULATE_STREAM) -> np.random.Generator:
     """The generator for one business day: derived from (seed, day, stream) alone, so any day
     can be re-simulated from the state before it and gives the same draws."""
     return np.random.default_rng([seed, day.toordinal(), stream])
+
+
+def last_grade(scenario: Scenario, college: np.ndarray) -> np.ndarray:
+    """The grade after which a student never returns: 12 at school, the last college year."""
+    return np.where(college, scenario.college.grades[1], 12)
 
 
 @dataclass
@@ -39,7 +43,7 @@ class World:
     day: int
     """Last simulated business day (day number)."""
     next_session_id: int
-    school_year: str = FIXED_SCHOOL_YEAR
+    scenario: Scenario
     students: Columns = field(default_factory=lambda: Columns(STUDENT_SCHEMA))
     tutors: Columns = field(default_factory=lambda: Columns(TUTOR_SCHEMA))
     active_ids: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
@@ -53,6 +57,7 @@ class World:
         """Derive the working sets from the columns (after loading a saved state)."""
         s = self.students
         self.active_ids = np.flatnonzero(s["active"]).astype(np.int64)
-        self.candidates = np.flatnonzero(~s["active"] & s["returnable"] & (s["grade"] < 12)).astype(
-            np.int64
+        may = (
+            ~s["active"] & s["returnable"] & (s["grade"] < last_grade(self.scenario, s["college"]))
         )
+        self.candidates = np.flatnonzero(may).astype(np.int64)

@@ -62,6 +62,17 @@ def sessions_frame(rows: dict[str, np.ndarray]) -> pl.DataFrame:
     )
 
 
+def pristine_frame(rows: dict[str, np.ndarray]) -> pl.DataFrame:
+    """Clean session rows with the rates valid at each session and whether it was a burst
+    week's extra session (the simulator's truth, kept in its state only: the raw files carry
+    neither)."""
+    return sessions_frame(rows).with_columns(
+        pl.Series("student_rate", rows["student_rate"], dtype=pl.Int64),
+        pl.Series("tutor_rate", rows["tutor_rate"], dtype=pl.Int64),
+        pl.Series("is_extra", rows["is_extra"], dtype=pl.Boolean),
+    )
+
+
 def students_frame(students: Columns, ids: np.ndarray | None = None) -> pl.DataFrame:
     cols = students.arrays() if ids is None else {k: v[ids] for k, v in students.arrays().items()}
     n = len(cols["grade"])

@@ -10,13 +10,13 @@ WITH staged AS (
     SELECT
         entity, source_file, source_row, raw_id, raw_record, student_id AS entity_id,
         disposition, reason_code, reject_detail, unparseable_fields, fix_change_type,
-        fix_ingest_ts, change_type, change_type_text
+        fix_ingest_ts, fix_rate_units, fix_date_format, change_type, change_type_text
     FROM silver.stg_students
     UNION ALL
     SELECT
         entity, source_file, source_row, raw_id, raw_record, tutor_id AS entity_id,
         disposition, reason_code, reject_detail, unparseable_fields, fix_change_type,
-        fix_ingest_ts, change_type, change_type_text
+        fix_ingest_ts, fix_rate_units, fix_date_format, change_type, change_type_text
     FROM silver.stg_tutors
 ),
 
@@ -57,6 +57,24 @@ events AS (
         || change_type || ' from created/updated' AS detail
     FROM staged AS s
     WHERE disposition = 'kept' AND fix_change_type
+
+    UNION ALL
+    SELECT
+        s.*,
+        'ERR_RATE_UNITS' AS event_code,
+        'repaired' AS action,
+        'contract_rate of 1,000 or more read as cents: divided by 100' AS detail
+    FROM staged AS s
+    WHERE disposition = 'kept' AND fix_rate_units
+
+    UNION ALL
+    SELECT
+        s.*,
+        'ERR_MALFORMED_DATE' AS event_code,
+        'repaired' AS action,
+        'date_of_birth written MM/DD/YYYY: read as month/day/year' AS detail
+    FROM staged AS s
+    WHERE disposition = 'kept' AND fix_date_format
 
     UNION ALL
     SELECT

@@ -38,7 +38,10 @@ students AS (
         SUM(
             CASE
                 WHEN disposition = 'kept'
-                    AND (unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts)
+                    AND (
+                        unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
+                        OR fix_rate_units OR fix_date_format
+                    )
                     THEN 1
                 ELSE 0
             END
@@ -57,7 +60,10 @@ tutors AS (
         SUM(
             CASE
                 WHEN disposition = 'kept'
-                    AND (unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts)
+                    AND (
+                        unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
+                        OR fix_rate_units OR fix_date_format
+                    )
                     THEN 1
                 ELSE 0
             END

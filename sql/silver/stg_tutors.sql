@@ -47,14 +47,26 @@ typed AS (
             WHEN REGEXP_MATCHES(id_text, '^[0-9]+(\.0*)?$')
                 THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
         END AS tutor_id,
+        -- Rule "US dates": a date of birth written MM/DD/YYYY (a writer's locale) is read as
+        -- such (ERR_MALFORMED_DATE, repaired); any other spelling is unusable (ERR_UNPARSEABLE)
         CASE
             WHEN REGEXP_MATCHES(date_of_birth_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
                 THEN TRY_CAST(date_of_birth_text AS DATE)
+            WHEN REGEXP_MATCHES(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$')
+                THEN TRY_CAST(
+                    REGEXP_EXTRACT(date_of_birth_text, '([0-9]{4})$', 1) || '-'
+                    || LPAD(REGEXP_EXTRACT(date_of_birth_text, '^([0-9]{1,2})/', 1), 2, '0')
+                    || '-'
+                    || LPAD(REGEXP_EXTRACT(date_of_birth_text, '/([0-9]{1,2})/', 1), 2, '0')
+                    AS DATE
+                )
         END AS date_of_birth,
+        COALESCE(REGEXP_MATCHES(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE)
+            AS is_us_date,
         CASE
             WHEN REGEXP_MATCHES(contract_rate_text, '^[0-9]+(\.[0-9]*)?$')
                 THEN TRY_CAST(contract_rate_text AS DOUBLE)
-        END AS contract_rate,
+        END AS contract_rate_value,
         CASE
             WHEN REGEXP_MATCHES(active_students_text, '^[0-9]+(\.0*)?$')
                 THEN TRY_CAST(REGEXP_REPLACE(active_students_text, '\.0*$', '') AS INTEGER)
@@ -80,6 +92,14 @@ typed AS (
 checked AS (
     SELECT
         *,
+        -- Rule "rate in cents": an hourly rate of 1,000 or more was written in cents: / 100
+        -- (ERR_RATE_UNITS, repaired; the business's rates are whole dollars below 1,000)
+        CASE
+            WHEN contract_rate_value >= 1000 THEN contract_rate_value / 100
+            ELSE contract_rate_value
+        END AS contract_rate,
+        COALESCE(contract_rate_value >= 1000, FALSE) AS fix_rate_units,
+        is_us_date AND date_of_birth IS NOT NULL AS fix_date_format,
         CASE WHEN file_kind = 'history' THEN created_ts ELSE updated_ts END AS valid_from,
         file_kind = 'daily'
         AND (ingest_ts_value IS NULL OR CAST(ingest_ts_value AS DATE) <> :ingest_date)
@@ -101,7 +121,7 @@ checked AS (
         CONCAT_WS(
             ', ',
             CASE WHEN date_of_birth_text IS NOT NULL AND date_of_birth IS NULL THEN 'date_of_birth' END,
-            CASE WHEN contract_rate_text IS NOT NULL AND contract_rate IS NULL THEN 'contract_rate' END,
+            CASE WHEN contract_rate_text IS NOT NULL AND contract_rate_value IS NULL THEN 'contract_rate' END,
             CASE
                 WHEN active_students_text IS NOT NULL AND active_students IS NULL
                     THEN 'active_students'
@@ -171,6 +191,8 @@ final AS (
         unparseable_fields,
         COALESCE(fix_change_type, FALSE) AS fix_change_type,
         COALESCE(fix_ingest_ts, FALSE) AS fix_ingest_ts,
+        fix_rate_units,
+        fix_date_format,
         change_type_text
     FROM ranked
 )

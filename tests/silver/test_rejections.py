@@ -180,3 +180,50 @@ def test_ids_in_other_numeric_spellings_and_inexact_stamps_are_rejected(
     history_row = next(r for r in kept if r["session_id"] == 1000)
     assert history_row["source_batch_id"] == "migration"  # not replaced
     assert {r["session_id"] for r in kept} == {1000, 95, 96}
+
+
+def test_dimension_corruption_modes_are_repaired_or_superseded(
+    lake: Settings, storage: Storage
+) -> None:
+    """The simulator's delta corruption modes: a rate written in cents, a date of birth
+    written MM/DD/YYYY, the same delta row twice; and a date no rule can read."""
+    history(storage)
+    kim = ("Kim", "Lee", "F")
+    later = "2026-01-04 16:00:00"
+    daily(
+        storage,
+        D1,
+        students=[
+            (1, *kim, "2010-05-05", "9", "Active", "12000", "2025-01-01 10:00:00", TS, "UPDATE"),
+            (2, *kim, "5/7/2010", "9", "Active", "120", "2025-01-01 10:00:00", TS, "UPDATE"),
+            (3, *kim, "2010-05-05", "9", "Active", "130", "2025-01-01 10:00:00", later, "UPDATE"),
+            (3, *kim, "2010-05-05", "9", "Active", "130", "2025-01-01 10:00:00", later, "UPDATE"),
+            (4, *kim, "13/45/2010", "9", "Active", "120", TS, TS, "INSERT"),
+        ],
+        tutors=[(7, "Tom", "Tutor", "M", "01/20/1990", "4500", "3", "2025-01-01 09:00:00", TS,
+                 "UPDATE")],
+    )  # fmt: skip
+    result = ingest_pending(lake)[-1]
+    students = result.entity("students")
+    assert (students.raw, students.kept, students.repaired, students.superseded) == (5, 4, 3, 1)
+    assert result.entity("tutors").repaired == 1
+    current = {
+        r["student_id"]: (r["contract_rate"], r["date_of_birth"])
+        for r in rows(lake, "silver.dim_students", where="is_current")
+    }
+    assert current[1] == (120.0, date(2010, 5, 5))
+    assert current[2] == (120.0, date(2010, 5, 7))  # month/day/year
+    assert current[3] == (130.0, date(2010, 5, 5))
+    assert current[4] == (120.0, None)
+    (tom,) = rows(lake, "silver.dim_tutors", where="is_current AND tutor_id = 7")
+    assert (tom["contract_rate"], tom["date_of_birth"]) == (45.0, date(1990, 1, 20))
+    err = rows(lake, "silver.err_dimensions", order="entity, source_row, reason_code")
+    assert [(e["entity"], e["source_row"], e["reason_code"], e["action"]) for e in err] == [
+        ("students", 1, "ERR_RATE_UNITS", "repaired"),
+        ("students", 2, "ERR_MALFORMED_DATE", "repaired"),
+        ("students", 3, "DUPLICATE_EMISSION", "superseded"),
+        ("students", 5, "ERR_UNPARSEABLE", "repaired"),
+        ("tutors", 1, "ERR_MALFORMED_DATE", "repaired"),
+        ("tutors", 1, "ERR_RATE_UNITS", "repaired"),
+    ]
+    assert err[0]["detail"] == "contract_rate of 1,000 or more read as cents: divided by 100"

@@ -83,3 +83,24 @@ def test_simulated_days(lake_settings: Settings, days: int) -> None:
             assert "ERR_INVALID_STAMP" in got["dq_flags"]
             checked["future_dated"] += 1
     assert checked["clean"] > 5 * days and sum(checked.values()) > checked["clean"]
+
+    # the delta corruption modes: repaired or superseded, never reaching the dimensions
+    for table in ("silver.dim_students", "silver.dim_tutors"):
+        versions = rows(lake_settings, table)
+        assert max(v["contract_rate"] for v in versions) < 1000, table
+        assert all(v["date_of_birth"] is not None for v in versions), table
+    # as many audit rows per mode as the raw delta files hold corrupted rows
+    storage = open_storage(lake_settings)
+    written = {"ERR_RATE_UNITS": 0, "ERR_MALFORMED_DATE": 0, "DUPLICATE_EMISSION": 0}
+    for day in business_days:
+        for entity in ("students", "tutors"):
+            key = f"raw/{entity}/ingest_date={day + timedelta(days=1)}/{entity}_delta.csv"
+            raw = pl.read_csv(io.BytesIO(storage.read_bytes(key)), infer_schema=False)
+            written["ERR_RATE_UNITS"] += int((raw["contract_rate"].cast(pl.Int64) >= 1000).sum())
+            written["ERR_MALFORMED_DATE"] += int(raw["date_of_birth"].str.contains("/").sum())
+            written["DUPLICATE_EMISSION"] += raw.height - raw.unique().height
+    audited = dict.fromkeys(written, 0)
+    for e in rows(lake_settings, "silver.err_dimensions"):
+        if e["reason_code"] in audited:
+            audited[e["reason_code"]] += 1
+    assert audited == written, written

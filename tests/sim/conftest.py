@@ -37,6 +37,31 @@ def lake_files(root: Path) -> dict[str, bytes]:
     }
 
 
+def read_delta(path: Path, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A landed delta file as written (dates of birth as text), and the rows it stands for:
+    exact repeats dropped, a rate of 1,000 or more read as cents, MM/DD/YYYY dates read."""
+    raw = pl.read_csv(
+        path,
+        schema_overrides={
+            key: pl.Int64,
+            "date_of_birth": pl.String,
+            "contract_rate": pl.Int64,
+            "created": pl.Datetime,
+            "updated": pl.Datetime,
+        },
+    )
+    dob = pl.col("date_of_birth")
+    clean = raw.unique(maintain_order=True).with_columns(
+        contract_rate=pl.when(pl.col("contract_rate") >= 1000)
+        .then(pl.col("contract_rate") // 100)
+        .otherwise(pl.col("contract_rate")),
+        date_of_birth=pl.coalesce(
+            dob.str.to_date("%Y-%m-%d", strict=False), dob.str.to_date("%m/%d/%Y", strict=False)
+        ),
+    )
+    return raw, clean
+
+
 @dataclass
 class SimLake:
     settings: Settings

@@ -14,10 +14,12 @@ from sim.calendar import day_number, school_year_end
 
 @pytest.fixture(scope="module")
 def sessions(sim_lake) -> pl.DataFrame:
-    """Pristine sessions with their day, the gap to the student's previous session and the
-    enrollment (run of weekly sessions) they belong to."""
+    """Pristine weekly sessions with their day, the gap to the student's previous session and
+    the enrollment (run of weekly sessions) they belong to. The extra sessions of burst weeks
+    are left out (tests/sim/test_bursts.py checks them against these)."""
     return (
         sim_lake.pristine_sessions()
+        .filter(~pl.col("is_extra"))
         .with_columns(day=pl.col("stamp").dt.date(), hour=pl.col("stamp").dt.hour())
         .sort("student_id", "stamp")
         .with_columns(
@@ -47,6 +49,14 @@ def enrollments(sessions: pl.DataFrame) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def final_students(sim_lake) -> pl.DataFrame:
     return sim_lake.snapshot(sim_lake.days[-1], "students")
+
+
+@pytest.fixture(scope="module")
+def school(enrollments: pl.DataFrame, final_students: pl.DataFrame) -> pl.DataFrame:
+    """Enrollments of school students (the college segment has its own calendar, grades and
+    subjects: tests/sim/test_college.py)."""
+    school_ids = final_students.filter(~pl.col("is_college")).select("student_id")
+    return enrollments.join(school_ids, on="student_id")
 
 
 def share(frame: pl.DataFrame, column: str) -> dict:
@@ -120,10 +130,10 @@ def test_test_prep_stops_after_120_days(sim_lake, enrollments):
     assert (finished["span"] == 126).mean() > 0.85  # the rest churned at random
 
 
-def test_school_work_students_stay_until_their_school_year_ends(enrollments):
+def test_school_work_students_stay_until_their_school_year_ends(school):
     """The school-year fix: a school-work student who starts in the fall stays into the next
     calendar year (the original quit them after one session)."""
-    fall = enrollments.filter(
+    fall = school.filter(
         (pl.col("subject_id") != 1)
         & pl.col("start").dt.month().is_in([9, 10, 11, 12])
         & (pl.col("start") < date(2024, 12, 31))
@@ -155,8 +165,8 @@ def test_status_mix_of_weekly_sessions(sessions):
     assert mix[2] == pytest.approx(0.1, abs=0.01)
 
 
-def test_subject_and_duration_mix_of_new_students(enrollments):
-    first = enrollments.filter(pl.col("enrollment") == 1)
+def test_subject_and_duration_mix_of_new_students(school):
+    first = school.filter(pl.col("enrollment") == 1)
     group = first.with_columns(
         group=pl.col("subject_id").replace_strict({1: 0, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3})
     )
@@ -169,8 +179,8 @@ def test_subject_and_duration_mix_of_new_students(enrollments):
     assert durations[2.0] == pytest.approx(0.05, abs=0.02)
 
 
-def test_returning_students_subject_mix_and_grade(enrollments, final_students):
-    returns = enrollments.filter(pl.col("enrollment") > 1)
+def test_returning_students_subject_mix_and_grade(school, final_students):
+    returns = school.filter(pl.col("enrollment") > 1)
     assert returns.height > 200
     group = returns.with_columns(
         group=pl.col("subject_id").replace_strict({1: 0, 2: 1, 3: 2, 4: 2, 5: 3, 6: 3})
@@ -179,14 +189,19 @@ def test_returning_students_subject_mix_and_grade(enrollments, final_students):
     for g, expected in enumerate([0.2, 0.5, 0.2, 0.1]):
         assert mix[g] == pytest.approx(expected, abs=0.06), g
     assert returns["start"].dt.month().is_in([9, 10, 11]).all()
-    assert final_students["grade"].max() == 12
+    assert final_students.filter(~pl.col("is_college"))["grade"].max() == 12
 
 
 def test_new_student_profile(final_students):
+    final_students = final_students.filter(~pl.col("is_college"))
     assert share(final_students, "sex")["F"] == pytest.approx(0.61, abs=0.05)
     age = final_students["created"].dt.year() - final_students["date_of_birth"].dt.year()
     assert (age - 6 <= final_students["grade"]).all()
-    assert final_students["contract_rate"].unique().sort().to_list() == [80, 100, 120]
+    # the list prices of the default scenario: $80 / $100 / $120, and $130 from 2026-01-01 (its
+    # price step reprices the active students; the inactive keep the price they paid)
+    assert final_students["contract_rate"].unique().sort().to_list() == [80, 100, 120, 130]
+    current = final_students.filter(pl.col("status") == "Active")["contract_rate"]
+    assert current.unique().to_list() == [130]
     assert final_students["status"].unique().sort().to_list() == ["Active", "Inactive"]
 
 

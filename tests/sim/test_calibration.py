@@ -1,6 +1,6 @@
-"""Calibration against the original's published history (data/seed-data/committed): with the
-original's school-year rule the simulator reproduces its figures at the cutoff; with the fix
-it keeps the same sign-ups but more school-work students stay, as docs/simulator.md expects."""
+"""Calibration against the original's published history (data/seed-data/committed): the
+`original` scenario reproduces its figures at the cutoff; `fixed` (its school-year rule
+fixed) keeps the same sign-ups but more school-work students stay."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ def original(seed_data) -> dict:
     }
 
 
-def figures(tmp_path, school_year: str) -> dict:
-    settings = settings_for(tmp_path / school_year)
-    result = simulate_history(settings, seed=42, school_year=school_year)
+def figures(tmp_path, scenario: str) -> dict:
+    settings = settings_for(tmp_path / scenario)
+    result = simulate_history(settings, seed=42, scenario=scenario)
     sessions = read_parquet(
         open_storage(settings), "sim/state/sessions/batch=history/sessions.parquet"
     )
@@ -43,7 +43,7 @@ def figures(tmp_path, school_year: str) -> dict:
     }
 
 
-def test_original_rule_reproduces_the_original_history(tmp_path, original):
+def test_original_scenario_reproduces_the_original_history(tmp_path, original):
     ours = figures(tmp_path, "original")
     assert ours["sessions"] == pytest.approx(original["sessions"], rel=0.1)
     assert ours["students"] == pytest.approx(original["students"], rel=0.1)

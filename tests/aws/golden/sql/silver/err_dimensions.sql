@@ -20,6 +20,8 @@ WITH staged AS (
     unparseable_fields,
     fix_change_type,
     fix_ingest_ts,
+    fix_rate_units,
+    fix_date_format,
     change_type,
     change_type_text
   FROM tutor_silver.stg_students
@@ -37,6 +39,8 @@ WITH staged AS (
     unparseable_fields,
     fix_change_type,
     fix_ingest_ts,
+    fix_rate_units,
+    fix_date_format,
     change_type,
     change_type_text
   FROM tutor_silver.stg_tutors
@@ -88,6 +92,24 @@ WITH staged AS (
   FROM staged AS s
   WHERE
     disposition = 'kept' AND fix_change_type
+  UNION ALL
+  SELECT
+    s.*,
+    'ERR_RATE_UNITS' AS event_code,
+    'repaired' AS action,
+    'contract_rate of 1,000 or more read as cents: divided by 100' AS detail
+  FROM staged AS s
+  WHERE
+    disposition = 'kept' AND fix_rate_units
+  UNION ALL
+  SELECT
+    s.*,
+    'ERR_MALFORMED_DATE' AS event_code,
+    'repaired' AS action,
+    'date_of_birth written MM/DD/YYYY: read as month/day/year' AS detail
+  FROM staged AS s
+  WHERE
+    disposition = 'kept' AND fix_date_format
   UNION ALL
   SELECT
     s.*,

@@ -45,7 +45,11 @@ WITH sessions AS (
       CASE
         WHEN disposition = 'kept'
         AND (
-          unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
+          unparseable_fields <> ''
+          OR fix_change_type
+          OR fix_ingest_ts
+          OR fix_rate_units
+          OR fix_date_format
         )
         THEN 1
         ELSE 0
@@ -64,7 +68,11 @@ WITH sessions AS (
       CASE
         WHEN disposition = 'kept'
         AND (
-          unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
+          unparseable_fields <> ''
+          OR fix_change_type
+          OR fix_ingest_ts
+          OR fix_rate_units
+          OR fix_date_format
         )
         THEN 1
         ELSE 0

@@ -50,11 +50,20 @@ WITH raw AS (
     CASE
       WHEN REGEXP_LIKE(date_of_birth_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
       THEN TRY_CAST(date_of_birth_text AS DATE)
-    END AS date_of_birth,
+      WHEN REGEXP_LIKE(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$')
+      THEN TRY_CAST(CONCAT(
+        CAST(REGEXP_EXTRACT(date_of_birth_text, '([0-9]{4})$', 1) AS VARCHAR),
+        CAST('-' AS VARCHAR),
+        CAST(LPAD(REGEXP_EXTRACT(date_of_birth_text, '^([0-9]{1,2})/', 1), 2, '0') AS VARCHAR),
+        CAST('-' AS VARCHAR),
+        CAST(LPAD(REGEXP_EXTRACT(date_of_birth_text, '/([0-9]{1,2})/', 1), 2, '0') AS VARCHAR)
+      ) AS DATE)
+    END AS date_of_birth, /* Rule "US dates": a date of birth written MM/DD/YYYY (a writer's locale) is read as */ /* such (ERR_MALFORMED_DATE, repaired); any other spelling is unusable (ERR_UNPARSEABLE) */
+    COALESCE(REGEXP_LIKE(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE) AS is_us_date,
     CASE
       WHEN REGEXP_LIKE(contract_rate_text, '^[0-9]+(\.[0-9]*)?$')
       THEN TRY_CAST(contract_rate_text AS DOUBLE)
-    END AS contract_rate,
+    END AS contract_rate_value,
     CASE
       WHEN REGEXP_LIKE(active_students_text, '^[0-9]+(\.0*)?$')
       THEN TRY_CAST(REGEXP_REPLACE(active_students_text, '\.0*$', '') AS INTEGER)
@@ -84,6 +93,13 @@ WITH raw AS (
 ), checked /* Rule "version validity" (above), Rule "ingest time" (as for sessions), and */ /* Rule "change type": INSERT or UPDATE as written; the history is MIGRATION; a daily row */ /* with another value gets INSERT when created = updated, else UPDATE (ERR_INVALID_CHANGE_TYPE). */ AS (
   SELECT
     *,
+    CASE
+      WHEN contract_rate_value >= 1000
+      THEN CAST(contract_rate_value AS DOUBLE) / 100
+      ELSE contract_rate_value
+    END AS contract_rate, /* Rule "rate in cents": an hourly rate of 1,000 or more was written in cents: / 100 */ /* (ERR_RATE_UNITS, repaired; the business's rates are whole dollars below 1,000) */
+    COALESCE(contract_rate_value >= 1000, FALSE) AS fix_rate_units,
+    is_us_date AND NOT date_of_birth IS NULL AS fix_date_format,
     CASE WHEN file_kind = 'history' THEN created_ts ELSE updated_ts END AS valid_from,
     file_kind = 'daily'
     AND (
@@ -114,7 +130,7 @@ WITH raw AS (
         THEN 'date_of_birth'
       END AS VARCHAR),
       CAST(CASE
-        WHEN NOT contract_rate_text IS NULL AND contract_rate IS NULL
+        WHEN NOT contract_rate_text IS NULL AND contract_rate_value IS NULL
         THEN 'contract_rate'
       END AS VARCHAR),
       CAST(CASE
@@ -198,6 +214,8 @@ WITH raw AS (
     unparseable_fields,
     COALESCE(fix_change_type, FALSE) AS fix_change_type,
     COALESCE(fix_ingest_ts, FALSE) AS fix_ingest_ts,
+    fix_rate_units,
+    fix_date_format,
     change_type_text
   FROM ranked
 )

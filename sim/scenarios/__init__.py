@@ -1,0 +1,1 @@
+"""The preset scenarios, one TOML file each (read with importlib.resources)."""
