@@ -100,7 +100,12 @@ class Ledger:
     def _finish(self, entry: LedgerEntry, status: str) -> None:
         entry.status = status
         entry.finished_at = _now()
-        entry.duration_s = round(time.perf_counter() - entry._t0, 4)
+        if entry._t0:
+            entry.duration_s = round(time.perf_counter() - entry._t0, 4)
+        else:  # an entry read back from the lake: time it by the wall clock
+            started = datetime.strptime(entry.started_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+            elapsed = datetime.now(UTC) - started.replace(tzinfo=UTC)
+            entry.duration_s = round(elapsed.total_seconds(), 4)
         entry.history.append(
             {
                 "attempt": entry.attempt,

@@ -15,6 +15,7 @@ the product leaves it empty and the handlers call the real stage functions.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -28,7 +29,7 @@ from lakehouse.config import Settings
 from lakehouse.engines import engine_class
 from lakehouse.errors import LakehouseError
 from lakehouse.events import STAGES, EventLog, LocalBus, completed_event, request_event
-from lakehouse.ledger import SUCCEEDED, Ledger
+from lakehouse.ledger import STARTED, SUCCEEDED, Ledger
 from lakehouse.lock import DEFAULT_TTL, LakeLock, held
 from lakehouse.retry import RetryPolicy, is_transient
 from lakehouse.storage import open_storage
@@ -267,6 +268,7 @@ class Runner:
             except KeyboardInterrupt:
                 result.status = "interrupted"
                 result.failed_stage = self._failed_stage(day)
+                self._mark_interrupted(day, result.failed_stage)
                 raise RunInterrupted(
                     f"interrupted: business day {day} stopped in {result.failed_stage} (recorded "
                     f"as interrupted); `lakehouse run` resumes it there",
@@ -279,6 +281,14 @@ class Runner:
                     str(exc) if isinstance(exc, LakehouseError) else f"{type(exc).__name__}: {exc}"
                 )
                 break
+
+    def _mark_interrupted(self, day: date, stage: str) -> None:
+        """Record a stage left `started` as interrupted (the signal may have come between
+        the handler's ledger writes, outside its own handling)."""
+        with contextlib.suppress(Exception):
+            entry = self.ledger.get(day, stage) if stage in STAGES else None
+            if entry is not None and entry.status == STARTED:
+                self.ledger.interrupt(entry)
 
     def _failed_stage(self, day: date) -> str:
         try:

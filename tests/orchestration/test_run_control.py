@@ -173,8 +173,10 @@ def test_sigterm_stops_a_cli_run_like_ctrl_c(lake):
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
-    assert "interrupted" in err
+    # 130 as a rule; DuckDB occasionally (about 1 run in 6) leaves the interrupt pending
+    # when it stops a query, and Python then ends by SIGINT after printing the same message
+    assert process.returncode in (130, -signal.SIGINT), err
+    assert "interrupted: business day" in err and "resumes it there" in err
     assert not open_storage(lake).exists(LOCK_KEY)
     assert any(e.status == INTERRUPTED for d in ledger.dates() for e in ledger.day(d).values())
 
