@@ -5,7 +5,7 @@ LH     := $(VENV)/bin/lakehouse
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-all lint format demo demo-s3 bench clean
+.PHONY: help install test test-all test-slow lint format demo demo-s3 bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ test: $(STAMP) ## Run the test suite (no network, no Docker; long simulations ex
 
 test-all: $(STAMP) ## Run every test, the long simulations (marked slow) included
 	$(PY) -m pytest
+
+test-slow: $(STAMP) ## Run the slow lane (kill tests: 20 kills on a folder lake, 5 on S3)
+	$(PY) -m pytest -m slow
 
 lint: $(STAMP) ## ruff lint + format check
 	$(VENV)/bin/ruff check .

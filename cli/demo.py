@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 
 from cli.context import console, err_console, parse_date
 from lakehouse.config import Settings, load_settings
@@ -107,7 +108,9 @@ def run_demo(
     t0 = _step(f"1. fresh lake at {settings.lake}")
     storage = reset_lake(settings)
     _export_env(settings)
-    console.print(f"lake ready: {storage.uri()} (reinitialised so every demo run is the same)")
+    console.print(
+        f"lake ready: {escape(storage.uri())} (reinitialised so every demo run is the same)"
+    )
     timings["init"] = time.perf_counter() - t0
 
     t0 = _step(f"2. simulate the pre-migration history (scale {scale}, seed {seed})")
@@ -200,8 +203,8 @@ def where_to_look(
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
     console.print(f"demo finished in {total:.1f}s ({steps})")
     storage = open_storage(settings)
-    console.print(f"lake:     {storage.uri()}", soft_wrap=True)
-    console.print(f"exports:  {storage.uri('exports')}", soft_wrap=True)
+    console.print(f"lake:     {escape(storage.uri())}", soft_wrap=True)
+    console.print(f"exports:  {escape(storage.uri('exports'))}", soft_wrap=True)
     console.print(f"ledger:   {storage.uri('_ops/ledger')} (and _ops/events/)", soft_wrap=True)
     if "report" in timings:
         console.print(f"report:   {Path('reports/report.html').resolve()}", soft_wrap=True)
@@ -272,7 +275,7 @@ def main(
         timings, history = run_demo(settings, first, last, scale=scale, seed=seed)
         where_to_look(settings, timings, history, end=last, ephemeral=server is not None)
     except LakehouseError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
     finally:
         if server is not None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from cli.context import console, err_console, lake_settings
+from cli.context import break_lock_option, console, err_console, lake_lock, lake_settings
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -41,16 +43,20 @@ def export_command(
     as_json: bool = typer.Option(
         False, "--json", help="Print the ExportCompleted event detail as JSON."
     ),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Export gold tables: CSV + Parquet under exports/, and/or a Google Sheet per table."""
     from lakehouse.stages.export import export
 
     cfg = lake_settings(ctx)
-    result = export(cfg, targets=_split(target) or None, tables=_split(tables) or None)
+    with lake_lock(cfg, "export", break_lock):
+        result = export(cfg, targets=_split(target) or None, tables=_split(tables) or None)
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return
-    view = Table(title=f"export to {', '.join(result.targets)}", caption=f"lake: {cfg.lake}")
+    view = Table(
+        title=f"export to {', '.join(result.targets)}", caption=f"lake: {escape(cfg.lake)}"
+    )
     for column in ("target", "table", "action"):
         view.add_column(column)
     view.add_column("rows", justify="right")
@@ -58,11 +64,15 @@ def export_command(
     view.add_column("written to", overflow="fold")
     for e in result.exports:
         where = _where(e.files) or e.url or e.file_id or ""
-        view.add_row(e.target, e.table, e.action, f"{e.rows:,}", f"{e.bytes:,}", where)
+        view.add_row(e.target, Text(e.table), e.action, f"{e.rows:,}", f"{e.bytes:,}", Text(where))
     console.print(view)
     for target_name, key in result.removed:
-        console.print(f"[dim]{target_name}: removed {key} (its table is no longer in gold)[/]")
+        console.print(
+            f"[dim]{target_name}: removed {escape(key)} (its table is no longer in gold)[/]"
+        )
     for e in result.exports:
         if e.message:
             style = "yellow" if e.action == "skipped" else "dim"
-            err_console.print(f"[{style}]{e.target} {e.table}: {e.message}[/]", highlight=False)
+            err_console.print(
+                f"[{style}]{e.target} {escape(e.table)}: {escape(e.message)}[/]", highlight=False
+            )

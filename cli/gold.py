@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from cli.context import console, lake_settings, parse_date
+from cli.context import break_lock_option, console, lake_lock, lake_settings, parse_date
 
 
 def materialize_command(
@@ -21,12 +23,15 @@ def materialize_command(
     as_json: bool = typer.Option(
         False, "--json", help="Print the MaterializationCompleted event detail as JSON."
     ),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Build the gold tables from silver (a full rebuild; reruns give identical tables)."""
     from lakehouse.stages.materialize import materialize
 
+    cfg = lake_settings(ctx)
     as_of = parse_date(date)
-    result = materialize(lake_settings(ctx), as_of=as_of)
+    with lake_lock(cfg, "materialize", break_lock):
+        result = materialize(cfg, as_of=as_of)
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return
@@ -52,12 +57,14 @@ def tables_command(ctx: typer.Context) -> None:
     cfg = lake_settings(ctx)
     stats = lake_stats(cfg)
     if not stats:
-        console.print(f"no tables under {cfg.lake}: run `lakehouse ingest` and `materialize`")
+        console.print(
+            f"no tables under {escape(cfg.lake)}: run `lakehouse ingest` and `materialize`"
+        )
         return
-    view = Table(caption=f"lake: {cfg.lake}")
+    view = Table(caption=f"lake: {escape(cfg.lake)}")
     view.add_column("table")
     view.add_column("rows", justify="right")
     view.add_column("files", justify="right")
     for info in stats:
-        view.add_row(info.name, f"{info.rows:,}", f"{info.files:,}")
+        view.add_row(Text(info.name), f"{info.rows:,}", f"{info.files:,}")
     console.print(view)

@@ -11,34 +11,13 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli.context import console, lake_settings, parse_date
-from lakehouse.config import Settings
+from cli.context import break_lock_option, console, lake_lock, lake_settings, parse_date
 from lakehouse.errors import LakehouseError
-
-
-@contextmanager
-def lake_lock(cfg: Settings, command: str, break_lock: bool) -> Iterator[None]:
-    """Hold the lake's lock while a command rewrites its tables."""
-    from lakehouse.lock import LakeLock
-    from lakehouse.runner import new_run_id
-    from lakehouse.storage import open_storage
-
-    lock = LakeLock(open_storage(cfg), run_id=f"{command}-{new_run_id()}")
-    lock.acquire(break_lock=break_lock)
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-BREAK_LOCK = typer.Option(False, "--break-lock", help="Clear a lock left by a killed run first.")
 
 
 def snapshots_command(
@@ -100,7 +79,7 @@ def rollback_command(
     to_batch: str = typer.Option(
         ..., "--to-batch", help="Ingest date (YYYY-MM-DD) whose state silver and gold return to."
     ),
-    break_lock: bool = BREAK_LOCK,
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Return silver, gold and the run ledger to the state right after batch --to-batch.
 
@@ -130,7 +109,7 @@ def rollback_command(
     console.print("next: `lakehouse ingest --all` or `lakehouse run` takes the later batches")
 
 
-def rebuild_command(ctx: typer.Context, break_lock: bool = BREAK_LOCK) -> None:
+def rebuild_command(ctx: typer.Context, break_lock: bool = break_lock_option()) -> None:
     """Rebuild silver and gold from the raw batches, from scratch (bronze is the source).
 
     Also the way to bring a lake written by an earlier version (plain Parquet tables, no
@@ -156,7 +135,7 @@ def rebuild_command(ctx: typer.Context, break_lock: bool = BREAK_LOCK) -> None:
         )
 
 
-def maintain_command(ctx: typer.Context, break_lock: bool = BREAK_LOCK) -> None:
+def maintain_command(ctx: typer.Context, break_lock: bool = break_lock_option()) -> None:
     """Compact the lake: flush inlined rows to Parquet, merge small files, expire snapshots
     older than maintain.expire_older_than, delete files nothing needs any more."""
     from lakehouse.maintenance import maintain

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from cli.context import console, err_console, lake_settings, parse_date
+from cli.context import (
+    break_lock_option,
+    console,
+    err_console,
+    lake_lock,
+    lake_settings,
+    parse_date,
+)
 from lakehouse.errors import UsageError
-
-
-def _locked(cfg, what: str):
-    """The lake lock, so a manual ingest cannot interleave with `lakehouse run`."""
-    from lakehouse.lock import LakeLock
-    from lakehouse.storage import open_storage
-
-    lock = LakeLock(open_storage(cfg), f"{what}-{uuid.uuid4().hex[:8]}")
-    lock.acquire()
-    return lock
 
 
 def ingest_command(
@@ -32,6 +30,7 @@ def ingest_command(
         False, "--all", help="Ingest every landed batch not ingested yet, oldest first."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Ingest raw batches (bronze CSV/Parquet) into the silver tables."""
     from lakehouse.stages.ingest import ingest_batch, ingest_pending
@@ -40,11 +39,8 @@ def ingest_command(
         raise UsageError("give either --date YYYY-MM-DD or --all")
     batch = parse_date(day)
     cfg = lake_settings(ctx)
-    lock = _locked(cfg, "ingest")
-    try:
+    with lake_lock(cfg, "ingest", break_lock):
         results = ingest_pending(cfg) if batch is None else [ingest_batch(cfg, batch)]
-    finally:
-        lock.release()
     if as_json:
         typer.echo(json.dumps([r.to_detail() for r in results], indent=2))
         return
@@ -55,12 +51,13 @@ def ingest_command(
         s, st, tu = r.entity("sessions"), r.entity("students"), r.entity("tutors")
         status = r.status.replace("_", " ")
         console.print(
-            f"[bold]{r.ingest_date}[/] {r.source_batch_id} {status}: sessions {s.raw:,} raw = "
-            f"{s.kept:,} kept ({s.repaired:,} repaired) + {s.superseded:,} superseded + "
-            f"{s.rejected:,} rejected; student rows {st.kept:,}, tutor rows {tu.kept:,}",
+            f"[bold]{r.ingest_date}[/] {escape(r.source_batch_id)} {status}: "
+            f"sessions {s.raw:,} raw = {s.kept:,} kept ({s.repaired:,} repaired) + "
+            f"{s.superseded:,} superseded + {s.rejected:,} rejected; "
+            f"student rows {st.kept:,}, tutor rows {tu.kept:,}",
             highlight=False,
         )
-    console.print(f"[dim]lake: {cfg.lake}[/]")
+    console.print(f"[dim]lake: {escape(cfg.lake)}[/]")
 
 
 def land_command(
@@ -71,22 +68,20 @@ def land_command(
         "(e.g. data/seed-data/replay/raw).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Land a folder of raw batches into the lake's bronze zone (then `ingest --all`)."""
     from lakehouse.landing import land
 
     cfg = lake_settings(ctx)
-    lock = _locked(cfg, "land")
-    try:
+    with lake_lock(cfg, "land", break_lock):
         result = land(cfg, path)
-    finally:
-        lock.release()
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return
     console.print(
         f"landed {len(result.landed)} batch(es), {result.files} file(s), {result.bytes:,} bytes "
-        f"from {result.source}"
+        f"from {escape(str(result.source))}"
     )
     if result.unchanged:
         console.print(f"[dim]{len(result.unchanged)} batch(es) were already landed as they are[/]")
@@ -120,9 +115,9 @@ def check_command(
                 continue
             rows = Table(title=f"{c.check}: first {len(c.sample)} of {c.failing_rows} rows")
             for column in c.columns:
-                rows.add_column(column, overflow="fold")
+                rows.add_column(escape(column), overflow="fold")
             for row in c.sample:
-                rows.add_row(*("" if v is None else str(v) for v in row))
+                rows.add_row(*(Text("" if v is None else str(v)) for v in row))
             err_console.print(rows)
         console.print(f"[dim]stored under {DQ_PREFIX}/ in the lake[/]")
     if not report.passed:

@@ -18,8 +18,9 @@ LAKE_FOLDERS = ("raw", "sim", "silver", "gold", "_ops", "exports")
 def init(ctx: typer.Context) -> None:
     """Create the lake: the folder (local) or the bucket (S3), and check it is writable."""
     storage, described = init_lake(settings(ctx))
-    console.print(f"[green]lake ready:[/] {described}")
-    console.print(f"layout: {', '.join(f'{f}/' for f in LAKE_FOLDERS)} under {storage.uri()}")
+    console.print(f"[green]lake ready:[/] {escape(described)}")
+    folders = ", ".join(f"{f}/" for f in LAKE_FOLDERS)
+    console.print(f"layout: {folders} under {escape(storage.uri())}")
 
 
 @config_app.command("show")

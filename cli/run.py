@@ -3,21 +3,37 @@ table sizes, the last data-quality results)."""
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from cli.context import console, err_console, lake_settings, parse_date
+from cli.context import (
+    App,
+    break_lock_option,
+    console,
+    err_console,
+    lake_lock,
+    lake_settings,
+    parse_date,
+)
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.events import STAGES
-from lakehouse.ledger import FAILED, STARTED, SUCCEEDED, Ledger, LedgerEntry
+from lakehouse.ledger import FAILED, INTERRUPTED, STARTED, SUCCEEDED, Ledger, LedgerEntry
 from lakehouse.lock import LakeLock
 from lakehouse.runner import Runner, RunReport
 from lakehouse.storage import Storage
+
+ledger_app = App(help="Inspect or correct the run ledger.", no_args_is_help=True)
 
 
 def _number(detail: dict[str, Any], keys: tuple[str, ...]) -> float | None:
@@ -157,9 +173,13 @@ def execute_run(
             elif phase == "done":
                 progress.advance(task)
 
-        report = runner.run(start, end, force=force, break_lock=break_lock, progress=hook)
-    if report.taken_over_lock:
-        err_console.print(f"[yellow]took over a stale lock:[/] {report.taken_over_lock}")
+        def told(message: str) -> None:
+            err_console.print(f"[yellow]note:[/] {escape(message)}", highlight=False)
+
+        with _sigterm_as_interrupt():
+            report = runner.run(
+                start, end, force=force, break_lock=break_lock, progress=hook, notify=told
+            )
     if not report.ran:
         what = f"{start}" if days == 1 else f"{start}..{end}"
         console.print(
@@ -178,6 +198,24 @@ def execute_run(
     return report
 
 
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """A `kill` (SIGTERM) stops the run like Ctrl-C: the stage is recorded as interrupted
+    and the lock released. Only in the main thread, where Python can install handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(
     ctx: typer.Context,
     from_: str | None = typer.Option(
@@ -185,9 +223,7 @@ def run(
     ),
     to: str | None = typer.Option(None, "--to", help="Last business day (default: --from)."),
     force: bool = typer.Option(False, "--force", help="Recompute days that already succeeded."),
-    break_lock: bool = typer.Option(
-        False, "--break-lock", help="Clear a lock left by a killed run before starting."
-    ),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Run business days through simulate -> ingest -> materialize -> export, day by day.
 
@@ -197,7 +233,12 @@ def run(
     execute_run(lake_settings(ctx), start, end, force=force, break_lock=break_lock)
 
 
-_STATE_TEXT = {SUCCEEDED: "[green]ok", FAILED: "[red]FAILED", STARTED: "[yellow]started"}
+_STATE_TEXT = {
+    SUCCEEDED: "[green]ok",
+    FAILED: "[red]FAILED",
+    STARTED: "[yellow]started",
+    INTERRUPTED: "[yellow]interrupted",
+}
 
 
 def _cell(entry: LedgerEntry | None) -> str:
@@ -233,12 +274,18 @@ def status(
         entries = ledger.day(day)
         table.add_row(day.isoformat(), *(_cell(entries.get(s)) for s in STAGES))
     console.print(table if known else "run ledger: empty (nothing has run yet)")
-    for day in known[-days:]:
-        stage = ledger.pending_stage(day)
-        entry = ledger.get(day, stage) if stage else None
-        if entry is not None and entry.status == FAILED:
-            console.print(f"[red]{day} {stage}:[/] {entry.error}", highlight=False)
-            console.print(f"  resume with: lakehouse run --from {day}")
+    for day, stage, entry in ledger.incomplete():
+        state = "not started" if entry is None else entry.status
+        console.print(
+            f"[red]incomplete:[/] {day} {stage} {escape(state)}"
+            + (f": {escape(entry.error)}" if entry is not None and entry.error else ""),
+            highlight=False,
+        )
+        console.print(
+            f"  resume with: lakehouse run --from {day}, or forget the day with: "
+            f"lakehouse ledger clear --date {day}",
+            highlight=False,
+        )
     console.print(lock_line(runner.storage))
     console.print(row_count_table(cfg))
     dq = dq_table(cfg, days)
@@ -250,8 +297,13 @@ def lock_line(storage: Storage) -> str:
     holder = LakeLock(storage, run_id="status").read()
     if holder is None:
         return "lock: free"
-    state = "[yellow]expired (stale)[/]" if holder.expired() else "[bold]held[/]"
-    return f"lock: {state} by {holder.describe()}"
+    if holder.dead_here():
+        state = "[yellow]stale (its process is gone; the next command takes it over)[/]"
+    elif holder.expired():
+        state = "[yellow]expired (the next command takes it over)[/]"
+    else:
+        state = "[bold]held[/]"
+    return f"lock: {state} by {escape(holder.describe())}"
 
 
 def row_count_table(cfg: Settings) -> Table | str:
@@ -268,7 +320,7 @@ def row_count_table(cfg: Settings) -> Table | str:
     table.add_column("rows", justify="right")
     table.add_column("files", justify="right")
     for info in stats:
-        table.add_row(info.name, f"{info.rows:,}", str(info.files))
+        table.add_row(Text(info.name), f"{info.rows:,}", str(info.files))
     return table
 
 
@@ -313,3 +365,32 @@ def dq_table(cfg: Settings, limit: int) -> Table | None:
         cells[6] = "[green]yes[/]" if row[6] else "[red]NO[/]"
         table.add_row(*cells)
     return table
+
+
+@ledger_app.command("clear")
+def ledger_clear(
+    ctx: typer.Context,
+    date_: str = typer.Option(..., "--date", help="The business day to forget (YYYY-MM-DD)."),
+    stage: str | None = typer.Option(
+        None, "--stage", help=f"Forget only this stage and the ones after it ({', '.join(STAGES)})."
+    ),
+    break_lock: bool = break_lock_option(),
+) -> None:
+    """Forget one business day's ledger entries, so a run no longer resumes (or skips) it.
+
+    The lake's data is not touched: a cleared day that had landed is recognised by the
+    next run; one that was never simulated is simply not in the ledger any more.
+    """
+    if stage is not None and stage not in STAGES:
+        raise typer.BadParameter(f"choose one of {', '.join(STAGES)}", param_hint="--stage")
+    day = parse_date(date_, "--date")
+    assert day is not None
+    cfg = lake_settings(ctx)
+    runner = Runner(cfg)
+    runner.storage.check()
+    with lake_lock(cfg, "ledger-clear", break_lock):
+        gone = runner.ledger.clear(day, stage)
+    if not gone:
+        console.print(f"the ledger has no entry for {day}" + (f" {stage}" if stage else ""))
+        return
+    console.print(f"[green]cleared[/] the ledger of {day}: {', '.join(gone)} (data untouched)")

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.context import App, console, lake_settings, parse_date
+from cli.context import App, break_lock_option, console, lake_lock, lake_settings, parse_date
 
 app = App(
     help="Simulate the tutoring business and land its raw batches in the lake.",
@@ -47,6 +47,7 @@ def history(
         "year fixed; original: the original's, to compare with its figures) or the path of a "
         "TOML scenario file. Daily steps continue it.",
     ),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Simulate the pre-migration history and land it at ingest_date = until + 1."""
     from sim.api import simulate_history
@@ -59,7 +60,10 @@ def history(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with (
+        lake_lock(cfg, "simulate-history", break_lock),
+        Progress(*columns, console=console, transient=True) as bar,
+    ):
         task = bar.add_task("history", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -101,14 +105,23 @@ def day(
     force: bool = typer.Option(
         False, "--force", help="Rewrite a day that has already landed (identically)."
     ),
+    break_lock: bool = break_lock_option(),
 ) -> None:
     """Simulate one business day D from the saved state and land it at ingest_date = D + 1
     (a later date first simulates the days in between)."""
     from sim.api import simulate_day
 
     started = time.perf_counter()
+    cfg = lake_settings(ctx)
     business_day = parse_date(date_, "--date")
-    result = simulate_day(lake_settings(ctx), business_day, force=force)
+    with lake_lock(cfg, "simulate-day", break_lock):
+        result = simulate_day(cfg, business_day, force=force)
+    if result.already_landed:
+        console.print(
+            f"business day {result.business_date} had already landed, identical to what the "
+            f"simulator state gives: nothing written (--force rewrites it)"
+        )
+        return
     for landed in (*result.earlier, result):
         detail = landed.to_detail()
         console.print(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from lakehouse.errors import InputFileError
 from lakehouse.models import SQL_DIR
+from lakehouse.scratch import scratch_dir
 from lakehouse.storage import Storage
 
 if TYPE_CHECKING:
@@ -91,28 +91,36 @@ def landed_batches(storage: Storage) -> list[date]:
     return sorted(days)
 
 
-def _is_hidden(key: str) -> bool:
-    return key.rsplit("/", 1)[-1].startswith((".", "_"))
-
-
 def batch_files(storage: Storage, day: date) -> dict[str, list[str]]:
     """The data files of each entity in the batch (entities without a partition: none).
 
-    A partition folder that exists but holds no .csv or .parquet file is a file-level error.
+    Every file under a partition folder is either read or refused: a file in a sub-folder, a
+    hidden file (`.name`, `_name`), a file that is neither .csv nor .parquet, or a folder with
+    no data file is a file-level error naming it, so no rows can be left out unnoticed.
     """
     files: dict[str, list[str]] = {}
     for entity in ENTITIES:
         prefix = partition_prefix(entity, day)
-        keys = [k for k in storage.list(prefix) if not _is_hidden(k)]
-        data = [k for k in keys if k.endswith(DATA_SUFFIXES) and "/" not in k[len(prefix) + 1 :]]
+        keys = storage.list(prefix)
+        data = [
+            k
+            for k in keys
+            if k.endswith(DATA_SUFFIXES)
+            and "/" not in k[len(prefix) + 1 :]
+            and not k.rsplit("/", 1)[-1].startswith((".", "_"))
+        ]
+        stray = [k for k in keys if k not in data]
+        if stray:
+            raise InputFileError(
+                f"{stray[0]}: not a raw data file of the batch (only .csv or .parquet files "
+                f"directly in {prefix}/ are read; move it out of the lake's raw zone)"
+                + (f"; {len(stray) - 1} more such file(s)" if len(stray) > 1 else "")
+            )
         folder_exists = bool(keys) or (
             storage.kind == "local" and Path(storage.uri(prefix)).is_dir()
         )
         if folder_exists and not data:
-            found = ", ".join(k[len(prefix) + 1 :] for k in keys) or "nothing"
-            raise InputFileError(
-                f"{prefix}/: batch folder has no .csv or .parquet file (found: {found})"
-            )
+            raise InputFileError(f"{prefix}/: batch folder has no .csv or .parquet file")
         files[entity] = data
     return files
 
@@ -198,7 +206,7 @@ def _scratch_dir(storage: Storage):
     """A temporary folder for downloaded raw files; a local lake's files are read in place."""
     if storage.kind == "local":
         return contextlib.nullcontext("")
-    return tempfile.TemporaryDirectory(prefix="lakehouse-bronze-")
+    return scratch_dir("bronze")
 
 
 def _sql(name: str) -> str:
@@ -239,6 +247,16 @@ def load_batch(con: duckdb.DuckDBPyConnection, storage: Storage, day: date) -> B
         for raw, path in staged:
             loader.add(raw, path)
         loader.finish()
+    mixed = con.execute(_sql("mixed_batch_ids")).fetchall()
+    if mixed:
+        key, count, examples = mixed[0]
+        shown = ", ".join(
+            e if len(e) <= 40 else f"{e[:40]}... ({len(e):,} characters)" for e in examples
+        )
+        raise InputFileError(
+            f"{key}: its rows carry {count} different source_batch_ids ({shown}); "
+            "a file holds one batch, fix or split the file"
+        )
     batch_id = con.execute(_sql("batch_id")).fetchone()
     if batch_id:
         source_batch_id = batch_id[0]

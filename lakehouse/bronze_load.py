@@ -69,7 +69,7 @@ class BronzeLoader:
         # before it: with rejected rows r_1 < r_2 < ..., those are the j with r_j - j <= k.
         row_number = "f.rowid + 1"
         if rejects:
-            rows = sorted(int(line) - 1 for line, _, _ in rejects)
+            rows = sorted(int(reject[0]) - 1 for reject in rejects)
             skips = ", ".join(f"({r - j})" for j, r in enumerate(rows, start=1))
             row_number = (
                 f"f.rowid + 1 + (SELECT count(*) FROM (VALUES {skips}) AS s (skip_after) "
@@ -102,7 +102,7 @@ class BronzeLoader:
             )
 
     def _read(self, raw: RawFile, path: Path, table: str) -> list[tuple]:
-        """Read one file into `table`; return its rejected lines (line, text, error)."""
+        """Read one file into `table`; return its rejected lines (line, text, error, too long)."""
         import duckdb
 
         con = self.con
@@ -113,7 +113,8 @@ class BronzeLoader:
                 _set_variables(con, {"bronze_path": str(path), "bronze_columns": columns})
                 con.execute(f"CREATE TABLE {table} AS {_sql('read_csv')}")
                 return con.execute(
-                    "SELECT line, any_value(csv_line), string_agg(DISTINCT error_message, '; ') "
+                    "SELECT line, any_value(csv_line), string_agg(DISTINCT error_message, '; '), "
+                    "bool_or(error_type = 'LINE SIZE OVER MAXIMUM') "
                     "FROM bronze_rejects GROUP BY line ORDER BY line"
                 ).fetchall()
             _set_variables(con, {"bronze_path": str(path)})
@@ -132,16 +133,21 @@ class BronzeLoader:
         ]
 
     def _malformed(self, raw: RawFile, table: str, rejects: list[tuple]) -> str:
-        """Keep each malformed line as a row: its fields split by position as far as they go."""
+        """Keep each malformed line as a row: its fields split by position as far as they go.
+
+        A line over DuckDB's maximum line size comes back truncated, so its fields are not
+        split (they would be wrong); the row carries DuckDB's own message about its size."""
         position = {name: i for i, name in enumerate(raw.columns)}
         rows = []
-        for line, text, message in rejects:
-            fields = next(csv.reader([text or ""]), [])
+        for line, text, message, too_long in rejects:
+            fields = [] if too_long else next(csv.reader([text or ""]), [])
             values = [
                 fields[position[c]] if c in position and position[c] < len(fields) else None
                 for c in raw_columns(raw.entity)
             ]
-            if len(fields) != len(raw.columns):
+            if too_long:
+                error = f"line too long to read: {message}"
+            elif len(fields) != len(raw.columns):
                 error = f"line has {len(fields)} fields, the header has {len(raw.columns)}"
             else:
                 error = message

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,15 @@ from lakehouse.errors import ConfigError
 
 CONFIG_FILE = "lakehouse.toml"
 ENV_PREFIX = "LAKEHOUSE_"
+OTHER_VARIABLES = (
+    "LAKEHOUSE_CONFIG",
+    "LAKEHOUSE_PROFILE",
+    "LAKEHOUSE_EVENT_BUS",
+    "LAKEHOUSE_SQL_DIR",
+    "LAKEHOUSE_UPDATE_GOLDEN",
+)
+"""`LAKEHOUSE_*` variables that are not settings: the settings file and profile, the
+EventBridge bus of the Lambda handlers, the SQL folder, the tests' golden-file switch."""
 ENGINES = ("duckdb", "athena")
 EXPORT_TARGETS = ("local", "drive")
 
@@ -163,7 +173,8 @@ def _coerce(name: str, value: Any, default: Any, origin: str) -> Any:
             raise ValueError("expected a string")
         return value
     except ValueError as exc:
-        raise ConfigError(f"setting '{name}' in {origin}: {exc} (got {value!r})") from None
+        got = f"a {type(value).__name__}, value hidden" if name in SECRET_SETTINGS else repr(value)
+        raise ConfigError(f"setting '{name}' in {origin}: {exc} (got {got})") from None
 
 
 def _flatten(table: dict[str, Any], origin: str) -> dict[str, Any]:
@@ -231,6 +242,7 @@ def load_settings(
         raise ConfigError(f"config file {path} does not exist")
     elif profile:
         raise ConfigError(f"profile '{profile}' requested but no {CONFIG_FILE} was found")
+    _check_variables(env)
     for name in setting_names():
         var = env_var(name)
         if var in env:
@@ -241,6 +253,22 @@ def load_settings(
             values[name] = value
             origins[name] = "command line"
     return _build(values, origins, source)
+
+
+def _check_variables(env: Mapping[str, str]) -> None:
+    """Fail on a `LAKEHOUSE_*` variable that is neither a setting nor one of OTHER_VARIABLES
+    (a typo would otherwise be ignored silently), naming the closest known variable."""
+    import difflib
+
+    known = [env_var(n) for n in setting_names()] + list(OTHER_VARIABLES)
+    unknown = sorted(v for v in env if v.startswith(ENV_PREFIX) and v not in known)
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else f"known: {', '.join(sorted(known))}"
+        raise ConfigError(
+            f"unknown environment variable {unknown[0]}: {hint} (unset it if it is not meant "
+            "for Tutor Lakehouse)"
+        )
 
 
 def _build(values: dict[str, Any], origins: dict[str, str], source: str) -> Settings:
@@ -331,7 +359,7 @@ def effective_items(settings: Settings) -> list[tuple[str, str]]:
         else:
             text = str(value)
         if name in SECRET_SETTINGS and text:
-            text = text[:2] + "*" * 8
+            text = "******** (set)"
         elif name == "catalog":
             text = mask_url_password(text)
         rows.append((name, text))

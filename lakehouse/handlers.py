@@ -13,12 +13,14 @@ apply), else from `load_settings()`, i.e. `LAKEHOUSE_*` environment variables on
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,11 +28,19 @@ from lakehouse.config import Settings, load_settings
 from lakehouse.errors import LakehouseError
 from lakehouse.events import EventLog, completed_event
 from lakehouse.ledger import Ledger
-from lakehouse.runner import RetryPolicy, is_transient
+from lakehouse.retry import Backoff, RetryPolicy, retrying
 from lakehouse.storage import Storage, open_storage
 
 EVENT_BUS_ENV = "LAKEHOUSE_EVENT_BUS"
 """Name of the EventBridge bus the handlers publish to on AWS (unset locally)."""
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+"""Business dates outside these are refused as typos before anything reads the lake."""
+MAX_CATCH_UP_DAYS = 31
+"""A simulate event may fill in at most this many days after the simulator's last day."""
+BOOKKEEPING_S = 60.0
+"""How long the ledger and event writes wait for the store: longer than a stage's own retries,
+so a stage that gave up in an outage is still recorded as failed when the store returns."""
 
 StageHook = Callable[[str, str, dict[str, Any]], None]
 
@@ -86,7 +96,7 @@ def _call_stage(fn: Callable[..., Any], stage: str, settings: Settings, detail: 
     """Call a stage with the arguments of its entry point (docs/CONTRACTS.md)."""
     day = date.fromisoformat(detail["business_date"])
     if stage == "simulate":
-        return fn(settings, day, force=bool(detail.get("force", False)))
+        return fn(settings, day, force=detail.get("force", False))
     if stage == "ingest":
         # the stage ingests the batches landed before the target and not ingested yet first,
         # and returns their results followed by the target's (or the target's alone)
@@ -102,16 +112,81 @@ def _call_stage(fn: Callable[..., Any], stage: str, settings: Settings, detail: 
     return fn(settings)
 
 
+class EventError(LakehouseError):
+    """An event a handler cannot act on: a field is missing or of the wrong type."""
+
+    exit_code = 2
+
+
+def _event_date(value: Any, field_name: str, event_id: str) -> date:
+    if not isinstance(value, str):
+        raise EventError(
+            f"event {event_id}: {field_name} must be a YYYY-MM-DD string, got {value!r}"
+        )
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise EventError(
+            f"event {event_id}: {field_name} {value!r} is not a date (YYYY-MM-DD)"
+        ) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise EventError(
+            f"event {event_id}: {field_name} {day} is outside {EARLIEST_DATE}..{LATEST_DATE}"
+        )
+    return day
+
+
+def validate_event(event: Any) -> tuple[date, dict[str, Any]]:
+    """(business date, detail) of an incoming event, after checking the fields a handler
+    reads: `detail` an object, `business_date` a date (or, for a scheduled event, an ISO
+    `time`, whose previous day is meant), `force` a JSON boolean, `run_id` a string."""
+    if not isinstance(event, Mapping):
+        raise EventError(f"an event must be a JSON object, got {type(event).__name__}")
+    event_id = str(event.get("id", "?"))
+    detail = event.get("detail") or {}
+    if not isinstance(detail, Mapping):
+        raise EventError(f"event {event_id}: detail must be an object, got {detail!r}")
+    if "force" in detail and not isinstance(detail["force"], bool):
+        raise EventError(
+            f"event {event_id}: force must be true or false (a JSON boolean), "
+            f"got {detail['force']!r}"
+        )
+    if "run_id" in detail and not isinstance(detail["run_id"], str):
+        raise EventError(f"event {event_id}: run_id must be a string, got {detail['run_id']!r}")
+    if detail.get("business_date") is not None:
+        day = _event_date(detail["business_date"], "business_date", event_id)
+    elif event.get("time"):
+        stamp = event["time"]
+        try:
+            parsed = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        except ValueError:
+            raise EventError(f"event {event_id}: time {stamp!r} is not an ISO time") from None
+        day = _event_date((parsed.date() - timedelta(days=1)).isoformat(), "time", event_id)
+    else:
+        raise EventError(f"event {event_id} carries no business_date and no time")
+    return day, dict(detail)
+
+
 def business_date_of(event: Mapping[str, Any]) -> date:
     """The business date an event is about: `detail.business_date`, or for a scheduled event
     (EventBridge Scheduler at 01:00) the day before the event's time."""
-    detail = event.get("detail") or {}
-    if detail.get("business_date"):
-        return date.fromisoformat(str(detail["business_date"]))
-    if event.get("time"):
-        stamp = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
-        return stamp.date() - timedelta(days=1)
-    raise LakehouseError(f"event {event.get('id', '?')} carries no business_date and no time")
+    return validate_event(event)[0]
+
+
+def check_catch_up(settings: Settings, day: date) -> None:
+    """Refuse a simulate event that would fill in more than MAX_CATCH_UP_DAYS days."""
+    from sim.api import read_state
+
+    pointer = read_state(settings)
+    if pointer is None:
+        return  # the simulator says what is missing
+    gap = (day - pointer.last_date).days
+    if gap > MAX_CATCH_UP_DAYS:
+        raise EventError(
+            f"business_date {day} is {gap} days after the last simulated day "
+            f"{pointer.last_day}; one event simulates at most {MAX_CATCH_UP_DAYS} days: send "
+            "events for the days in between first (or use `lakehouse run --from/--to`)"
+        )
 
 
 def _stage_detail(result: Any) -> dict[str, Any]:
@@ -123,7 +198,12 @@ def _stage_detail(result: Any) -> dict[str, Any]:
 
 
 def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-    """Run one stage for the event's business date; return the completion event it emitted."""
+    """Run one stage for the event's business date; return the completion event it emitted.
+
+    Transient errors are retried under the context's policy (the ledger records every
+    attempt); the ledger writes themselves wait out a short outage of the store. Ctrl-C
+    records the attempt as interrupted before it propagates."""
+    day, incoming = validate_event(event)
     settings = getattr(context, "settings", None) or load_settings()
     storage = open_storage(settings)
     ledger = Ledger(storage)
@@ -131,9 +211,9 @@ def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict
     sleep = getattr(context, "sleep", time.sleep)
     hook: StageHook = getattr(context, "on_stage", None) or (lambda *_: None)
     fn = (getattr(context, "stages", None) or {}).get(stage) or real_stage(stage, settings.engine)
+    if stage == "simulate":
+        check_catch_up(settings, day)
 
-    day = business_date_of(event)
-    incoming = dict(event.get("detail") or {})
     run_id = incoming.get("run_id") or f"lambda-{getattr(context, 'aws_request_id', 'manual')}"
     chain = {
         "business_date": day.isoformat(),
@@ -141,24 +221,54 @@ def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict
         "run_id": run_id,
     }
     args = {**incoming, **chain}
+    what = f"{stage} of business day {day}"
+    books = replace(
+        policy,
+        max_elapsed_s=max(BOOKKEEPING_S, policy.max_elapsed_s),
+        max_attempts=max(policy.max_attempts, 30),
+    )
+
+    def record(action: Callable[[], None], doing: str) -> None:
+        retrying(action, f"record {doing} of {what} in the ledger", books, sleep)
+
     hook(stage, "start", {})
     t0 = time.perf_counter()
-    for attempt in range(1, policy.max_attempts + 1):
-        entry = ledger.start(day, stage, run_id)
+    backoff = Backoff(policy)
+    while True:
+        entry = retrying(
+            lambda: ledger.start(day, stage, run_id),
+            f"record the start of {what} in the ledger",
+            books,
+            sleep,
+        )
         try:
             detail = {**_stage_detail(_call_stage(fn, stage, settings, args)), **chain}
-        except Exception as exc:
-            ledger.fail(entry, exc)
-            if is_transient(exc) and attempt < policy.max_attempts:
-                hook(stage, "retry", {"attempt": attempt, "error": str(exc)})
-                sleep(policy.delay(attempt))
-                continue
+        except KeyboardInterrupt:
+            with contextlib.suppress(Exception):
+                ledger.interrupt(entry)
             raise
-        ledger.succeed(entry, detail)
+        except Exception as exc:
+            backoff.mark()
+            try:
+                record(functools.partial(ledger.fail, entry, exc), "the failure")
+            except LakehouseError as unrecorded:
+                exc.add_note(f"the failure is not in the ledger: {unrecorded}")
+            delay = backoff.next_delay(exc)
+            if delay is not None:
+                hook(stage, "retry", {"attempt": backoff.attempt, "error": str(exc)})
+                sleep(delay)
+                continue
+            error = backoff.gave_up(what, exc)
+            if error is exc:
+                raise
+            raise error from exc
+        record(functools.partial(ledger.succeed, entry, detail), "the success")
         break
     hook(stage, "done", {"seconds": time.perf_counter() - t0, "detail": detail})
     out = completed_event(stage, detail, region=_region(settings))
-    emit(out, storage, context)
+    retrying(
+        lambda: emit(out, storage, context), f"publish the completion of {what}", policy, sleep
+    )
     return out
 
 

@@ -20,6 +20,8 @@ from lakehouse.storage import Storage
 
 LEDGER_PREFIX = "_ops/ledger"
 STARTED, SUCCEEDED, FAILED = "started", "succeeded", "failed"
+INTERRUPTED = "interrupted"
+"""Stopped by Ctrl-C or SIGTERM; like a failure, the next run resumes the stage."""
 MAX_HISTORY = 20
 """Attempts kept per entry; older ones are dropped so the object stays small."""
 
@@ -98,7 +100,12 @@ class Ledger:
     def _finish(self, entry: LedgerEntry, status: str) -> None:
         entry.status = status
         entry.finished_at = _now()
-        entry.duration_s = round(time.perf_counter() - entry._t0, 4)
+        if entry._t0:
+            entry.duration_s = round(time.perf_counter() - entry._t0, 4)
+        else:  # an entry read back from the lake: time it by the wall clock
+            started = datetime.strptime(entry.started_at, "%Y-%m-%dT%H:%M:%S.%fZ")
+            elapsed = datetime.now(UTC) - started.replace(tzinfo=UTC)
+            entry.duration_s = round(elapsed.total_seconds(), 4)
         entry.history.append(
             {
                 "attempt": entry.attempt,
@@ -119,6 +126,30 @@ class Ledger:
         entry.error = f"{type(exc).__name__}: {exc}"[:4000]
         entry.error_type = type(exc).__name__
         self._finish(entry, FAILED)
+
+    def interrupt(self, entry: LedgerEntry) -> None:
+        entry.error, entry.error_type = "interrupted (Ctrl-C or SIGTERM)", "KeyboardInterrupt"
+        self._finish(entry, INTERRUPTED)
+
+    def clear(self, business_date: date | str, stage: str | None = None) -> list[str]:
+        """Forget one date's entries (all its stages, or `stage` and the stages after it),
+        so the next run starts the date afresh there; return the stages forgotten."""
+        stages = STAGES[STAGES.index(stage) :] if stage else STAGES
+        gone = [s for s in stages if self.storage.exists(self.key(business_date, s))]
+        self.storage.delete([self.key(business_date, s) for s in gone])
+        return gone
+
+    def incomplete(self) -> list[tuple[date, str, LedgerEntry | None]]:
+        """(date, first stage that has not succeeded, its entry if any) for every date."""
+        found = []
+        for d in self.dates():
+            entries = self.day(d)
+            for stage in STAGES:
+                entry = entries.get(stage)
+                if entry is None or entry.status != SUCCEEDED:
+                    found.append((d, stage, entry))
+                    break
+        return found
 
     def day(self, business_date: date | str) -> dict[str, LedgerEntry]:
         """Every recorded stage of one date, in chain order."""

@@ -1,21 +1,23 @@
-"""A lock on the lake so two runs cannot interleave their days.
+"""A lock on the lake so two commands that write it cannot interleave.
 
-The lock is the object `_ops/lock.json` (owner host, pid and run id; acquired and expiry
-times; a random token). It lives in the lake, not on the machine, so a laptop run and a run
-against the same bucket from elsewhere see each other.
+The lock is the object `_ops/lock.json` (owner host, pid and name; acquired and expiry times;
+a random token). It lives in the lake, not on the machine, so a laptop run and a run against
+the same bucket from elsewhere see each other. Every command that writes the lake holds it
+(`held()`); commands that only read do not.
 
-Not every S3 server offers a conditional put, so acquisition is: read; refuse if a live lock
-exists; write ours; wait `settle_s`; read back and check the token is ours. Two runs that both
-read "no lock" write one after the other, and the wait lets the later write land before the
-earlier writer reads back, so only the later one keeps the lock. The remaining race: a run
-whose read-to-write gap exceeds `settle_s` (a store stalling for longer than that) can still
-miss the other's write, and both proceed. The runner also re-verifies the token at the start of
-every business day (`refresh()`), so such a loser stops at its next day; closing the race
-completely needs a compare-and-swap (conditional put) in the store.
+Taking it is an atomic create (`lakehouse.lock_store`): of any number of commands starting at
+once, exactly one creates the object. A lock that exists is taken over, by one atomic
+compare-and-swap against the version that was read, when its holder is gone:
 
-A live holder refreshes the expiry at every business day (`refresh()`); a lock past its expiry
-belongs to a run that died or hung and is taken over with a warning. `break_lock=True` clears a lock
-that has not expired yet (after a kill), except one held by a process still alive on this host.
+- the holder ran on this host and its process no longer exists (a kill -9, a crash): taken
+  over at once, with a message;
+- the lock has expired: the holder refreshes the expiry every `ttl / 4` from a background
+  thread while it lives, so an expired lock belongs to a process that died or hung elsewhere;
+- `--break-lock` (`break_lock=True`): for a holder on another host known to be dead, before
+  its expiry; refused for a process still alive on this host.
+
+The holder's refresh is a compare-and-swap too, so a holder whose lock was taken over learns
+it at its next refresh and stops (`check()`, called by the runner at every business day).
 """
 
 from __future__ import annotations
@@ -23,23 +25,36 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
+import threading
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
-from lakehouse.errors import LakehouseError
+from lakehouse.errors import LakehouseError, StorageError
+from lakehouse.lock_store import LOCK_KEY, LockStore, open_lock_store
+from lakehouse.retry import RetryPolicy, retrying
 from lakehouse.storage import Storage
 
-LOCK_KEY = "_ops/lock.json"
-DEFAULT_TTL = timedelta(minutes=10)
-"""How long a lock lives without a refresh; a business day longer than this would lose it."""
-SETTLE_S = 0.2
-"""Pause between writing the lock and reading it back (see the module docstring)."""
+DEFAULT_TTL = timedelta(minutes=2)
+"""How long a lock lives without a refresh (the holder refreshes every quarter of it)."""
+ATTEMPTS = 5
+"""Create-or-take-over rounds before giving up on a lock that keeps changing hands."""
+
+__all__ = [
+    "LOCK_KEY",
+    "LakeLock",
+    "LockHeldError",
+    "LockInfo",
+    "clear_lock",
+    "command_owner",
+    "held",
+]
 
 
 class LockHeldError(LakehouseError):
-    """Another run holds the lake."""
+    """Another command holds the lake."""
 
     exit_code = 3
 
@@ -49,6 +64,7 @@ class LockInfo:
     host: str
     pid: int
     run_id: str
+    """What holds the lock: a run id, or the command's name and a random suffix."""
     acquired_at: str
     expires_at: str
     token: str
@@ -56,14 +72,23 @@ class LockInfo:
     def expired(self, now: datetime | None = None) -> bool:
         return datetime.fromisoformat(self.expires_at) <= (now or datetime.now(UTC))
 
+    def here(self) -> bool:
+        return self.host == socket.gethostname()
+
+    def dead_here(self) -> bool:
+        """The holder ran on this host and its process is gone."""
+        return self.here() and not _pid_alive(self.pid)
+
     def describe(self) -> str:
         return (
-            f"run {self.run_id} (host {self.host}, pid {self.pid}), "
+            f"{self.run_id} (host {self.host}, pid {self.pid}), "
             f"acquired {self.acquired_at}, expires {self.expires_at}"
         )
 
 
 def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -71,6 +96,15 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _parse(body: bytes) -> LockInfo:
+    try:
+        return LockInfo(**json.loads(body))
+    except (ValueError, TypeError) as exc:
+        raise LakehouseError(
+            f"lock object {LOCK_KEY} is unreadable ({exc}); rerun with --break-lock"
+        ) from None
 
 
 class LakeLock:
@@ -81,90 +115,207 @@ class LakeLock:
         storage: Storage,
         run_id: str,
         ttl: timedelta = DEFAULT_TTL,
-        settle_s: float = SETTLE_S,
+        store: LockStore | None = None,
     ) -> None:
         self.storage = storage
         self.run_id = run_id
         self.ttl = ttl
-        self.settle_s = settle_s
         self.token = uuid.uuid4().hex
+        self._store = store
+        self.version: str | None = None
+        """The version of the lock object this lock wrote last (None: not held)."""
+        self.acquired_at = ""
         self.taken_over: LockInfo | None = None
-        """The expired or broken lock this one replaced, for the caller to report."""
+        """The lock of a dead or expired holder this one replaced, for the caller to report."""
+        self.takeover_reason = ""
+        self.lost: LockHeldError | None = None
+        """Set by a refresh that found the lock in other hands."""
+
+    @property
+    def store(self) -> LockStore:
+        if self._store is None:
+            self._store = open_lock_store(self.storage)
+        return self._store
 
     def read(self) -> LockInfo | None:
-        if not self.storage.exists(LOCK_KEY):
-            return None
-        try:
-            return LockInfo(**json.loads(self.storage.read_text(LOCK_KEY)))
-        except (ValueError, TypeError) as exc:
-            raise LakehouseError(
-                f"lock object {LOCK_KEY} is unreadable ({exc}); delete it or use --break-lock"
-            ) from None
+        current = self.store.read()
+        return _parse(current[0]) if current is not None else None
 
-    def _write(self, acquired_at: str | None = None) -> LockInfo:
+    def _body(self) -> bytes:
         now = datetime.now(UTC)
         info = LockInfo(
             host=socket.gethostname(),
             pid=os.getpid(),
             run_id=self.run_id,
-            acquired_at=acquired_at or now.isoformat(timespec="seconds"),
+            acquired_at=self.acquired_at or now.isoformat(timespec="seconds"),
             expires_at=(now + self.ttl).isoformat(timespec="seconds"),
             token=self.token,
         )
-        self.storage.write_text(LOCK_KEY, json.dumps(asdict(info), indent=2) + "\n")
-        return info
+        self.acquired_at = info.acquired_at
+        return (json.dumps(asdict(info), indent=2) + "\n").encode()
+
+    def _why_free(self, body: bytes, break_lock: bool) -> tuple[LockInfo | None, str]:
+        """(holder, reason it may be taken over); raise LockHeldError if it may not."""
+        try:
+            holder = _parse(body)
+        except LakehouseError:
+            if break_lock:
+                return None, "an unreadable lock object, cleared with --break-lock"
+            raise
+        if holder.dead_here():
+            return holder, f"its process {holder.pid} on this host is gone"
+        if holder.expired():
+            return holder, f"it expired at {holder.expires_at} without a refresh"
+        if holder.here():
+            if break_lock:
+                raise LockHeldError(
+                    f"not breaking the lock: {holder.describe()} is still running on this host"
+                )
+            raise LockHeldError(
+                f"the lake {self.storage.root} is locked by {holder.describe()}; "
+                "wait for it to finish (it is running on this host)"
+            )
+        if break_lock:
+            return holder, "broken with --break-lock"
+        raise LockHeldError(
+            f"the lake {self.storage.root} is locked by {holder.describe()}; wait for it to "
+            f"finish, or if that process is dead on {holder.host}, rerun with --break-lock "
+            f"(or wait until the lock expires at {holder.expires_at})"
+        )
 
     def acquire(self, *, break_lock: bool = False) -> LockInfo:
-        try:
-            current = self.read()
-        except LakehouseError:
-            if not break_lock:
-                raise
-            current = None
-        if current is not None and current.token != self.token:
-            same_host = current.host == socket.gethostname()
-            alive_here = same_host and current.pid != os.getpid() and _pid_alive(current.pid)
-            if not current.expired() and not break_lock:
-                raise LockHeldError(
-                    f"the lake {self.storage.root} is locked by {current.describe()}; "
-                    "wait for that run to finish, or if it was killed, rerun with --break-lock"
-                )
-            if break_lock and alive_here and not current.expired():
-                raise LockHeldError(
-                    f"not breaking the lock: {current.describe()} is still running on this host"
-                )
-            self.taken_over = current
-        info = self._write()
-        time.sleep(self.settle_s)
-        self.verify()
-        return info
+        """Take the lock (atomically), taking over a dead or expired holder's lock."""
+        for _ in range(ATTEMPTS):
+            body = self._body()
+            version = self.store.create(body)
+            if version is None:
+                current = self.store.read()
+                if current is None:
+                    continue  # released between our create and our read
+                holder, reason = self._why_free(current[0], break_lock)
+                version = self.store.replace(body, current[1])
+                if version is None:
+                    continue  # someone else took it over first, or the holder refreshed
+                self.taken_over, self.takeover_reason = holder, reason
+            self.version = version
+            return _parse(body)
+        raise LockHeldError(
+            f"could not take the lock of {self.storage.root}: it changed hands {ATTEMPTS} "
+            "times while we tried; another command is starting, try again"
+        )
 
-    def verify(self) -> None:
-        """Fail unless the lock object still carries this run's token."""
-        current = self.read()
-        if current is None or current.token != self.token:
-            holder = current.describe() if current else "nobody (the lock was removed)"
-            raise LockHeldError(f"lost the lake lock to {holder}; stopping this run")
+    def takeover_message(self) -> str:
+        what = self.taken_over.describe() if self.taken_over else "an unreadable lock"
+        return f"took over the lock of {what}: {self.takeover_reason}"
 
     def refresh(self) -> None:
-        """Check ownership and push the expiry forward (called at every business day)."""
-        current = self.read()
-        if current is None or current.token != self.token:
-            self.verify()
-        self._write(acquired_at=current.acquired_at if current else None)
+        """Push the expiry forward, if the lock is still ours (else raise LockHeldError)."""
+        if self.version is None:
+            raise LockHeldError("the lake lock is not held")
+        version = self.store.replace(self._body(), self.version)
+        if version is None:
+            self.version = None
+            current = self.read()
+            holder = current.describe() if current else "nobody (the lock was removed)"
+            self.lost = LockHeldError(f"lost the lake lock to {holder}; stopping")
+            raise self.lost
+        self.version = version
+
+    def check(self) -> None:
+        """Fail if a refresh found the lock in other hands (the runner calls this per day)."""
+        if self.lost is not None:
+            raise self.lost
 
     def release(self) -> None:
         """Remove the lock if it is still ours (never someone else's)."""
-        current = self.read()
-        if current is not None and current.token == self.token:
-            self.storage.delete([LOCK_KEY])
+        if self.version is not None:
+            self.store.delete(self.version)
+            self.version = None
+
+
+class _Heartbeat:
+    """Refreshes a held lock every `ttl / 4` until stopped, so it expires only if we die."""
+
+    def __init__(self, lock: LakeLock) -> None:
+        self.lock = lock
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="lake-lock-heartbeat", daemon=True)
+
+    def _beat(self) -> None:
+        interval = max(self.lock.ttl.total_seconds() / 4, 0.05)
+        while not self.stopped.wait(interval):
+            try:
+                self.lock.refresh()
+            except LockHeldError:
+                return
+            except StorageError:
+                continue  # an outage: the lock lives until its expiry, try again next beat
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
+RELEASE_RETRY = RetryPolicy(max_elapsed_s=30.0)
+"""How long a command waits for the store to answer so it can give the lock back."""
+
+
+@contextmanager
+def held(
+    storage: Storage,
+    owner: str,
+    *,
+    break_lock: bool = False,
+    ttl: timedelta = DEFAULT_TTL,
+    notify: Callable[[str], None] | None = None,
+) -> Iterator[LakeLock]:
+    """Hold the lake lock for the body of a `with`: acquire, refresh in the background,
+    release (waiting out a short outage of the store). `notify` hears of a takeover.
+
+    A release that fails even after the wait leaves the lock to expire; the next command on
+    this host takes it over at once (its holder is gone by then). When the body failed too,
+    its error is the one raised, with the release failure as a note."""
+    lock = LakeLock(storage, owner, ttl=ttl)
+    lock.acquire(break_lock=break_lock)
+    tell = notify or (lambda _: None)
+    if not lock.store.conditional:
+        tell(
+            f"the S3 server of {storage.root} ignores conditional writes, so the lake lock "
+            "falls back to write, wait, read back: two commands starting at the same moment "
+            "could both pass it"
+        )
+    if lock.takeover_reason:
+        tell(lock.takeover_message())
+    try:
+        with _Heartbeat(lock):
+            yield lock
+    except BaseException as exc:
+        try:
+            retrying(lock.release, "release the lake lock", RELEASE_RETRY)
+        except StorageError as failed:
+            exc.add_note(f"the lake lock was not released: {failed}")
+        raise
+    retrying(lock.release, "release the lake lock", RELEASE_RETRY)
+
+
+def command_owner(command: str) -> str:
+    """The lock owner name of a CLI command: its name and a random suffix."""
+    return f"{command}-{uuid.uuid4().hex[:8]}"
 
 
 def clear_lock(storage: Storage) -> LockInfo | None:
     """Delete the lock object whoever holds it; return what it said (None if unreadable)."""
+    store = open_lock_store(storage)
+    current = store.read()
+    if current is None:
+        return None
     try:
-        holder = LakeLock(storage, run_id="clear-lock").read()
+        holder: LockInfo | None = _parse(current[0])
     except LakehouseError:
         holder = None
-    storage.delete([LOCK_KEY])
+    store.delete(current[1])
     return holder

@@ -162,11 +162,7 @@ def simulate_day(settings: Settings, day: date | None = None, force: bool = Fals
         )
     if day <= pointer.last_date:
         if not force:
-            raise LakehouseError(
-                f"business day {day} has already landed (raw/sessions/ingest_date="
-                f"{day + timedelta(days=1)}); the next day to simulate is {next_day}. Pass "
-                "--force to rewrite it (identically)"
-            )
+            return _already_landed(storage, pointer, day)
         world = state.load_snapshot(storage, day - timedelta(days=1), pointer.scenario)
         landed = land_day(
             storage, world, step(world, day, day_rng(world.seed, day)), pointer.format
@@ -187,6 +183,52 @@ def simulate_day(settings: Settings, day: date | None = None, force: bool = Fals
         results.append(DayResult.of(landed))
         current += timedelta(days=1)
     return replace(results[-1], earlier=tuple(results[:-1]))
+
+
+class _Capture:
+    """Stands in for the lake in `land_day` to collect the bytes it would write."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        self.files[key] = data
+
+
+def _already_landed(storage: Storage, pointer: state.Pointer, day: date) -> DayResult:
+    """A day that landed before (a run killed before it recorded the day, or a manual
+    `simulate day`): the simulator is deterministic, so re-derive its files from the state
+    before it and compare them byte for byte with the landed ones. Identical: the day is
+    reported as landed (nothing is written). Different: refused, with what to do."""
+    redo = f"lakehouse simulate day --date {day} --force"
+    try:
+        world = state.load_snapshot(storage, day - timedelta(days=1), pointer.scenario)
+    except LakehouseError:
+        raise LakehouseError(
+            f"business day {day} has already landed and the simulator state before it is no "
+            f"longer kept (only the last {state.SNAPSHOT_RETENTION} days are), so its files "
+            f"cannot be checked; the next day to simulate is "
+            f"{pointer.last_date + timedelta(days=1)}"
+        ) from None
+    capture = _Capture()
+    landed = land_day(
+        capture,  # type: ignore[arg-type]
+        world,
+        step(world, day, day_rng(world.seed, day)),
+        pointer.format,
+    )
+    differ = [
+        key
+        for key, data in capture.files.items()
+        if not storage.exists(key) or storage.read_bytes(key) != data
+    ]
+    if differ:
+        raise LakehouseError(
+            f"business day {day} has already landed, but {', '.join(differ)} differ(s) from "
+            f"what the simulator state produces for it (edited, or landed by another seed); "
+            f"rewrite the day with `{redo}`, then rerun the days after it"
+        )
+    return DayResult.of(landed, already_landed=True)
 
 
 def _moved(pointer: state.Pointer, day: date) -> state.Pointer:

@@ -46,13 +46,15 @@ class HistoryResult:
 @dataclass(frozen=True)
 class DayResult(BatchCounts):
     forced: bool = False
+    already_landed: bool = False
+    """The day had landed before with identical files; nothing was written."""
     earlier: tuple[DayResult, ...] = ()
     """Days before `business_date` simulated first by the same call (to fill a gap)."""
 
     @classmethod
-    def of(cls, landed: Landed, forced: bool = False) -> DayResult:
+    def of(cls, landed: Landed, forced: bool = False, already_landed: bool = False) -> DayResult:
         counts = {f.name: getattr(landed, f.name) for f in fields(BatchCounts)}
-        return cls(**counts, forced=forced)
+        return cls(**counts, forced=forced, already_landed=already_landed)
 
     def to_detail(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,7 @@ class DayResult(BatchCounts):
                 "tutors": self.tutors - self.tutor_inserts,
             },
             "forced": self.forced,
+            "already_landed": self.already_landed,
             "files": list(self.files),
             "ingest_dates": [d.ingest_date.isoformat() for d in (*self.earlier, self)],
         }

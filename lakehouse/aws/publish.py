@@ -23,7 +23,6 @@ aggregates, and it keeps the one storage interface both backends implement.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING
 from lakehouse.aws.ddl import lake_uri
 from lakehouse.config import Settings
 from lakehouse.errors import EngineError
+from lakehouse.scratch import scratch_dir
 from lakehouse.storage import Storage
 from lakehouse.transpile import database_for
 
@@ -162,7 +162,7 @@ def _empty_parquet(schema: Schema) -> bytes:
     select = exp.select(
         *[exp.cast(exp.null(), exp.DataType.build(t, dialect="duckdb")).as_(c) for c, t in schema]
     ).where(exp.false())
-    with tempfile.TemporaryDirectory(prefix="lakehouse-empty-") as tmp:
+    with scratch_dir("empty") as tmp:
         path = Path(tmp) / DATA_FILE
         con = duckdb.connect()
         try:

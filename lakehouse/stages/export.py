@@ -12,7 +12,6 @@ the orchestrator wraps `to_detail()` in the `tutor.gold.export` / `ExportComplet
 from __future__ import annotations
 
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config import Settings
 from lakehouse.errors import ConfigError, LakehouseError
 from lakehouse.exporters import Exporter, TableExport, TableSnapshot, open_exporter
+from lakehouse.scratch import scratch_dir
 from lakehouse.storage import Storage, open_storage
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def export(
         con.execute("SET preserve_insertion_order = true")
         # gold tables are small aggregates: one thread copies them with half the CPU of two
         con.execute("SET threads = 1")
-        with tempfile.TemporaryDirectory(prefix="lakehouse-export-") as tmp:
+        with scratch_dir("export") as tmp:
             for table in selected:
                 snapshot = snapshot_table(con, table, Path(tmp))
                 results += [exporter.export_table(snapshot) for exporter in built]

@@ -13,11 +13,14 @@
 -- @kind view
 -- @depends_on bronze.sessions, silver.fct_sessions
 
--- Typing. Numbers are read as decimals first: ids, subject and status must be whole
--- (written as floats, '3.0', in a file whose column had a null), a duration any finite
--- number. Stamps must look like 'YYYY-MM-DD HH:MM:SS[.fff]' and be a real time. Any field
--- may be empty (missing); surrounding blanks are not part of a value. A value that is
--- present but fails its type is unparseable (checked below); it never becomes a guess.
+-- Typing. Ids must be plain whole numbers, digits only, or the float form '3.0' the
+-- original writes in a column that had a null (as for students and tutors: no sign, no
+-- exponent, no other spelling). Subject and status are read as decimals and must be whole,
+-- a duration any finite number. Stamps must be exactly 'YYYY-MM-DD HH:MM:SS' with an
+-- optional fraction of a second (no time zone, no 24:00 or 60 seconds) and a real time:
+-- the text must survive a round trip through TIMESTAMP unchanged. Any field may be empty
+-- (missing); surrounding blanks are not part of a value. A value that is present but fails
+-- its type is unparseable or a malformed stamp (checked below); it never becomes a guess.
 WITH numbers AS (
     SELECT
         source_file,
@@ -30,19 +33,33 @@ WITH numbers AS (
         subject_id,
         status,
         duration,
-        TRY_CAST(session_id AS DOUBLE) AS session_id_number,
-        TRY_CAST(student_id AS DOUBLE) AS student_id_number,
-        TRY_CAST(tutor_id AS DOUBLE) AS tutor_id_number,
+        CASE
+            WHEN REGEXP_MATCHES(TRIM(session_id), '^[0-9]+(\.0*)?$')
+                THEN TRY_CAST(TRIM(session_id) AS DOUBLE)
+        END AS session_id_number,
+        CASE
+            WHEN REGEXP_MATCHES(TRIM(student_id), '^[0-9]+(\.0*)?$')
+                THEN TRY_CAST(TRIM(student_id) AS DOUBLE)
+        END AS student_id_number,
+        CASE
+            WHEN REGEXP_MATCHES(TRIM(tutor_id), '^[0-9]+(\.0*)?$')
+                THEN TRY_CAST(TRIM(tutor_id) AS DOUBLE)
+        END AS tutor_id_number,
         TRY_CAST(subject_id AS DOUBLE) AS subject_id_number,
         TRY_CAST(status AS DOUBLE) AS status_number,
         TRY_CAST(duration AS DOUBLE) AS duration_number,
         CASE
-            WHEN stamp LIKE '____-__-__ __:__:__%' THEN TRY_CAST(stamp AS TIMESTAMP)
-            WHEN TRIM(stamp) LIKE '____-__-__ __:__:__%' THEN TRY_CAST(TRIM(stamp) AS TIMESTAMP)
+            WHEN
+                REGEXP_MATCHES(TRIM(stamp), '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
+                AND STRFTIME(TRY_CAST(TRIM(stamp) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S')
+                = LEFT(TRIM(stamp), 19)
+                THEN TRY_CAST(TRIM(stamp) AS TIMESTAMP)
         END AS stamp_value,
         CASE
-            WHEN ingest_ts LIKE '____-__-__ __:__:__%' THEN TRY_CAST(ingest_ts AS TIMESTAMP)
-            WHEN TRIM(ingest_ts) LIKE '____-__-__ __:__:__%'
+            WHEN
+                REGEXP_MATCHES(TRIM(ingest_ts), '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
+                AND STRFTIME(TRY_CAST(TRIM(ingest_ts) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S')
+                = LEFT(TRIM(ingest_ts), 19)
                 THEN TRY_CAST(TRIM(ingest_ts) AS TIMESTAMP)
         END AS ingest_ts_value
     FROM bronze.sessions

@@ -104,3 +104,33 @@ def test_shipped_config_profiles_are_valid() -> None:
     assert minio.storage == "s3" and minio.s3.endpoint == "http://localhost:9000"
     aws = load_settings(path, profile="aws", environ={})
     assert aws.engine == "athena" and aws.s3.endpoint == ""
+
+
+def test_a_misspelled_variable_fails_naming_the_closest_setting() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ={"LAKEHOUSE_S3_ENDPONT": "http://127.0.0.1:9000"})
+    message = str(caught.value)
+    assert "LAKEHOUSE_S3_ENDPONT" in message and "did you mean LAKEHOUSE_S3_ENDPOINT?" in message
+    with pytest.raises(
+        ConfigError, match="unknown environment variable LAKEHOUSE_QQQQQQQQQQ: known"
+    ):
+        load_settings(environ={"LAKEHOUSE_QQQQQQQQQQ": "1"})
+    for other in ("LAKEHOUSE_CONFIG", "LAKEHOUSE_EVENT_BUS", "LAKEHOUSE_SQL_DIR"):
+        load_settings(environ={other: ""})  # not settings, but known
+
+
+@pytest.mark.parametrize("value", ["12345678901234", "true", "[1, 2]", "{ a = 1 }", "1.5"])
+def test_a_secret_of_the_wrong_type_is_never_echoed(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, f'[s3]\naccess_key_id = "AKIA"\nsecret_access_key = {value}\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    message = str(caught.value)
+    assert "s3.secret_access_key" in message and "value hidden" in message
+    for piece in ("12345678901234", "true", "True", "[1, 2]", "'a'", "1.5"):
+        assert piece not in message
+
+
+def test_config_show_prints_no_part_of_a_secret() -> None:
+    settings = load_settings(environ={}, overrides={"s3.secret_access_key": "wJalrXUtnFEMI"})
+    items = dict(effective_items(settings))
+    assert "wJ" not in items["s3.secret_access_key"] and "set" in items["s3.secret_access_key"]

@@ -163,3 +163,50 @@ def test_engine_setting_picks_the_stage_implementation():
     assert handlers.real_stage("materialize", "athena") is pipeline.materialize
     # Simulation and export do not depend on the query engine.
     assert handlers.real_stage("simulate", "athena") is handlers.real_stage("simulate")
+
+
+def _request(detail: dict) -> dict:
+    return {**SIMULATION_COMPLETED, "detail-type": "SimulationRequested", "detail": detail}
+
+
+@pytest.mark.parametrize(
+    ("detail", "message"),
+    [
+        ({"business_date": "2026-01-01", "force": "false"}, "force must be true or false"),
+        ({"business_date": "2026-01-01", "force": 1}, "force must be true or false"),
+        ({"business_date": 20260101}, "business_date must be a YYYY-MM-DD string"),
+        ({"business_date": "2026-02-30"}, "is not a date"),
+        ({"business_date": "2999-01-01"}, "is outside 2000-01-01..2099-12-31"),
+        ({"business_date": "2026-01-01", "run_id": 7}, "run_id must be a string"),
+    ],
+)
+def test_malformed_events_are_refused_before_anything_runs(lambda_env, detail, message):
+    stages = RecordingStages()
+    with pytest.raises(handlers.EventError, match=message):
+        handlers.simulate_handler(_request(detail), lambda_context(stages))
+    assert stages.calls == [] and Ledger(open_storage(lambda_env)).dates() == []
+
+
+def test_a_string_force_does_not_force(lambda_env):
+    """`"force": "false"` used to be truthy and re-simulated the day."""
+    with pytest.raises(handlers.EventError):
+        handlers.validate_event(_request({"business_date": "2026-01-01", "force": "false"}))
+    day, detail = handlers.validate_event(_request({"business_date": "2026-01-01", "force": False}))
+    assert day == date(2026, 1, 1) and detail["force"] is False
+
+
+def test_a_far_future_date_is_refused_instead_of_simulating_every_day(lambda_env):
+    from sim import state
+
+    storage = open_storage(lambda_env)
+    state.write_pointer(storage, state.Pointer(7, 1.0, "csv", "2025-12-30", "2026-01-03"))
+    stages = RecordingStages()
+    far = _request({"business_date": "2027-06-01"})
+    with pytest.raises(handlers.EventError, match=r"514 days after the last simulated day"):
+        handlers.simulate_handler(far, lambda_context(stages))
+    assert stages.calls == []
+    near = _request({"business_date": "2026-01-04"})
+    assert handlers.simulate_handler(near, lambda_context(stages))["detail-type"] == (
+        "SimulationCompleted"
+    )
+    assert stages.calls == [("simulate", "2026-01-04")]

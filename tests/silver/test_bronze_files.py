@@ -36,7 +36,7 @@ BROKEN: dict[str, tuple[bytes | None, str]] = {
         f"{HEADER},status\n{ROW},0\n".encode(),
         "column(s) status appear more than once",
     ),
-    "folder without data files": (None, "batch folder has no .csv or .parquet file"),
+    "folder without data files": (None, "notes.txt: not a raw data file of the batch"),
 }
 
 
@@ -60,6 +60,54 @@ def test_a_broken_file_stops_the_ingest_before_any_write(
         ingest_batch(lake, D1)
     assert key in str(caught.value) and message in str(caught.value)
     assert snapshot(lake) == before
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["notes.txt", "sessions.csv.bak", "more/extra_sessions.csv", ".hidden.csv", "_SUCCESS"],
+)
+def test_every_file_under_a_batch_folder_is_read_or_refused(
+    lake: Settings, storage: Storage, extra: str
+) -> None:
+    history(storage)
+    ingest_batch(lake, HISTORY)
+    before = snapshot(lake)
+    daily(storage, D1, sessions=[(1, 1, 7, 2, "2026-01-04 15:00:00", 1.0, 0)])
+    storage.write_text(f"{FOLDER}/{extra}", f"{HEADER}\n{ROW}\n")
+    with pytest.raises(InputFileError) as caught:
+        ingest_batch(lake, D1)
+    assert f"{FOLDER}/{extra}: not a raw data file of the batch" in str(caught.value)
+    assert snapshot(lake) == before
+
+
+def test_a_file_with_several_batch_ids_is_refused(lake: Settings, storage: Storage) -> None:
+    history(storage)
+    ingest_batch(lake, HISTORY)
+    before = snapshot(lake)
+    other = ROW.replace(f"sim_{D1}", "sim_2026-01-04").replace("1,1,7", "2,1,7", 1)
+    daily(storage, D1)
+    storage.write_text(f"{FOLDER}/new_sessions.csv", f"{HEADER}\n{ROW}\n{ROW}\n{other}\n")
+    with pytest.raises(InputFileError) as caught:
+        ingest_batch(lake, D1)
+    message = str(caught.value)
+    assert f"{FOLDER}/new_sessions.csv: its rows carry 2 different source_batch_ids" in message
+    assert "sim_2026-01-04, sim_2026-01-05" in message
+    assert snapshot(lake) == before
+
+
+def test_a_huge_field_is_reported_truthfully(lake: Settings, storage: Storage) -> None:
+    history(storage)
+    ingest_batch(lake, HISTORY)
+    huge = ROW.replace(f",sim_{D1},", ',"' + "x" * 3_000_000 + '",').replace("1,1,7", "2,1,7", 1)
+    daily(storage, D1)
+    storage.write_text(f"{FOLDER}/new_sessions.csv", f"{HEADER}\n{ROW}\n{huge}\n")
+    ingest_batch(lake, D1)
+    errors = rows(lake, "silver.err_sessions")
+    assert [(e["source_row"], e["reason_code"]) for e in errors] == [(2, "ERR_MALFORMED_ROW")]
+    reason = errors[0]["detail"]
+    assert "fields" not in reason and "line too long to read" in reason
+    assert "Actual Size:3000" in reason
+    assert [r["session_id"] for r in rows(lake, "silver.fct_sessions")] == [1]
 
 
 def test_an_empty_batch_folder_is_reported(lake: Settings, storage: Storage) -> None:

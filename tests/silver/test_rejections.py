@@ -140,6 +140,48 @@ def test_dimension_rows_are_audited(lake: Settings, storage: Storage) -> None:
     assert (current["grade"], current["contract_rate"]) == (None, 130.0)
 
 
+def test_ids_in_other_numeric_spellings_and_inexact_stamps_are_rejected(
+    lake: Settings, storage: Storage
+) -> None:
+    """A history session 1000 exists; rows whose id only *reads* as 1000 in some numeric
+    spelling must not replace it, and a stamp with a zone or an impossible hour is not kept."""
+    history(storage, sessions=[(1000, 1, 7, 2, "2025-06-02 10:00:00", "1.0", "0")])
+    sessions = [
+        ("1e3", 1, 7, 2, TS, "1.0", "0"),  # 1 exponent
+        ("+1000", 1, 7, 2, TS, "1.0", "0"),  # 2 sign
+        ("1_000", 1, 7, 2, TS, "1.0", "0"),  # 3 digit separator
+        (90, "1e0", 7, 2, TS, "1.0", "0"),  # 4 student id spelled as a float exponent
+        (91, 1, "+7", 2, TS, "1.0", "0"),  # 5 tutor id with a sign
+        (92, 1, 7, 2, "2026-01-04 15:00:00+05", "1.0", "0"),  # 6 a zone
+        (93, 1, 7, 2, "2026-01-04 24:00:00", "1.0", "0"),  # 7 hour out of range
+        (94, 1, 7, 2, "2026-01-04T15:00:00", "1.0", "0"),  # 8 ISO 'T'
+        ("95.0", 1, 7, 2, f" {TS} ", "1.0", "0"),  # 9 kept: float id form, blanks
+        (96, 1, 7, 2, "2026-01-04 15:00:00.250", "1.0", "0"),  # 10 kept: a fraction
+    ]
+    put_raw(storage, "sessions", D1, [(*row, *BATCH) for row in sessions], pad=False)
+    for entity, name in (("students", "students_delta"), ("tutors", "tutors_delta")):
+        put_raw(storage, entity, D1, [], name)
+    counts = ingest_pending(lake)[-1].entity("sessions")
+    assert (counts.raw, counts.kept, counts.rejected) == (10, 2, 8)
+    err = rows(lake, "silver.err_sessions", order="source_row")
+    codes = [(e["source_row"], e["reason_code"]) for e in err if e["source_row"] is not None]
+    assert codes == [
+        (1, "ERR_UNPARSEABLE"),
+        (2, "ERR_UNPARSEABLE"),
+        (3, "ERR_UNPARSEABLE"),
+        (4, "ERR_UNPARSEABLE"),
+        (5, "ERR_UNPARSEABLE"),
+        (6, "ERR_MALFORMED_STAMP"),
+        (7, "ERR_MALFORMED_STAMP"),
+        (8, "ERR_MALFORMED_STAMP"),
+    ]
+    assert "2026-01-04 24:00:00" in err[6]["detail"]
+    kept = rows(lake, "silver.fct_sessions", order="session_id")
+    history_row = next(r for r in kept if r["session_id"] == 1000)
+    assert history_row["source_batch_id"] == "migration"  # not replaced
+    assert {r["session_id"] for r in kept} == {1000, 95, 96}
+
+
 def test_dimension_corruption_modes_are_repaired_or_superseded(
     lake: Settings, storage: Storage
 ) -> None:

@@ -63,10 +63,20 @@ def test_force_rewrites_a_landed_day_identically_and_refuses_without(tmp_path):
     for _ in range(3):
         simulate_day(settings)
     before = lake_files(tmp_path / "lake")
-    with pytest.raises(LakehouseError, match=r"already landed.*--force"):
+    # landed identically (a run killed before it recorded the day): recognised, not rewritten
+    again = simulate_day(settings, first)
+    assert again.already_landed and not again.forced and again.business_date == first
+    assert again.to_detail()["ingest_date"] == (first + timedelta(days=1)).isoformat()
+    assert lake_files(tmp_path / "lake") == before
+    raws = [k for k in before if f"ingest_date={first + timedelta(days=1)}" in k]
+    sessions = next(k for k in raws if "sessions" in k)
+    (tmp_path / "lake" / sessions).write_bytes(before[sessions] + b"1,2,3\n")
+    with pytest.raises(LakehouseError, match=r"already landed, but .*sessions.* --force"):
         simulate_day(settings, first)
-    for raw in [k for k in before if f"ingest_date={first + timedelta(days=1)}" in k]:
+    for raw in raws:
         (tmp_path / "lake" / raw).unlink()
+    with pytest.raises(LakehouseError, match=r"already landed, but .*differ"):
+        simulate_day(settings, first)
     result = simulate_day(settings, first, force=True)
     assert result.forced and result.business_date == first
     assert lake_files(tmp_path / "lake") == before

@@ -18,22 +18,35 @@ WITH numbers AS (
     subject_id,
     status,
     duration,
-    TRY_CAST(session_id AS DOUBLE) AS session_id_number,
-    TRY_CAST(student_id AS DOUBLE) AS student_id_number,
-    TRY_CAST(tutor_id AS DOUBLE) AS tutor_id_number,
+    CASE
+      WHEN REGEXP_LIKE(TRIM(session_id), '^[0-9]+(\.0*)?$')
+      THEN TRY_CAST(TRIM(session_id) AS DOUBLE)
+    END AS session_id_number,
+    CASE
+      WHEN REGEXP_LIKE(TRIM(student_id), '^[0-9]+(\.0*)?$')
+      THEN TRY_CAST(TRIM(student_id) AS DOUBLE)
+    END AS student_id_number,
+    CASE
+      WHEN REGEXP_LIKE(TRIM(tutor_id), '^[0-9]+(\.0*)?$')
+      THEN TRY_CAST(TRIM(tutor_id) AS DOUBLE)
+    END AS tutor_id_number,
     TRY_CAST(subject_id AS DOUBLE) AS subject_id_number,
     TRY_CAST(status AS DOUBLE) AS status_number,
     TRY_CAST(duration AS DOUBLE) AS duration_number,
     CASE
-      WHEN stamp LIKE '____-__-__ __:__:__%'
-      THEN TRY_CAST(stamp AS TIMESTAMP)
-      WHEN TRIM(stamp) LIKE '____-__-__ __:__:__%'
+      WHEN REGEXP_LIKE(
+        TRIM(stamp),
+        '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$'
+      )
+      AND DATE_FORMAT(TRY_CAST(TRIM(stamp) AS TIMESTAMP), '%Y-%m-%d %T') = SUBSTR(TRIM(stamp), 1, 19)
       THEN TRY_CAST(TRIM(stamp) AS TIMESTAMP)
     END AS stamp_value,
     CASE
-      WHEN ingest_ts LIKE '____-__-__ __:__:__%'
-      THEN TRY_CAST(ingest_ts AS TIMESTAMP)
-      WHEN TRIM(ingest_ts) LIKE '____-__-__ __:__:__%'
+      WHEN REGEXP_LIKE(
+        TRIM(ingest_ts),
+        '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$'
+      )
+      AND DATE_FORMAT(TRY_CAST(TRIM(ingest_ts) AS TIMESTAMP), '%Y-%m-%d %T') = SUBSTR(TRIM(ingest_ts), 1, 19)
       THEN TRY_CAST(TRIM(ingest_ts) AS TIMESTAMP)
     END AS ingest_ts_value
   FROM tutor_raw.sessions
