@@ -45,8 +45,44 @@ class MaintainResult:
     snapshots_left: int
 
 
+SMALL_FILES_SLACK = 8
+"""A table is compacted after a stage once it has this many more data files than twice its
+partitions (a daily MERGE adds about one small file per touched partition)."""
+
+
 def _metadata(table: str) -> str:
     return f"__ducklake_metadata_{ALIAS}.{table}"
+
+
+def compact_small_files(con: duckdb.DuckDBPyConnection, layer: str) -> list[str]:
+    """Merge the adjacent small files of each table of `layer` that has gathered too many
+    (see SMALL_FILES_SLACK), in a commit of its own; returns the tables merged.
+
+    Each daily batch adds a file or two to the fact's touched months and to the dimensions;
+    left alone, every later scan opens them all and the per-day cost grows with the lake's
+    age. Merging keeps the snapshots readable (DuckLake's merge preserves time travel)."""
+    rows = con.execute(
+        f"""
+        SELECT t.table_name, count(DISTINCT f.data_file_id), count(DISTINCT p.partition_value)
+        FROM {_metadata("ducklake_data_file")} AS f
+        JOIN {_metadata("ducklake_table")} AS t
+            ON t.table_id = f.table_id AND t.end_snapshot IS NULL
+        JOIN {_metadata("ducklake_schema")} AS s
+            ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL AND s.schema_name = ?
+        LEFT JOIN {_metadata("ducklake_file_partition_value")} AS p USING (data_file_id)
+        WHERE f.end_snapshot IS NULL
+        GROUP BY 1
+        """,
+        [layer],
+    ).fetchall()
+    merged = []
+    for table, files, partitions in sorted(rows):
+        if files > 2 * max(partitions, 1) + SMALL_FILES_SLACK:
+            con.execute(
+                f"CALL ducklake_merge_adjacent_files('{ALIAS}', ?, schema => ?)", [table, layer]
+            ).fetchall()
+            merged.append(f"{layer}.{table}")
+    return merged
 
 
 def referenced_keys(con: duckdb.DuckDBPyConnection, data_path: str) -> set[str]:

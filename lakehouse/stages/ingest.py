@@ -252,6 +252,8 @@ def create_silver_tables(engine: DuckDBEngine) -> None:
 
 
 def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) -> IngestResult:
+    from lakehouse.maintenance import compact_small_files
+
     started = time.perf_counter()
     con = engine.con
     con.execute("SET preserve_insertion_order = true")
@@ -280,6 +282,7 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
             rows=rows,
             record={"result": result.to_detail(), "fingerprint": batch.fingerprint()},
         )
+    compact_small_files(con, "silver")  # a commit of its own, after the batch's
     return result
 
 
