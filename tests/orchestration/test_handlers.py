@@ -197,9 +197,11 @@ def test_a_string_force_does_not_force(lambda_env):
 
 def test_a_far_future_date_is_refused_instead_of_simulating_every_day(lambda_env):
     from sim import state
+    from sim.scenario import load_scenario
 
     storage = open_storage(lambda_env)
-    state.write_pointer(storage, state.Pointer(7, 1.0, "csv", "2025-12-30", "2026-01-03"))
+    pointer = state.Pointer(7, 1.0, "csv", "2025-12-30", "2026-01-03", load_scenario("default"))
+    state.write_pointer(storage, pointer)
     stages = RecordingStages()
     far = _request({"business_date": "2027-06-01"})
     with pytest.raises(handlers.EventError, match=r"514 days after the last simulated day"):
