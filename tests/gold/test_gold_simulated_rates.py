@@ -40,9 +40,9 @@ def priced(lake: Path) -> pl.DataFrame:
     """Gold's priced sessions joined to the simulator's own session rows."""
     root = lake
     settings = load_settings(environ={}, overrides={"lake": str(root / "lake")})
-    con, store = open_catalog(settings)
+    con = open_catalog(settings)
     try:
-        register_gold_views(con, store)
+        register_gold_views(con)
         gold = con.execute(
             "SELECT session_id, student_id, tutor_id, session_ts, student_rate, tutor_rate "
             "FROM gold.int_priced_sessions"
@@ -100,12 +100,18 @@ def test_the_price_step_reprices_the_students_active_on_it(priced: pl.DataFrame)
 def test_corrupted_delta_rows_never_reach_the_prices(lake: Path):
     """The default scenario corrupts 4% of the delta rows (about 400 rows on the price step
     day): rates in cents and US dates are repaired with their reason, repeats superseded."""
-    silver = lake / "lake/silver"
-    err = pl.read_parquet(silver / "err_dimensions/**/*.parquet", hive_partitioning=True)
+    settings = load_settings(environ={}, overrides={"lake": str(lake / "lake")})
+    con = open_catalog(settings)
+    try:
+        err = con.execute("SELECT * FROM silver.err_dimensions").pl()
+        dims = {
+            d: con.execute(f"SELECT * FROM silver.{d}").pl() for d in ("dim_students", "dim_tutors")
+        }
+    finally:
+        con.close()
     counts = dict(err.group_by("reason_code").len().iter_rows())
     assert counts["ERR_RATE_UNITS"] >= 1 and counts["ERR_MALFORMED_DATE"] >= 1
     assert counts["DUPLICATE_EMISSION"] >= 1
-    for dim in ("dim_students", "dim_tutors"):
-        versions = pl.read_parquet(silver / dim / "**/*.parquet")
+    for versions in dims.values():
         assert versions["contract_rate"].max() < 1000
         assert versions["date_of_birth"].null_count() == 0

@@ -75,9 +75,9 @@ def test_each_session_is_priced_at_the_rates_valid_at_its_time(lake: Settings):
     ]
 
     result = materialize(lake)
-    con, store = open_catalog(lake)
+    con = open_catalog(lake)
     try:
-        register_gold_views(con, store)
+        register_gold_views(con)
         priced = con.execute(
             "SELECT session_id, student_rate, tutor_rate, revenue, contractor_pay "
             "FROM gold.int_priced_sessions ORDER BY session_id"

@@ -6,11 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
-from lakehouse.catalog import open_catalog, registered_views
 from lakehouse.config import Settings
+from tests.silver.silver_helpers import snapshot as tables  # noqa: F401 (used by the tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,15 +63,3 @@ def reader_args(settings: Settings, tmp: Path, min_reads: int, seconds: float) -
         sys.executable, str(ROOT / "tests" / "lake" / "reader.py"), str(config),
         str(tmp / "stop"), str(tmp / "reads.json"), str(min_reads), str(seconds),
     ]  # fmt: skip
-
-
-def tables(settings: Settings, at_batch: date | None = None) -> dict[str, list[tuple]]:
-    """Every silver and gold table's rows, sorted."""
-    con = open_catalog(settings, at_batch=at_batch)
-    try:
-        return {
-            t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
-            for t in sorted(registered_views(con))
-        }
-    finally:
-        con.close()

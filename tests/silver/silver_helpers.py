@@ -90,11 +90,12 @@ def rows(settings: Settings, table: str, order: str = "", where: str = "") -> li
         con.close()
 
 
-def snapshot(settings: Settings) -> dict[str, list[tuple]]:
-    """Every silver and gold table's rows, sorted: equal snapshots, equal lakes."""
+def snapshot(settings: Settings, at_batch: date | None = None) -> dict[str, list[tuple]]:
+    """Every silver and gold table's rows, sorted (as after batch `at_batch`, default the
+    latest): equal snapshots, equal lakes."""
     from lakehouse.catalog import open_catalog, registered_views
 
-    con = open_catalog(settings)
+    con = open_catalog(settings, at_batch=at_batch)
     try:
         return {
             table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from lakehouse.errors import LakehouseError
-from lakehouse.storage import open_storage
+from lakehouse.storage import init_lake, open_storage
 from sim import state
 from sim.api import read_state, simulate_day, simulate_history
 from sim.scenario import PRESETS, PriceStep, Scenario, load_scenario
@@ -150,6 +150,7 @@ def test_cli_takes_a_preset_or_a_file_and_status_shows_it(tmp_path):
     runner = CliRunner()
     env = {"LAKEHOUSE_CONFIG": "", "LAKEHOUSE_PROFILE": ""}
     lake = tmp_path / "lake"
+    init_lake(settings_for(lake))
 
     def invoke(*args: str):
         return runner.invoke(app, ["--lake", str(lake), "simulate", *args], env=env)
