@@ -119,9 +119,3 @@ def load(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"LOAD '{wheel_path(name, duckdb_version(con))}'")
     except duckdb.Error as exc:
         raise EngineError(f"cannot load DuckDB's {name} extension: {exc}; {_hint(name)}") from None
-
-
-def load_statements(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str]:
-    """`LOAD '<wheel path>'` for each extension, for another DuckDB process of this version."""
-    version = duckdb_version(con)
-    return [f"LOAD '{wheel_path(name, version)}';" for name in names]

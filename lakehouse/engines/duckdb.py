@@ -21,8 +21,6 @@ if TYPE_CHECKING:
 
     from lakehouse.catalog import Commit
 
-LAYERS = ("silver", "gold")
-
 
 def _s3_credentials(settings: Settings) -> tuple[str, str, str]:
     """Explicit keys from config, else whatever the standard AWS credential chain resolves."""
@@ -123,7 +121,7 @@ def duckdb_sql(sql: str, ephemeral: frozenset[str]) -> tuple[str, frozenset[str]
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
-    from lakehouse.catalog import ALIAS
+    from lakehouse.catalog import ALIAS, LAYERS
 
     try:
         tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
