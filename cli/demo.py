@@ -241,6 +241,7 @@ def main(
 ) -> None:
     """Run the whole chain on a fresh demo lake and say where to look."""
     server = None
+    scratch: Path | None = None
     try:
         first, last = parse_date(start, "--from"), parse_date(end, "--to")
         if not s3:
@@ -255,7 +256,8 @@ def main(
             from lakehouse.local_s3 import ACCESS_KEY, SECRET_KEY, start_local_s3
 
             server = start_local_s3()
-            catalog = Path(tempfile.mkdtemp(prefix="lakehouse-demo-")) / "catalog.sqlite"
+            scratch = Path(tempfile.mkdtemp(prefix="lakehouse-demo-"))
+            catalog = scratch / "catalog.sqlite"
             settings = load_settings(
                 overrides={
                     "lake": "s3://tutor-lakehouse/lake",
@@ -280,6 +282,8 @@ def main(
     finally:
         if server is not None:
             server.stop()
+        if scratch is not None:  # the moto lake's catalog goes with the lake
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
