@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from lakehouse.models import Model, get_model
 from lakehouse.statements import STAGE_SUFFIX, Capabilities, StatementBuilder, validate_model
@@ -142,7 +142,7 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - engines without resources need not override
         """Release connections; the base engine holds none."""
 
-    def __enter__(self) -> Engine:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

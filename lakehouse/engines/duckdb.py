@@ -74,7 +74,9 @@ def connect(
 
     needed = (*extensions, "httpfs") if settings.storage == "s3" else extensions
     trusted = bool(needed) and ext.verified(needed, f"v{duckdb.__version__}")
-    config = {"allow_unsigned_extensions": "true"} if trusted else {}
+    config: dict[str, str | bool | int | float | list[str]] = (
+        {"allow_unsigned_extensions": "true"} if trusted else {}
+    )
     con = duckdb.connect(database, config=config)
     for name in needed:
         ext.load(con, name)

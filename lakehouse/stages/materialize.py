@@ -188,6 +188,7 @@ def materialize(settings: Settings, as_of: dt.date | None = None) -> Materialize
                 "SELECT coalesce(sum(revenue), 0), coalesce(sum(contractor_pay), 0) "
                 "FROM gold.monthly_revenue"
             )
+            assert latest is not None  # _resolve_as_of refused a silver without batches
             record.info.update(batch=latest.isoformat(), as_of=as_of.isoformat(), rows=counts)
     return MaterializeResult(
         as_of=as_of,
