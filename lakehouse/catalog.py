@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from lakehouse.config import Settings
+from lakehouse.config import Settings, mask_url_password
 from lakehouse.errors import ConfigError, EngineError, LakehouseError
 from lakehouse.storage import open_storage
 
@@ -173,7 +173,8 @@ def attach(
     try:
         con.execute(f"ATTACH {_literal(where.uri)} AS {ALIAS} ({', '.join(options)})")
     except duckdb.Error as exc:
-        raise EngineError(f"cannot open the {where.describe()}: {_first_line(exc)}") from None
+        reason = _first_line(exc).replace(where.target, mask_url_password(where.target))
+        raise EngineError(f"cannot open the {where.describe()}: {reason}") from None
     return where
 
 

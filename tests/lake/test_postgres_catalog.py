@@ -64,3 +64,15 @@ def test_the_catalog_password_is_masked(local_settings) -> None:
     shown = dict(effective_items(settings))["catalog"]
     assert "s3cret" not in shown and shown.startswith("postgresql://lake:")
     assert "s3cret" not in location(settings).describe()
+
+
+def test_an_unreachable_catalog_is_named_without_its_password(local_settings) -> None:
+    from lakehouse.catalog import connect_lake
+    from lakehouse.errors import EngineError
+    from lakehouse.local_s3 import free_port
+
+    url = f"postgresql://lake:s3cret@127.0.0.1:{free_port()}/lakehouse"
+    settings = dataclasses.replace(local_settings, catalog=url)
+    with pytest.raises(EngineError, match="cannot open the PostgreSQL catalog 127.0.0.1") as caught:
+        connect_lake(settings)
+    assert "s3cret" not in str(caught.value)
