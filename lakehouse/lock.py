@@ -77,7 +77,7 @@ class LockInfo:
 
     def dead_here(self) -> bool:
         """The holder ran on this host and its process is gone."""
-        return self.here() and not _pid_alive(self.pid)
+        return self.here() and not pid_alive(self.pid)
 
     def describe(self) -> str:
         return (
@@ -86,7 +86,8 @@ class LockInfo:
         )
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """A process with this pid runs on this host (one we may not signal counts)."""
     if pid <= 0:
         return False
     try:

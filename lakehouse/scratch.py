@@ -13,6 +13,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from lakehouse.lock import pid_alive
+
 PREFIX = "lakehouse-"
 _OWNED = re.compile(r"^lakehouse-[a-z]+-(\d+)-")
 
@@ -22,23 +24,13 @@ def scratch_dir(purpose: str, root: str | None = None) -> tempfile.TemporaryDire
     return tempfile.TemporaryDirectory(prefix=f"{PREFIX}{purpose}-{os.getpid()}-", dir=root)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_stale_scratch(root: str | None = None) -> list[Path]:
     """Remove the scratch folders of processes that are gone; return what was removed."""
     base = Path(root or tempfile.gettempdir())
     removed = []
     for path in base.glob(f"{PREFIX}*"):
         match = _OWNED.match(path.name)
-        if match is None or not path.is_dir() or _alive(int(match.group(1))):
+        if match is None or not path.is_dir() or pid_alive(int(match.group(1))):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)

@@ -123,11 +123,10 @@ def ingest_through(
     settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None
 ) -> list[dict]:
     """The batches landed before `ingest_date` and not ingested yet, then `ingest_date`."""
-    from lakehouse.bronze import landed_batches
+    from lakehouse.stages.ingest import waiting_batches
 
     storage = open_storage(settings)
-    done = ingested(storage)
-    days = [d for d in landed_batches(storage) if d < ingest_date and d not in done]
+    days = waiting_batches(storage, set(ingested(storage)), before=ingest_date)
     engine = engine or AthenaEngine(settings)
     return [ingest(settings, d, engine) for d in [*days, ingest_date]]
 

@@ -145,12 +145,18 @@ def check_order(storage: Storage, done: set[date], day: date) -> None:
             "silver in order (a later batch supersedes an earlier one); roll back with "
             f"`lakehouse rollback --to-batch <a batch before {day}>` or run `lakehouse rebuild`"
         )
-    waiting = [d for d in landed_batches(storage) if d < day and d not in done]
+    waiting = waiting_batches(storage, done, before=day)
     if waiting:
         raise LakehouseError(
             f"cannot ingest {day} before the landed batch {min(waiting)}: run "
             "`lakehouse ingest --all` to ingest the waiting batches in order"
         )
+
+
+def waiting_batches(storage: Storage, done: set[date], before: date | None = None) -> list[date]:
+    """The landed batches silver does not hold yet (before `before`, if given), oldest first:
+    the order they must be ingested in."""
+    return [d for d in landed_batches(storage) if d not in done and (before is None or d < before)]
 
 
 def check_fingerprint(storage: Storage, day: date, fingerprint: dict[str, str]) -> None:
@@ -227,8 +233,8 @@ def ingest_through(settings: Settings, ingest_date: date) -> list[IngestResult]:
     storage = open_storage(settings)
     with DuckDBEngine(settings) as engine:
         done = ingested_days(engine.con)
-        days = [d for d in landed_batches(storage) if d < ingest_date and d not in done]
-        return [ingest_batch(settings, d, engine, done) for d in [*days, ingest_date]]
+        days = [*waiting_batches(storage, done, before=ingest_date), ingest_date]
+        return [ingest_batch(settings, d, engine, done) for d in days]
 
 
 def ingest_pending(settings: Settings) -> list[IngestResult]:
@@ -238,8 +244,7 @@ def ingest_pending(settings: Settings) -> list[IngestResult]:
     storage = open_storage(settings)
     with DuckDBEngine(settings) as engine:
         done = ingested_days(engine.con)
-        days = [d for d in landed_batches(storage) if d not in done]
-        return [ingest_batch(settings, d, engine, done) for d in days]
+        return [ingest_batch(settings, d, engine, done) for d in waiting_batches(storage, done)]
 
 
 def create_silver_tables(engine: DuckDBEngine) -> None:
