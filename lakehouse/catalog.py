@@ -330,6 +330,27 @@ def snapshot_after_batch(con: duckdb.DuckDBPyConnection, day: date) -> Snapshot:
     return found[-1]
 
 
+def unknown_statistics(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """The columns of the table `layer.table` whose table-wide minimum or maximum the catalog
+    does not know (see `DuckDBEngine.replaces_partitions`)."""
+    layer, table = name.split(".", 1)
+    rows = con.execute(
+        f"""
+        SELECT c.column_name
+        FROM __ducklake_metadata_{ALIAS}.ducklake_table_column_stats AS st
+        JOIN __ducklake_metadata_{ALIAS}.ducklake_table AS t USING (table_id)
+        JOIN __ducklake_metadata_{ALIAS}.ducklake_schema AS s USING (schema_id)
+        JOIN __ducklake_metadata_{ALIAS}.ducklake_column AS c USING (table_id, column_id)
+        WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL AND c.end_snapshot IS NULL
+            AND s.schema_name = ? AND t.table_name = ?
+            AND (st.min_value IS NULL OR st.max_value IS NULL)
+        ORDER BY c.column_order
+        """,
+        [layer, table],
+    ).fetchall()
+    return [column for (column,) in rows]
+
+
 MAINTENANCE_CHANGES = frozenset({"merge_adjacent", "flushed_inlined"})
 """Snapshot change kinds of a maintenance commit (`lakehouse maintain`, the compaction after
 an ingest): it rewrites files, or moves inlined rows into them, without changing any rows."""

@@ -11,12 +11,12 @@ A model is one SELECT plus a `@kind`; what the kind means is written here once:
   - `full`: `DELETE FROM target`, then `INSERT` the stage. In an incremental build of a model
     with a `@scope` the stage holds just the rows recomputed for the scope (`col IN
     gold_scope_col`, for each scope column, OR-ed); they are compared with the rows the target
-    holds inside the scope (build stamps aside), and only the partitions (`@partitioned_by`)
-    holding a changed or removed row are rewritten whole: the rows that did not change keep
-    their stamps, and an unchanged table is not written at all. Whole partitions, not row
-    deletes: DuckLake 1.5.5 on a SQLite catalog lets a concurrent reader see half of a commit
-    whose deletes are delete files (the inserted rows without the deleted ones), while
-    dropping whole files is read atomically (docs/lake.md);
+    holds inside the scope (build stamps aside), and the partitions (`@partitioned_by`)
+    holding a changed or removed row are rewritten whole, or the whole table when it has no
+    partitions or the engine cannot trust its statistics: the rows that did not change keep
+    their stamps, and an unchanged table is not written at all. Whole files, never row
+    deletes: on DuckLake 1.5.5 a concurrent reader can see half of a commit whose deletes are
+    delete files (docs/lake.md);
   - `incremental_by_partition`: `DELETE` the `@partitioned_by` values the stage holds, then
     `INSERT` the stage (the other partitions stay);
   - `incremental_by_unique_key` and `scd2`: `MERGE INTO target USING stage ON <@unique_key>`,
@@ -165,10 +165,18 @@ class StatementBuilder:
         return statements
 
     def apply(
-        self, model: Model, target: str, stage: str, columns: list[str], *, scoped: bool = False
+        self,
+        model: Model,
+        target: str,
+        stage: str,
+        columns: list[str],
+        *,
+        scoped: bool = False,
+        by_partition: bool = True,
     ) -> list[str]:
         """The DML that brings `target` up to date with the model's rows in `stage`; `scoped`
-        replaces only the rows inside the model's `@scope` (an incremental build)."""
+        replaces only the rows inside the model's `@scope` (an incremental build), rewriting
+        the touched partitions (`by_partition`) or else the whole table."""
         validate_model(model)
         if scoped and not self.caps.temp_tables:
             raise ModelError(f"{model.path}: an incremental build needs session tables")
@@ -179,6 +187,7 @@ class StatementBuilder:
                 model.unique_key,
                 model.partitioned_by,
                 model.scope if scoped else (),
+                by_partition,
                 model.path.as_posix(),
                 target,
                 stage,
@@ -194,6 +203,7 @@ def _apply(
     unique_key: tuple[str, ...],
     partitioned_by: str | None,
     scope: tuple[str, ...],
+    by_partition: bool,
     path: str,
     target: str,
     stage: str,
@@ -241,7 +251,8 @@ def _apply(
         touched = exp.select(_column(part)).distinct().from_(_table(stage, dialect))
         delete = exp.delete(_table(target, dialect), where=_column(part).isin(query=touched))
     elif scope:
-        return _apply_scoped(scope, partitioned_by, path, target, stage, columns)
+        part = partitioned_by if by_partition else None
+        return _apply_scoped(scope, part, path, target, stage, columns)
     else:
         delete = exp.delete(_table(target, dialect))
     select = exp.select(*[_column(c) for c in columns]).from_(_table(stage, dialect))

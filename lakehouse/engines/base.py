@@ -119,8 +119,12 @@ class Engine(ABC):
         columns = self.stage_columns(model, stage, select)
         if not self.exists(model):
             yield from builder.create_target(model, target, stage)
+        # a `@scope` model bound with full_build false: an incremental build of it
         scoped = bool(model.scope) and not (params or {}).get("full_build", True)
-        yield from builder.apply(model, target, stage, columns, scoped=scoped)
+        by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
+        yield from builder.apply(
+            model, target, stage, columns, scoped=scoped, by_partition=by_partition
+        )
         if not self.SUPPORTS_TEMP_TABLES:
             yield builder.drop(stage)
 
@@ -134,6 +138,11 @@ class Engine(ABC):
             scanned += self.execute(sql)
             count += 1
         return MaterializeResult(model.name, model.kind, self.name, count, scanned)
+
+    def replaces_partitions(self, model: Model) -> bool:
+        """Whether an incremental build may rewrite only the touched partitions of the model's
+        table (else it rewrites the table whole)."""
+        return True
 
     def stage_name(self, model: Model) -> str:
         """Where the model's rows wait before they are applied to its table."""

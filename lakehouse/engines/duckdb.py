@@ -256,6 +256,16 @@ class DuckDBEngine(Engine):
             _CHECKED.add(model.sql)
         return [row[0] for row in self.con.execute(f"DESCRIBE {stage}").fetchall()]
 
+    def replaces_partitions(self, model: Model) -> bool:
+        """Only when every column of the table has file statistics. DuckLake 1.5.5 keeps no
+        table-wide minimum and maximum for a column once a file holds only NULLs in it, and
+        the next insert that is not the whole table then records that insert's range as the
+        table's: scans pruned by it drop rows, and DuckDB's compressed materialization wraps
+        values outside it. A whole-table rewrite records the range of every row."""
+        from lakehouse.catalog import unknown_statistics
+
+        return model.name in self.tables() and not unknown_statistics(self.con, model.name)
+
     def materialize(
         self, model: Model | str, params: dict[str, Any] | None = None
     ) -> MaterializeResult:
