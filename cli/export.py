@@ -46,7 +46,7 @@ def export_command(
     break_lock: bool = break_lock_option(),
 ) -> None:
     """Export gold tables: CSV + Parquet under exports/, and/or a Google Sheet per table."""
-    from lakehouse.stages.export import export
+    from lakehouse.export.stage import export
 
     cfg = lake_settings(ctx)
     with lake_lock(cfg, "export", break_lock):

@@ -26,7 +26,7 @@ def materialize_command(
     break_lock: bool = break_lock_option(),
 ) -> None:
     """Build the gold tables from silver (a full rebuild; reruns give identical tables)."""
-    from lakehouse.stages.materialize import materialize
+    from lakehouse.gold.materialize import materialize
 
     cfg = lake_settings(ctx)
     as_of = parse_date(date)
@@ -52,7 +52,7 @@ def materialize_command(
 
 def tables_command(ctx: typer.Context) -> None:
     """List every silver and gold table with its row and data-file counts."""
-    from lakehouse.catalog import lake_stats
+    from lakehouse.lake.catalog import lake_stats
 
     cfg = lake_settings(ctx)
     stats = lake_stats(cfg)

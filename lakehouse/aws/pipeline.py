@@ -1,6 +1,6 @@
 """The ingest and materialize stages carried out on Athena, from the same models.
 
-The DuckDB stages (`lakehouse.stages.ingest`, `lakehouse.stages.materialize`) run every model
+The DuckDB stages (`lakehouse.silver.ingest`, `lakehouse.gold.materialize`) run every model
 of a stage in one DuckLake transaction; Athena has no multi-statement transaction and every
 write is its own Iceberg commit, so a stage is the statement sequence of each model, in the same
 order, with the same parameters, and it relies on being idempotent:
@@ -24,13 +24,13 @@ import json
 from typing import Any
 
 from lakehouse.aws.ddl import bronze_batch_views
-from lakehouse.bronze import MIGRATION_BATCH_ID, batch_files
+from lakehouse.bronze.files import MIGRATION_BATCH_ID, batch_files
 from lakehouse.config import Settings
 from lakehouse.engines.athena import AthenaEngine
 from lakehouse.errors import InputFileError
+from lakehouse.lake.storage import Storage, open_storage
 from lakehouse.models import get_model
-from lakehouse.storage import Storage, open_storage
-from lakehouse.transpile import database_for
+from lakehouse.models.transpile import database_for
 
 
 def _count(engine: AthenaEngine, table: str, where: Any = None) -> int:
@@ -52,8 +52,8 @@ def _day(column: str, day: dt.date) -> Any:
 
 
 def ingest_params(settings: Settings, engine: AthenaEngine, day: dt.date) -> dict[str, Any]:
-    """The silver models' parameters for batch `day` (as `stages.ingest.batch_params`)."""
-    from lakehouse.stages.ingest import SILVER_INGEST_TIME
+    """The silver models' parameters for batch `day` (as `silver.ingest.batch_params`)."""
+    from lakehouse.silver.ingest import SILVER_INGEST_TIME
 
     files = batch_files(open_storage(settings), day)
     if not any(files.values()):
@@ -89,7 +89,7 @@ def ingested(storage: Storage) -> dict[dt.date, dict[str, Any]]:
 
 def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None) -> dict:
     """Ingest the raw batch `ingest_date` into the silver Iceberg tables (once)."""
-    from lakehouse.stages.ingest import STEPS, check_order
+    from lakehouse.silver.ingest import STEPS, check_order
 
     storage = open_storage(settings)
     done = ingested(storage)
@@ -123,7 +123,7 @@ def ingest_through(
     settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None
 ) -> list[dict]:
     """The batches landed before `ingest_date` and not ingested yet, then `ingest_date`."""
-    from lakehouse.stages.ingest import waiting_batches
+    from lakehouse.silver.ingest import waiting_batches
 
     storage = open_storage(settings)
     days = waiting_batches(storage, set(ingested(storage)), before=ingest_date)
@@ -134,7 +134,7 @@ def ingest_through(
 def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None = None) -> dict:
     """Rebuild the gold Iceberg tables as of the batch `as_of`, then publish them as Parquet."""
     from lakehouse.aws.publish import publish_gold
-    from lakehouse.stages.materialize import gold_models, model_params
+    from lakehouse.gold.materialize import gold_models, model_params
 
     engine = engine or AthenaEngine(settings)
     params = model_params(as_of)

@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING
 from lakehouse.aws.ddl import lake_uri
 from lakehouse.config import Settings
 from lakehouse.errors import EngineError
-from lakehouse.scratch import scratch_dir
-from lakehouse.storage import Storage
-from lakehouse.transpile import database_for
+from lakehouse.lake.scratch import scratch_dir
+from lakehouse.lake.storage import Storage
+from lakehouse.models.transpile import database_for
 
 if TYPE_CHECKING:
     import duckdb
@@ -184,7 +184,7 @@ def publish_gold(
 ) -> dict[str, int]:
     """UNLOAD every table in `tables` (`gold.x`), then publish each; `table -> files`."""
     from lakehouse.aws.schemas import stored_schemas
-    from lakehouse.stages.materialize import model_params
+    from lakehouse.gold.materialize import model_params
 
     run = run or run_id(as_of)
     schemas: dict[str, Schema] = {}

@@ -1,9 +1,10 @@
 """The AWS SAM template, built as data from the same rules the local bus runs.
 
 One Lambda function per stage, each pointing at the stage's `handler(event, context)` in
-`lakehouse.handlers`; the EventBridge rules of the chain come from `lakehouse.events.RULES`
-(pattern and target), the 01:00 schedule from `lakehouse.events.SCHEDULE`. So renaming an
-event or adding a stage changes the local run and the deployed chain together.
+`lakehouse.orchestration.handlers`; the EventBridge rules of the chain come from
+`lakehouse.orchestration.events.RULES` (pattern and target), the 01:00 schedule from
+`lakehouse.orchestration.events.SCHEDULE`. So renaming an event or adding a stage changes the
+local run and the deployed chain together.
 
 Failure handling: EventBridge retries delivery (`RetryPolicy`) and parks undeliverable events in
 the dead-letter queue; Lambda retries a failed asynchronous invocation once and then sends the
@@ -16,13 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lakehouse.events import RULES, SCHEDULE
+from lakehouse.orchestration.events import RULES, SCHEDULE
 
 PYTHON = "3.11"
 BASE_IMAGE = f"public.ecr.aws/lambda/python:{PYTHON}"
 """AWS's Lambda base image. The functions ship as a container image because the dependencies
 (DuckDB, pyarrow, polars, numpy, the Google client) exceed the 250 MB limit of a zip package."""
-HANDLER_MODULE = "lakehouse.handlers"
+HANDLER_MODULE = "lakehouse.orchestration.handlers"
 BUS_NAME = "tutor-lakehouse"
 RESULTS_PREFIX = "athena-results"
 STAGE_SETTINGS: dict[str, dict[str, Any]] = {

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
+from lakehouse.lake.storage.s3 import endpoint_parts
 from lakehouse.models import Model, ModelError, get_model, literal, load_models
-from lakehouse.storage.s3 import endpoint_parts
 
 if TYPE_CHECKING:
     import duckdb
 
-    from lakehouse.catalog import Commit
+    from lakehouse.lake.catalog import Commit
 
 
 def _s3_credentials(settings: Settings) -> tuple[str, str, str]:
@@ -70,7 +70,7 @@ def connect(
     with `extensions` (and httpfs for an S3 lake) loaded from their wheels."""
     import duckdb
 
-    from lakehouse import extensions as ext
+    from lakehouse.lake import extensions as ext
 
     needed = (*extensions, "httpfs") if settings.storage == "s3" else extensions
     trusted = bool(needed) and ext.verified(needed, f"v{duckdb.__version__}")
@@ -123,7 +123,7 @@ def duckdb_sql(sql: str, ephemeral: frozenset[str]) -> tuple[str, frozenset[str]
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
-    from lakehouse.catalog import ALIAS, LAYERS
+    from lakehouse.lake.catalog import ALIAS, LAYERS
 
     try:
         tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
@@ -185,7 +185,7 @@ class DuckDBEngine(Engine):
         legacy_ok: bool = False,
     ) -> None:
         """`legacy_ok` opens a lake an earlier version wrote as plain Parquet (to rebuild it)."""
-        from lakehouse.catalog import connect_lake
+        from lakehouse.lake.catalog import connect_lake
 
         super().__init__(settings)
         self.con = con or connect_lake(settings, legacy_ok=legacy_ok)
@@ -230,7 +230,7 @@ class DuckDBEngine(Engine):
         return 0
 
     def relation(self, model: Model) -> str:
-        from lakehouse.catalog import ALIAS
+        from lakehouse.lake.catalog import ALIAS
 
         return ephemeral_name(model.name) if model.kind == "view" else f"{ALIAS}.{model.name}"
 
@@ -240,7 +240,7 @@ class DuckDBEngine(Engine):
     def tables(self) -> set[str]:
         """`layer.table` of the lake's tables (as this session sees them)."""
         if self._tables is None:
-            from lakehouse.catalog import lake_tables
+            from lakehouse.lake.catalog import lake_tables
 
             self._tables = set(lake_tables(self.con))
         return self._tables
@@ -249,7 +249,7 @@ class DuckDBEngine(Engine):
         return model.name in self.tables()
 
     def stage_columns(self, model: Model, stage: str, select: str) -> list[str]:
-        from lakehouse.silver_schema import SILVER_SCHEMAS, check_schema
+        from lakehouse.silver.contract import SILVER_SCHEMAS, check_schema
 
         if model.name in SILVER_SCHEMAS and model.sql not in _CHECKED:
             check_schema(self.con, model.name, stage)
@@ -268,7 +268,7 @@ class DuckDBEngine(Engine):
     def cache(self, name: str) -> None:
         """Read the lake table `name` once into the session: the models after this read the
         copy (a DuckLake scan costs catalog look-ups and a read of every file, each time)."""
-        from lakehouse.catalog import ALIAS
+        from lakehouse.lake.catalog import ALIAS
 
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {ephemeral_name(name)} AS SELECT * FROM {ALIAS}.{name}"
@@ -277,7 +277,7 @@ class DuckDBEngine(Engine):
 
     def create_table(self, name: str, columns: dict[str, str], partitioned_by: str | None) -> None:
         """An empty lake table with these columns (a contract's shape)."""
-        from lakehouse.catalog import ALIAS
+        from lakehouse.lake.catalog import ALIAS
 
         layer = name.split(".")[0]
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{layer}")
@@ -290,7 +290,7 @@ class DuckDBEngine(Engine):
     @contextmanager
     def transaction(self, stage: str, message: str) -> Iterator[Commit]:
         """Everything materialized inside commits as one lake snapshot (see catalog.commit)."""
-        from lakehouse.catalog import commit
+        from lakehouse.lake.catalog import commit
 
         before = set(self.tables())
         try:

@@ -16,8 +16,8 @@ import pytest
 from lakehouse.aws import pipeline
 from lakehouse.aws.ddl import bronze_batch_views
 from lakehouse.engines.athena import AthenaClient, AthenaEngine
+from lakehouse.lake.storage import open_storage
 from lakehouse.models import get_model
-from lakehouse.storage import open_storage
 
 from .conftest import REGION, WORKGROUP
 
@@ -85,7 +85,7 @@ def sent() -> list[str]:
 
 
 def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_order(lake):
-    from lakehouse.stages.ingest import STEPS
+    from lakehouse.silver.ingest import STEPS
 
     answers = {
         "FROM tutor_raw.tutors": (["source_batch_id"], [["sim_2026-01-15"]]),
@@ -145,7 +145,7 @@ def test_ingest_without_a_landed_batch_fails_before_any_write(lake):
 def test_materialize_runs_every_gold_model_counts_rows_then_unloads_each_table(lake):
     import re
 
-    from lakehouse.stages.materialize import gold_models, model_params
+    from lakehouse.gold.materialize import gold_models, model_params
 
     engine = AthenaEngine(lake, client=CannedAthena(lake, {"COUNT(*) AS n": (["n"], [[3]])}))
     detail = pipeline.materialize(lake, DAY, engine)

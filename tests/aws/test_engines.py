@@ -1,5 +1,5 @@
 """The engine interface: engines picked by name, and each model kind carried out by DuckDB on a
-real lake (DuckLake tables) by the statements Athena runs too (`lakehouse.statements`): full
+real lake (DuckLake tables) by the statements Athena runs too (`lakehouse.models.statements`): full
 replace, upsert on the key, partition replace, ephemeral."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ import datetime as dt
 
 import pytest
 
-from lakehouse.catalog import lake_tables, snapshots
 from lakehouse.config import load_settings
 from lakehouse.engines import ENGINE_CLASSES, engine_class, get_engine
 from lakehouse.engines.athena import AthenaEngine
 from lakehouse.engines.base import Engine
 from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import ConfigError
+from lakehouse.lake.catalog import lake_tables, snapshots
 from lakehouse.models import ModelError
 
 from .conftest import write_model

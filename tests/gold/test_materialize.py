@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from lakehouse.catalog import open_catalog
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
-from lakehouse.silver_schema import SILVER_SCHEMAS
-from lakehouse.stages.materialize import materialize
-from lakehouse.storage import open_storage
+from lakehouse.gold.materialize import materialize
+from lakehouse.lake.catalog import open_catalog
+from lakehouse.lake.storage import open_storage
+from lakehouse.silver.contract import SILVER_SCHEMAS
 from tests.gold import scenario
 
 GOLD = (
@@ -49,7 +49,7 @@ def test_as_of_an_earlier_batch_sees_only_the_sessions_ingested_by_then(scenario
 
 
 def test_rerun_for_the_same_date_gives_identical_tables_in_a_new_snapshot(scenario_lake):
-    from lakehouse.catalog import connect_lake, snapshots
+    from lakehouse.lake.catalog import connect_lake, snapshots
 
     materialize(scenario_lake)
     first = gold_rows(scenario_lake)

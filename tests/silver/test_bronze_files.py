@@ -11,8 +11,8 @@ import pytest
 
 from lakehouse.config import Settings
 from lakehouse.errors import InputFileError
-from lakehouse.stages.ingest import ingest_batch, ingest_pending
-from lakehouse.storage import Storage
+from lakehouse.lake.storage import Storage
+from lakehouse.silver.ingest import ingest_batch, ingest_pending
 from tests.silver.silver_helpers import HISTORY, daily, history, rows, snapshot
 
 D1 = date(2026, 1, 5)
@@ -147,7 +147,7 @@ def _to_parquet(storage: Storage) -> None:
 
 def test_parquet_bronze_gives_the_same_silver(tmp_path: Path) -> None:
     from lakehouse.config import load_settings
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.storage import open_storage
 
     lakes = []
     for name in ("csv", "parquet"):

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from lakehouse.bronze.landing import land
 from lakehouse.config import Settings
 from lakehouse.errors import InputFileError, LakehouseError
-from lakehouse.landing import land
-from lakehouse.storage import Storage
+from lakehouse.lake.storage import Storage
 
 HISTORY_FILES = [
     "raw/sessions/ingest_date=2025-12-31/sessions.csv",
@@ -103,7 +103,7 @@ def test_commands_land_ingest_and_check(lake: Settings, storage: Storage, commit
 
     # a dimension's rows written twice (by a tool outside the pipeline): two current rows per
     # student, duplicate keys
-    from lakehouse.catalog import ALIAS, connect_lake
+    from lakehouse.lake.catalog import ALIAS, connect_lake
 
     con = connect_lake(lake)
     con.execute(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.errors import StorageError
-from lakehouse.storage import Storage, clean_key
+from lakehouse.lake.storage import Storage, clean_key
 
 
 def test_write_read_list_delete(lake_storage: Storage) -> None:
@@ -66,7 +66,7 @@ def test_uri_points_inside_the_lake(lake_storage: Storage) -> None:
 
 
 def test_local_write_is_atomic_on_failure(local_settings, tmp_path: Path) -> None:
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.storage import open_storage
 
     storage = open_storage(local_settings)
     storage.ensure()
@@ -87,8 +87,8 @@ def test_keys_cannot_escape_the_root(key: str) -> None:
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_local_files_are_created_as_the_umask_says(local_settings, tmp_path, umask, mode) -> None:
     """Exports, gold, raw and the report are meant to be shared: never a fixed 0600."""
+    from lakehouse.lake.storage import open_storage
     from lakehouse.report import _write_atomic
-    from lakehouse.storage import open_storage
 
     storage = open_storage(local_settings)
     storage.ensure()
