@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lakehouse.chain import STAGES
 from lakehouse.config import load_settings
-from lakehouse.orchestration.events import STAGES
 from lakehouse.orchestration.runner import FIRST_BUSINESS_DAY, Runner
 
 TARGET_TOTAL_S = 300.0

@@ -25,11 +25,11 @@ from cli.context import (
     lake_settings,
     parse_date,
 )
+from lakehouse.chain import STAGES
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.lock import LakeLock
 from lakehouse.lake.storage import Storage
-from lakehouse.orchestration.events import STAGES
 from lakehouse.orchestration.ledger import (
     FAILED,
     INTERRUPTED,

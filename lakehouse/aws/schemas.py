@@ -1,7 +1,7 @@
 """Which models run on Athena, in what order, with which example parameters, and the column
 types of the tables they store (for the Iceberg DDL).
 
-Silver tables have the types docs/CONTRACTS.md binds (`lakehouse.silver.contract`). Gold types are
+Silver tables have the types docs/CONTRACTS.md binds (`lakehouse.models.contracts`). Gold types are
 whatever the gold SELECTs produce: each gold model is run by DuckDB with `LIMIT 0` over empty
 silver tables of the contract's shape, which gives the exact output types without any data.
 """
@@ -65,7 +65,7 @@ def stored_schemas(params: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     """`layer.table` -> [(column, DuckDB type)] of every table Athena stores, in model order."""
     import duckdb
 
-    from lakehouse.silver.contract import SILVER_SCHEMAS
+    from lakehouse.models.contracts import SILVER_SCHEMAS
 
     schemas = {name: list(columns.items()) for name, columns in SILVER_SCHEMAS.items()}
     con = duckdb.connect()

@@ -2,9 +2,8 @@
 
 One Lambda function per stage, each pointing at the stage's `handler(event, context)` in
 `lakehouse.orchestration.handlers`; the EventBridge rules of the chain come from
-`lakehouse.orchestration.events.RULES` (pattern and target), the 01:00 schedule from
-`lakehouse.orchestration.events.SCHEDULE`. So renaming an event or adding a stage changes the
-local run and the deployed chain together.
+`lakehouse.chain.RULES` (pattern and target), the 01:00 schedule from `lakehouse.chain.SCHEDULE`.
+So renaming an event or adding a stage changes the local run and the deployed chain together.
 
 Failure handling: EventBridge retries delivery (`RetryPolicy`) and parks undeliverable events in
 the dead-letter queue; Lambda retries a failed asynchronous invocation once and then sends the
@@ -17,7 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lakehouse.orchestration.events import RULES, SCHEDULE
+from lakehouse.aws.cfn import RESULTS_PREFIX, getatt, ref, sub
+from lakehouse.aws.iam import function_policies
+from lakehouse.chain import RULES, SCHEDULE
 
 PYTHON = "3.11"
 BASE_IMAGE = f"public.ecr.aws/lambda/python:{PYTHON}"
@@ -25,7 +26,6 @@ BASE_IMAGE = f"public.ecr.aws/lambda/python:{PYTHON}"
 (DuckDB, pyarrow, polars, numpy, the Google client) exceed the 250 MB limit of a zip package."""
 HANDLER_MODULE = "lakehouse.orchestration.handlers"
 BUS_NAME = "tutor-lakehouse"
-RESULTS_PREFIX = "athena-results"
 STAGE_SETTINGS: dict[str, dict[str, Any]] = {
     "simulate_handler": {"memory": 1024, "athena": False},
     "ingest_handler": {"memory": 2048, "athena": True},
@@ -33,18 +33,6 @@ STAGE_SETTINGS: dict[str, dict[str, Any]] = {
     "export_handler": {"memory": 1024, "athena": True},
 }
 """Per handler: Lambda memory (MB) and whether it queries Athena/Glue."""
-
-
-def sub(text: str) -> dict[str, str]:
-    return {"Fn::Sub": text}
-
-
-def ref(name: str) -> dict[str, str]:
-    return {"Ref": name}
-
-
-def getatt(resource: str, attribute: str) -> dict[str, str]:
-    return {"Fn::GetAtt": [resource, attribute]}
 
 
 def logical_id(handler: str) -> str:
@@ -197,8 +185,6 @@ def _storage(settings_db: dict[str, str]) -> dict[str, Any]:
 
 def template(databases: dict[str, str], docker_context: str = "./lambda") -> dict[str, Any]:
     """The SAM template as a dict; `databases` maps raw/silver/gold to Glue database names."""
-    from lakehouse.aws.iam import function_policies
-
     resources = _storage(databases)
     for handler, options in STAGE_SETTINGS.items():
         function = _function(handler, options, databases, function_policies)

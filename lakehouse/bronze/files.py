@@ -1,32 +1,20 @@
-"""Bronze: the raw files of one batch, validated as files, then exposed to the silver models.
+"""Bronze files: the raw files of one batch and their contract, validated as files.
 
 A batch is the `ingest_date=YYYY-MM-DD` partition of `raw/{sessions,students,tutors}/`.
 Every file of the batch is checked first (readable, UTF-8, a header with the contract's
 columns); any problem there stops the ingest before the lake is touched, with the file and the
-problem in the message. Then each file is loaded into DuckDB as the tables `bronze.sessions`,
-`bronze.students`, `bronze.tutors`: every contract column as VARCHAR (as in the file), plus
-`file_kind` ('history' without batch columns, 'daily' with them), `source_file` (the lake key),
-`source_row` (1-based data row in the file), `ingest_date` and `parse_error` (set for a line
-whose field count is wrong: it is kept as a row, never dropped, and rejected by silver).
+problem in the message. `lakehouse.bronze.load` then exposes the files to the silver models.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lakehouse.errors import InputFileError
-from lakehouse.lake.scratch import scratch_dir
 from lakehouse.lake.storage import Storage
-from lakehouse.models import SQL_DIR
-
-if TYPE_CHECKING:
-    import duckdb
 
 RAW_PREFIX = "raw"
 ENTITIES = ("sessions", "students", "tutors")
@@ -151,7 +139,7 @@ class BronzeBatch:
         return {f.key: f.sha256 for f in self.files}
 
 
-def _csv_header(key: str, data: bytes) -> list[str]:
+def csv_header(key: str, data: bytes) -> list[str]:
     if not data:
         raise InputFileError(f"{key}: the file is empty (no header line)")
     try:
@@ -168,20 +156,7 @@ def _csv_header(key: str, data: bytes) -> list[str]:
     return [n or f"_unnamed_{i}" for i, n in enumerate(names)]
 
 
-def _parquet_header(con: duckdb.DuckDBPyConnection, key: str, path: Path) -> list[str]:
-    import duckdb
-
-    from lakehouse.bronze.load import _set_variables
-
-    try:
-        _set_variables(con, {"bronze_path": str(path)})
-        rel = con.execute(f"SELECT * FROM ({_sql('read_parquet')}) LIMIT 0")
-        return [d[0] for d in rel.description]
-    except duckdb.Error as exc:
-        raise InputFileError(f"{key}: not a readable Parquet file ({exc})") from None
-
-
-def _file_kind(key: str, entity: str, names: list[str]) -> str:
+def file_kind(key: str, entity: str, names: list[str]) -> str:
     """Check the header against the contract; say whether it is a history or a daily file."""
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -200,68 +175,3 @@ def _file_kind(key: str, entity: str, names: list[str]) -> str:
             f"{key}: has batch column(s) {', '.join(batch)} but not {', '.join(absent)}"
         )
     return "daily" if batch else "history"
-
-
-def _scratch_dir(storage: Storage):
-    """A temporary folder for downloaded raw files; a local lake's files are read in place."""
-    if storage.kind == "local":
-        return contextlib.nullcontext("")
-    return scratch_dir("bronze")
-
-
-def _sql(name: str) -> str:
-    return (SQL_DIR / "bronze" / f"{name}.sql").read_text(encoding="utf-8")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def load_batch(con: duckdb.DuckDBPyConnection, storage: Storage, day: date) -> BronzeBatch:
-    """Validate every raw file of the batch, then load them as the `bronze.*` tables."""
-    from lakehouse.bronze.load import BronzeLoader
-
-    files = batch_files(storage, day)
-    if not any(files.values()):
-        raise InputFileError(
-            f"no raw batch for ingest_date={day.isoformat()} under {storage.uri(RAW_PREFIX)}"
-        )
-    with _scratch_dir(storage) as tmp:
-        staged: list[tuple[RawFile, Path]] = []
-        for entity in ENTITIES:
-            for key in files[entity]:
-                data = storage.read_bytes(key)
-                path = Path(storage.uri(key)) if storage.kind == "local" else None
-                if path is None:
-                    path = Path(tmp) / f"{len(staged)}{Path(key).suffix}"
-                    path.write_bytes(data)
-                if key.endswith(".csv"):
-                    names = _csv_header(key, data)
-                else:
-                    names = _parquet_header(con, key, path)
-                kind = _file_kind(key, entity, names)
-                digest = hashlib.sha256(data).hexdigest()
-                raw = RawFile(key, entity, kind, tuple(names), digest, len(data))
-                staged.append((raw, path))
-        loader = BronzeLoader(con, day)
-        for raw, path in staged:
-            loader.add(raw, path)
-        loader.finish()
-    mixed = con.execute(_sql("mixed_batch_ids")).fetchall()
-    if mixed:
-        key, count, examples = mixed[0]
-        shown = ", ".join(
-            e if len(e) <= 40 else f"{e[:40]}... ({len(e):,} characters)" for e in examples
-        )
-        raise InputFileError(
-            f"{key}: its rows carry {count} different source_batch_ids ({shown}); "
-            "a file holds one batch, fix or split the file"
-        )
-    batch_id = con.execute(_sql("batch_id")).fetchone()
-    if batch_id:
-        source_batch_id = batch_id[0]
-    elif any(raw.kind == "daily" for raw, _ in staged):
-        source_batch_id = f"sim_{day.isoformat()}"
-    else:
-        source_batch_id = MIGRATION_BATCH_ID
-    return BronzeBatch(day, tuple(raw for raw, _ in staged), source_batch_id)

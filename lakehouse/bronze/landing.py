@@ -21,9 +21,9 @@ from lakehouse.bronze.files import (
     DATA_SUFFIXES,
     ENTITIES,
     RAW_PREFIX,
-    _csv_header,
-    _file_kind,
     batch_files,
+    csv_header,
+    file_kind,
     partition_prefix,
 )
 from lakehouse.config import Settings
@@ -92,7 +92,7 @@ def scan_folder(path: Path) -> dict[date, dict[str, dict[str, Path]]]:
 
 def _check_file(entity: str, path: Path) -> None:
     if path.suffix == ".csv":
-        _file_kind(str(path), entity, _csv_header(str(path), path.read_bytes()))
+        file_kind(str(path), entity, csv_header(str(path), path.read_bytes()))
         return
     import duckdb
 
@@ -101,7 +101,7 @@ def _check_file(entity: str, path: Path) -> None:
         names = [d[0] for d in rel.fetchall()]
     except duckdb.Error as exc:
         raise InputFileError(f"{path}: not a readable Parquet file ({exc})") from None
-    _file_kind(str(path), entity, names)
+    file_kind(str(path), entity, names)
 
 
 def land(settings: Settings, path: str | Path) -> LandResult:

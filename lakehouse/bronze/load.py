@@ -1,4 +1,11 @@
-"""Loading validated raw files as the DuckDB `bronze.*` relations (the DuckDB adapter's part).
+"""Loading a batch's validated raw files as the DuckDB `bronze.*` relations.
+
+`load_batch` checks every file of the batch (`lakehouse.bronze.files`), then loads each into
+DuckDB as `bronze.sessions`, `bronze.students`, `bronze.tutors`: every contract column as
+VARCHAR (as in the file), plus `file_kind` ('history' without batch columns, 'daily' with them),
+`source_file` (the lake key), `source_row` (1-based data row in the file), `ingest_date` and
+`parse_error` (set for a line whose field count is wrong: it is kept as a row, never dropped,
+and rejected by silver).
 
 Rows keep their file order: DuckDB reads each file into its own table with insertion order
 preserved, so a row's `rowid` is its position among the well-formed lines. Lines whose field
@@ -10,21 +17,36 @@ other rows skips them, so `source_row` is the row's data line number in the file
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.bronze.files import ENTITIES, LINEAGE_COLUMNS, RawFile, _quote, _sql, raw_columns
+from lakehouse.bronze.files import (
+    ENTITIES,
+    LINEAGE_COLUMNS,
+    MIGRATION_BATCH_ID,
+    RAW_PREFIX,
+    BronzeBatch,
+    RawFile,
+    batch_files,
+    csv_header,
+    file_kind,
+    raw_columns,
+)
 from lakehouse.errors import InputFileError
-from lakehouse.models import literal
+from lakehouse.lake.scratch import scratch_dir
+from lakehouse.lake.storage import Storage
+from lakehouse.models import SQL_DIR, literal
 
 if TYPE_CHECKING:
     import duckdb
 
 
-def _set_variables(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
+def set_variables(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> None:
     """DuckDB session variables read by the bronze SQL (`getvariable('name')`), written as
     SQL literals by sqlglot (prepared-statement values make the client probe for pandas)."""
     from sqlglot import exp
@@ -110,14 +132,14 @@ class BronzeLoader:
         try:
             if raw.key.endswith(".csv"):
                 columns = dict.fromkeys(raw.columns, "VARCHAR")
-                _set_variables(con, {"bronze_path": str(path), "bronze_columns": columns})
+                set_variables(con, {"bronze_path": str(path), "bronze_columns": columns})
                 con.execute(f"CREATE TABLE {table} AS {_sql('read_csv')}")
                 return con.execute(
                     "SELECT line, any_value(csv_line), string_agg(DISTINCT error_message, '; '), "
                     "bool_or(error_type = 'LINE SIZE OVER MAXIMUM') "
                     "FROM bronze_rejects GROUP BY line ORDER BY line"
                 ).fetchall()
-            _set_variables(con, {"bronze_path": str(path)})
+            set_variables(con, {"bronze_path": str(path)})
             con.execute(f"CREATE TABLE {table} AS {_sql('read_parquet')}")
             return []
         except duckdb.Error as exc:
@@ -158,3 +180,77 @@ class BronzeLoader:
         marks = ", ".join("?" for _ in columns)
         self.con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         return table
+
+
+def _parquet_header(con: duckdb.DuckDBPyConnection, key: str, path: Path) -> list[str]:
+    import duckdb
+
+    try:
+        set_variables(con, {"bronze_path": str(path)})
+        rel = con.execute(f"SELECT * FROM ({_sql('read_parquet')}) LIMIT 0")
+        return [d[0] for d in rel.description]
+    except duckdb.Error as exc:
+        raise InputFileError(f"{key}: not a readable Parquet file ({exc})") from None
+
+
+def _scratch_dir(storage: Storage):
+    """A temporary folder for downloaded raw files; a local lake's files are read in place."""
+    if storage.kind == "local":
+        return contextlib.nullcontext("")
+    return scratch_dir("bronze")
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / "bronze" / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, storage: Storage, day: date) -> BronzeBatch:
+    """Validate every raw file of the batch, then load them as the `bronze.*` tables."""
+    files = batch_files(storage, day)
+    if not any(files.values()):
+        raise InputFileError(
+            f"no raw batch for ingest_date={day.isoformat()} under {storage.uri(RAW_PREFIX)}"
+        )
+    with _scratch_dir(storage) as tmp:
+        staged: list[tuple[RawFile, Path]] = []
+        for entity in ENTITIES:
+            for key in files[entity]:
+                data = storage.read_bytes(key)
+                path = Path(storage.uri(key)) if storage.kind == "local" else None
+                if path is None:
+                    path = Path(tmp) / f"{len(staged)}{Path(key).suffix}"
+                    path.write_bytes(data)
+                if key.endswith(".csv"):
+                    names = csv_header(key, data)
+                else:
+                    names = _parquet_header(con, key, path)
+                kind = file_kind(key, entity, names)
+                digest = hashlib.sha256(data).hexdigest()
+                raw = RawFile(key, entity, kind, tuple(names), digest, len(data))
+                staged.append((raw, path))
+        loader = BronzeLoader(con, day)
+        for raw, path in staged:
+            loader.add(raw, path)
+        loader.finish()
+    mixed = con.execute(_sql("mixed_batch_ids")).fetchall()
+    if mixed:
+        key, count, examples = mixed[0]
+        shown = ", ".join(
+            e if len(e) <= 40 else f"{e[:40]}... ({len(e):,} characters)" for e in examples
+        )
+        raise InputFileError(
+            f"{key}: its rows carry {count} different source_batch_ids ({shown}); "
+            "a file holds one batch, fix or split the file"
+        )
+    batch_id = con.execute(_sql("batch_id")).fetchone()
+    if batch_id:
+        source_batch_id = batch_id[0]
+    elif any(raw.kind == "daily" for raw, _ in staged):
+        source_batch_id = f"sim_{day.isoformat()}"
+    else:
+        source_batch_id = MIGRATION_BATCH_ID
+    return BronzeBatch(day, tuple(raw for raw, _ in staged), source_batch_id)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config import Settings
 from lakehouse.errors import ConfigError, LakehouseError
 from lakehouse.export.targets import Exporter, TableExport, TableSnapshot, open_exporter
+from lakehouse.lake.catalog import open_catalog, registered_views
 from lakehouse.lake.scratch import scratch_dir
 from lakehouse.lake.storage import Storage, open_storage
 
@@ -69,8 +70,6 @@ class ExportResult:
 
 def gold_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Names of the gold tables in a read session (`catalog.open_catalog`)."""
-    from lakehouse.lake.catalog import registered_views
-
     return sorted(v.split(".", 1)[1] for v in registered_views(con) if v.startswith(f"{GOLD}."))
 
 
@@ -135,8 +134,6 @@ def export(
     fails the run before the local export is touched. `exporters` supplies ready-made targets
     by name (tests pass a Drive exporter wired to a recorded HTTP transport).
     """
-    from lakehouse.lake.catalog import open_catalog
-
     names = tuple(dict.fromkeys(targets if targets is not None else settings.export.targets))
     if not names:
         raise ConfigError("no export target: set export.targets or pass --target")

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.config import Settings
+from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import registered_views
 from lakehouse.models import Model, load_models, render
@@ -151,8 +152,6 @@ def materialize(settings: Settings, as_of: dt.date | None = None) -> Materialize
     Gold as of D reads the sessions ingested up to D; running it again for the same D on the
     same silver writes the same tables.
     """
-    from lakehouse.engines.duckdb import DuckDBEngine
-
     with DuckDBEngine(settings) as engine:
         present = engine.tables()
         latest = None

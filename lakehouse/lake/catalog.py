@@ -31,7 +31,9 @@ from urllib.parse import urlsplit
 
 from lakehouse.config import Settings, mask_url_password
 from lakehouse.errors import ConfigError, EngineError, LakehouseError
-from lakehouse.lake.storage import open_storage
+from lakehouse.lake.connection import connect
+from lakehouse.lake.extensions import load
+from lakehouse.lake.storage import Storage, open_storage
 
 if TYPE_CHECKING:
     import duckdb
@@ -142,8 +144,6 @@ def attach(
     earlier version wrote as plain Parquet gets `LegacyLake` (unless `legacy_ok`: rebuild)."""
     import duckdb
 
-    from lakehouse.lake.extensions import load
-
     where = location(settings)
     if not legacy_ok and not where.exists():
         legacy = _legacy_tables(settings)
@@ -230,8 +230,6 @@ def connect_lake(
 ) -> duckdb.DuckDBPyConnection:
     """A configured DuckDB connection with the lake attached as `lake` (a cursor of the shared
     connection inside `shared_lake`, for any session of the latest snapshot)."""
-    from lakehouse.engines.duckdb import connect
-
     shared = _SHARED.get()
     if shared is not None and shared[0] == _key(settings) and snapshot is None:
         return _cursor(shared[1], settings)
@@ -382,10 +380,7 @@ def open_catalog(
     or the one right after batch `at_batch`). A lake without tables gives a session with none.
 
     The caller owns the connection (close it when done)."""
-    from lakehouse.engines import engine_class
-    from lakehouse.engines.duckdb import connect
-
-    ducklake = engine_class(settings.engine).TABLE_FORMAT == "ducklake"
+    ducklake = settings.table_format == "ducklake"
     shared = _SHARED.get()
     if ducklake and at_batch is None and shared is not None and shared[0] == _key(settings):
         con = _cursor(shared[1], settings)
@@ -395,12 +390,10 @@ def open_catalog(
     con = connect(settings, extensions=location(settings).extensions if ducklake else ())
     try:
         if not ducklake:
-            from lakehouse.aws.publish import published_views
-
             for layer in layers:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
             if "gold" in layers:
-                published_views(con, open_storage(settings))
+                _published_views(con, open_storage(settings))
             return con
         try:
             attach(con, settings, read_only=True)
@@ -422,6 +415,20 @@ def open_catalog(
         con.close()
         raise
     return con
+
+
+def _published_views(con: duckdb.DuckDBPyConnection, storage: Storage) -> list[str]:
+    """`gold.<t>` views over every table the Athena engine published as Parquet under
+    `gold/<t>/` (`lakehouse.aws.publish`); returns them."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
+    names = sorted({k.split("/")[1] for k in storage.list("gold") if k.endswith(".parquet")})
+    for name in names:
+        glob = storage.uri(f"gold/{name}") + "/**/*.parquet"
+        con.execute(
+            f"CREATE OR REPLACE VIEW gold.{name} AS SELECT * FROM "
+            f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+        )
+    return [f"gold.{n}" for n in names]
 
 
 def registered_views(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -6,8 +6,8 @@ import uuid
 from dataclasses import dataclass
 
 from lakehouse.config import Settings
-from lakehouse.engines.duckdb import connect
 from lakehouse.errors import EngineError
+from lakehouse.lake.connection import connect
 from lakehouse.lake.storage import open_storage
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lakehouse.lake.catalog import ALIAS, LAYERS, connect_lake
 from lakehouse.config import Settings
+from lakehouse.lake.catalog import ALIAS, LAYERS, connect_lake, location
 from lakehouse.lake.storage import open_storage
 
 if TYPE_CHECKING:
@@ -117,8 +117,6 @@ def delete_unreferenced_files(
     con: duckdb.DuckDBPyConnection, settings: Settings, grace_seconds: float = ORPHAN_GRACE_S
 ) -> int:
     """Delete the files under `silver/` and `gold/` the catalog does not refer to (step 5)."""
-    from lakehouse.lake.catalog import location
-
     storage = open_storage(settings)
     known = referenced_keys(con, location(settings).data_path)
     stray = [k for layer in LAYERS for k in storage.list(layer) if k not in known]

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import re
 
-from lakehouse.lake.catalog import ALIAS, location
 from lakehouse.config import Settings, mask_url_password
+from lakehouse.lake.catalog import ALIAS, location
+from lakehouse.lake.connection import s3_secret_sql
 from lakehouse.lake.extensions import wheel_path
 
 
 def shell_statements(settings: Settings, *, mask_secrets: bool) -> list[str]:
     """The statements, in order; with `mask_secrets`, secret values are replaced by stars."""
     import duckdb
-
-    from lakehouse.engines.duckdb import s3_secret_sql
 
     where = location(settings)
     version = f"v{duckdb.__version__}"

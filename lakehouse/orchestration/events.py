@@ -1,9 +1,10 @@
 """Pipeline events shaped like EventBridge entries, the rules that route them, and a local bus.
 
 The names are the seed's (`tutor.simulation`/`SimulationCompleted` and so on) so the AWS rules
-stay the same. Rules are plain data (`RULES`): the local bus matches them here, and the AWS
-template renders EventBridge rules from the same dicts. Only the subset of the EventBridge
-pattern language the rules use is implemented: exact-match value lists, nested for `detail`.
+stay the same. Rules are plain data (`lakehouse.chain.RULES`): the local bus matches them here,
+and the AWS template renders EventBridge rules from the same dicts. Only the subset of the
+EventBridge pattern language the rules use is implemented: exact-match value lists, nested for
+`detail`.
 
 Every event published is also written to the lake under `_ops/events/` (one object per event,
 since object stores cannot append), so a run can be audited after the fact on S3 too.
@@ -19,69 +20,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
+from lakehouse.chain import COMPLETED, HANDLER_STAGE, REQUEST_DETAIL_TYPE, REQUEST_SOURCE, RULES
 from lakehouse.lake.storage import Storage
-
-STAGES = ("simulate", "ingest", "materialize", "export")
-"""The stages of one business day, in chain order."""
-
-REQUEST_SOURCE = "tutor.orchestrator"
-REQUEST_DETAIL_TYPE = "SimulationRequested"
-"""The event that starts a day: published by `lakehouse run` (or a manual backfill on AWS)."""
-
-COMPLETED: dict[str, tuple[str, str]] = {
-    "simulate": ("tutor.simulation", "SimulationCompleted"),
-    "ingest": ("tutor.silver.ingestion", "IngestionCompleted"),
-    "materialize": ("tutor.gold.materialization", "MaterializationCompleted"),
-    "export": ("tutor.gold.export", "ExportCompleted"),
-}
-"""(source, detail-type) of the event each stage emits when it succeeds."""
-
-RULES: list[dict[str, Any]] = [
-    {
-        "name": "tutor-simulate-on-request",
-        "description": "Simulate a business day when one is requested (the scheduler does "
-        "the same at 01:00 on AWS)",
-        "pattern": {"source": [REQUEST_SOURCE], "detail-type": [REQUEST_DETAIL_TYPE]},
-        "target": "simulate_handler",
-    },
-    {
-        "name": "tutor-ingest-on-simulation",
-        "description": "Ingest the raw batch a simulation landed into silver",
-        "pattern": {"source": ["tutor.simulation"], "detail-type": ["SimulationCompleted"]},
-        "target": "ingest_handler",
-    },
-    {
-        "name": "tutor-materialize-on-ingestion",
-        "description": "Refresh the gold tables after a silver ingest",
-        "pattern": {"source": ["tutor.silver.ingestion"], "detail-type": ["IngestionCompleted"]},
-        "target": "materialize_handler",
-    },
-    {
-        "name": "tutor-export-on-materialization",
-        "description": "Export the gold artifacts after they are materialized",
-        "pattern": {
-            "source": ["tutor.gold.materialization"],
-            "detail-type": ["MaterializationCompleted"],
-        },
-        "target": "export_handler",
-    },
-]
-"""Event rules: an EventBridge pattern and the name of the handler in
-`lakehouse.orchestration.handlers`."""
-
-SCHEDULE = {
-    "name": "tutor-daily-simulation",
-    "expression": "cron(0 1 * * ? *)",
-    "target": "simulate_handler",
-}
-"""The AWS scheduler entry that starts yesterday's business day at 01:00 (as in the seed)."""
-
-HANDLER_STAGE = {
-    "simulate_handler": "simulate",
-    "ingest_handler": "ingest",
-    "materialize_handler": "materialize",
-    "export_handler": "export",
-}
 
 EVENTS_PREFIX = "_ops/events"
 

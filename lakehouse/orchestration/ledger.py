@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from lakehouse.chain import STAGES
 from lakehouse.lake.storage import Storage
-from lakehouse.orchestration.events import STAGES
 
 LEDGER_PREFIX = "_ops/ledger"
 STARTED, SUCCEEDED, FAILED = "started", "succeeded", "failed"

@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lakehouse.config import Settings
+from lakehouse.engines.duckdb import DuckDBEngine
+from lakehouse.gold.materialize import materialize
 from lakehouse.lake.catalog import ALIAS, lake_tables
+from lakehouse.lake.maintenance import delete_unreferenced_files
 from lakehouse.lake.storage import open_storage
+from lakehouse.silver.ingest import ingest_pending
 
 if TYPE_CHECKING:
     from lakehouse.gold.materialize import MaterializeResult
@@ -32,11 +36,6 @@ class RebuildResult:
 
 
 def rebuild(settings: Settings) -> RebuildResult:
-    from lakehouse.engines.duckdb import DuckDBEngine
-    from lakehouse.gold.materialize import materialize
-    from lakehouse.lake.maintenance import delete_unreferenced_files
-    from lakehouse.silver.ingest import ingest_pending
-
     with DuckDBEngine(settings, legacy_ok=True) as engine:
         dropped = lake_tables(engine.con)
         with engine.transaction("rebuild", "drop silver and gold to rebuild them from bronze"):

@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from lakehouse.chain import STAGES
 from lakehouse.config import Settings
+from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.lake.catalog import ALIAS, current_snapshot, lake_tables, snapshot_after_batch
 from lakehouse.lake.storage import open_storage
-from lakehouse.orchestration.events import STAGES
 from lakehouse.orchestration.ledger import Ledger
 
 
@@ -37,8 +38,6 @@ class RollbackResult:
 
 def rollback(settings: Settings, to_batch: date) -> RollbackResult:
     """Restore silver and gold to the snapshot right after batch `to_batch` (module doc)."""
-    from lakehouse.engines.duckdb import DuckDBEngine
-
     with DuckDBEngine(settings) as engine:
         con = engine.con
         target = snapshot_after_batch(con, to_batch)

@@ -24,20 +24,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from lakehouse.chain import STAGES
 from lakehouse.config import Settings
-from lakehouse.engines import engine_class
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import shared_lake
 from lakehouse.lake.lock import DEFAULT_TTL, LakeLock, held
 from lakehouse.lake.retry import RetryPolicy, is_transient
+from lakehouse.lake.scratch import clean_stale_scratch
 from lakehouse.lake.storage import open_storage
-from lakehouse.orchestration.events import (
-    STAGES,
-    EventLog,
-    LocalBus,
-    completed_event,
-    request_event,
-)
+from lakehouse.orchestration import handlers
+from lakehouse.orchestration.events import EventLog, LocalBus, completed_event, request_event
 from lakehouse.orchestration.ledger import STARTED, SUCCEEDED, Ledger
 
 __all__ = ["RetryPolicy", "RunReport", "Runner", "is_transient"]
@@ -199,8 +195,6 @@ class Runner:
         notify: Callable[[str], None] | None = None,
     ) -> RunReport:
         """Run the days `start`..`end`; stop at the first failure (see the module docstring)."""
-        from lakehouse.lake.scratch import clean_stale_scratch
-
         days = day_range(start, end)
         report = RunReport(run_id or new_run_id())
         self.storage.check()
@@ -224,7 +218,7 @@ class Runner:
             self.check_range(plan)
             clean_stale_scratch()
             self._check_earlier_days(start)
-            if engine_class(self.settings.engine).TABLE_FORMAT == "ducklake":
+            if self.settings.table_format == "ducklake":
                 # one attached catalog for every stage of every day (lakehouse.lake.catalog)
                 scope.enter_context(shared_lake(self.settings))
             self._run_days(plan, report, lock, force, progress)
@@ -238,8 +232,6 @@ class Runner:
         force: bool,
         progress: ProgressHook | None,
     ) -> None:
-        from lakehouse.orchestration import handlers
-
         bus = LocalBus(handlers.HANDLERS, log=EventLog(self.storage))
         for day, first in plan:
             if first is None:

@@ -19,12 +19,16 @@ from datetime import date, datetime
 from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.bronze.files import ENTITIES, BronzeBatch, batch_files, landed_batches, load_batch
+from lakehouse.bronze.files import ENTITIES, BronzeBatch, batch_files, landed_batches
+from lakehouse.bronze.load import load_batch
 from lakehouse.config import Settings
+from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import LakehouseError
+from lakehouse.lake.catalog import ALIAS, lake_tables, snapshots
+from lakehouse.lake.maintenance import compact_small_files
 from lakehouse.lake.storage import Storage, open_storage
 from lakehouse.models import get_model
-from lakehouse.silver.contract import SILVER_SCHEMAS
+from lakehouse.models.contracts import SILVER_SCHEMAS
 
 if TYPE_CHECKING:
     import duckdb
@@ -179,8 +183,6 @@ def check_fingerprint(storage: Storage, day: date, fingerprint: dict[str, str]) 
 
 def ingested_days(con: duckdb.DuckDBPyConnection) -> set[date]:
     """The ingest dates silver holds in session `con` (those in `silver.ingest_batches`)."""
-    from lakehouse.lake.catalog import ALIAS, lake_tables
-
     if "silver.ingest_batches" not in lake_tables(con, ("silver",)):
         return set()
     rows = con.execute(f"SELECT DISTINCT ingest_date FROM {ALIAS}.silver.ingest_batches")
@@ -190,8 +192,6 @@ def ingested_days(con: duckdb.DuckDBPyConnection) -> set[date]:
 def batch_record(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any]:
     """The record of an ingested batch (result detail and raw fingerprint): the commit info of
     the last ingest snapshot of that batch."""
-    from lakehouse.lake.catalog import snapshots
-
     found = [s for s in snapshots(con) if s.stage == "ingest" and s.batch == day]
     if not found or "record" not in found[-1].extra:
         raise LakehouseError(f"batch {day} is in silver but its ingest snapshot has expired")
@@ -208,8 +208,6 @@ def ingest_batch(
 
     `engine` and `done` (the batches silver holds) let a caller ingest several batches on one
     connection."""
-    from lakehouse.engines.duckdb import DuckDBEngine
-
     storage = open_storage(settings)
     if engine is None:
         with DuckDBEngine(settings) as own:
@@ -228,8 +226,6 @@ def ingest_batch(
 def ingest_through(settings: Settings, ingest_date: date) -> list[IngestResult]:
     """Ingest the landed batches not ingested yet up to `ingest_date`, then that one, on one
     connection; the last result is `ingest_date`'s."""
-    from lakehouse.engines.duckdb import DuckDBEngine
-
     storage = open_storage(settings)
     with DuckDBEngine(settings) as engine:
         done = ingested_days(engine.con)
@@ -239,8 +235,6 @@ def ingest_through(settings: Settings, ingest_date: date) -> list[IngestResult]:
 
 def ingest_pending(settings: Settings) -> list[IngestResult]:
     """Ingest every landed batch not ingested yet, oldest first."""
-    from lakehouse.engines.duckdb import DuckDBEngine
-
     storage = open_storage(settings)
     with DuckDBEngine(settings) as engine:
         done = ingested_days(engine.con)
@@ -257,8 +251,6 @@ def create_silver_tables(engine: DuckDBEngine) -> None:
 
 
 def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) -> IngestResult:
-    from lakehouse.lake.maintenance import compact_small_files
-
     started = time.perf_counter()
     con = engine.con
     con.execute("SET preserve_insertion_order = true")
@@ -292,8 +284,6 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
 
 
 def _result(con: duckdb.DuckDBPyConnection, batch: BronzeBatch, seconds: float) -> IngestResult:
-    from lakehouse.lake.catalog import ALIAS
-
     rows = con.execute(
         "SELECT entity, raw_rows, kept_rows, repaired_rows, superseded_rows, rejected_rows "
         f"FROM {ALIAS}.silver.ingest_batches WHERE ingest_date = ?",

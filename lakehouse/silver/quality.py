@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.bronze.files import ENTITIES, load_batch
+from lakehouse.bronze.files import ENTITIES
+from lakehouse.bronze.load import load_batch
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
+from lakehouse.lake.catalog import open_catalog, registered_views
 from lakehouse.lake.storage import Storage, open_storage
 from lakehouse.models import SQL_DIR
-from lakehouse.silver.contract import SILVER_SCHEMAS
+from lakehouse.models.contracts import SILVER_SCHEMAS, create_empty
+from lakehouse.silver.ingest import ingested_days
 
 if TYPE_CHECKING:
     import duckdb
@@ -114,10 +117,6 @@ def _run_query(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> CheckResu
 
 def run_checks(settings: Settings, store_result: bool = True) -> QualityReport:
     """Run every check; store the report as `_ops/dq/ingest_date=<latest batch>.json`."""
-    from lakehouse.lake.catalog import open_catalog, registered_views
-    from lakehouse.silver.contract import create_empty
-    from lakehouse.silver.ingest import ingested_days
-
     storage = open_storage(settings)
     con = open_catalog(settings, ("silver",))
     try:

@@ -64,7 +64,7 @@ def assert_same_results(con, model, params, athena_settings, names=lambda sql: s
 
 
 def test_silver_models_mean_the_same_after_the_athena_round_trip(lake, athena_settings):
-    from lakehouse.bronze.files import load_batch
+    from lakehouse.bronze.load import load_batch
     from lakehouse.engines.duckdb import DuckDBEngine
     from lakehouse.lake.storage import open_storage
     from lakehouse.silver.ingest import STEPS, batch_params, create_silver_tables

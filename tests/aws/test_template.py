@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from lakehouse.aws.template import BUS_NAME, logical_id, template
-from lakehouse.orchestration.events import COMPLETED, SCHEDULE, request_event
+from lakehouse.chain import COMPLETED, SCHEDULE
+from lakehouse.orchestration.events import request_event
 from lakehouse.orchestration.handlers import HANDLERS, LocalContext, run_stage
 
 from .conftest import REGION

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from lakehouse.engines import duckdb as duck
 from lakehouse.errors import EngineError, LakehouseError
+from lakehouse.lake import connection as duck
 from lakehouse.lake import extensions
 from lakehouse.lake.catalog import open_catalog, registered_views, table_stats, write_tables
 from lakehouse.lake.storage import open_storage

@@ -15,7 +15,7 @@ import pytest
 from lakehouse.config import Settings, load_settings
 from lakehouse.gold.materialize import MaterializeResult, materialize
 from lakehouse.lake.catalog import open_catalog, write_tables
-from lakehouse.silver.contract import SILVER_SCHEMAS
+from lakehouse.models.contracts import SILVER_SCHEMAS
 from lakehouse.silver.ingest import ingest_batch
 from sim.api import simulate_day, simulate_history
 

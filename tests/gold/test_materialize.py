@@ -12,7 +12,7 @@ from lakehouse.errors import LakehouseError
 from lakehouse.gold.materialize import materialize
 from lakehouse.lake.catalog import open_catalog
 from lakehouse.lake.storage import open_storage
-from lakehouse.silver.contract import SILVER_SCHEMAS
+from lakehouse.models.contracts import SILVER_SCHEMAS
 from tests.gold import scenario
 
 GOLD = (

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from lakehouse.lake.catalog import connect_lake, expose
 from lakehouse.config import Settings, load_settings
+from lakehouse.lake.catalog import connect_lake, expose
 
 CHECKS = {
     "duplicate session ids": (

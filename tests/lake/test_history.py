@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.lake.catalog import ALIAS, LegacyLake, connect_lake, open_catalog
-from lakehouse.lake.catalog import snapshots as lake_snapshots
 from lakehouse.config import Settings, load_settings
 from lakehouse.errors import LakehouseError
+from lakehouse.gold.materialize import materialize
+from lakehouse.lake.catalog import ALIAS, LegacyLake, connect_lake, open_catalog
+from lakehouse.lake.catalog import snapshots as lake_snapshots
 from lakehouse.lake.maintenance import maintain
+from lakehouse.lake.storage import init_lake, open_storage
 from lakehouse.orchestration.rebuild import rebuild
 from lakehouse.orchestration.rollback import rollback
 from lakehouse.silver.ingest import ingest_pending, ingest_through
-from lakehouse.gold.materialize import materialize
-from lakehouse.lake.storage import init_lake, open_storage
 from sim.api import simulate_day, simulate_history
 
 from .conftest import tables

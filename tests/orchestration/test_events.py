@@ -4,11 +4,9 @@ from datetime import date
 
 import pytest
 
+from lakehouse.chain import COMPLETED, RULES, STAGES
 from lakehouse.orchestration import handlers
 from lakehouse.orchestration.events import (
-    COMPLETED,
-    RULES,
-    STAGES,
     EventLog,
     LocalBus,
     completed_event,
