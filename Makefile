@@ -27,9 +27,10 @@ test-all: $(STAMP) ## Run every test, the long simulations (marked slow) include
 test-slow: $(STAMP) ## Run the slow lane (kill tests: 20 kills on a folder lake, 5 on S3)
 	$(PY) -m pytest -m slow
 
-lint: $(STAMP) ## ruff lint + format check
+lint: $(STAMP) ## ruff lint + format check + the layer check (import-linter, docs/architecture.md)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP) ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
