@@ -5,7 +5,7 @@ LH     := $(VENV)/bin/lakehouse
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-all test-slow lint format demo demo-s3 bench clean
+.PHONY: help install test test-fast test-all test-slow lint format demo demo-s3 bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -20,6 +20,8 @@ install: $(STAMP) ## Create .venv and install the project with dev extras
 
 test: $(STAMP) ## Run the test suite (no network, no Docker; long simulations excluded)
 	$(PY) -m pytest -m "not slow"
+
+test-fast: test ## The fast lane: the same as `make test` (every test not marked slow)
 
 test-all: $(STAMP) ## Run every test, the long simulations (marked slow) included
 	$(PY) -m pytest
