@@ -119,7 +119,8 @@ class Engine(ABC):
         columns = self.stage_columns(model, stage, select)
         if not self.exists(model):
             yield from builder.create_target(model, target, stage)
-        yield from builder.apply(model, target, stage, columns)
+        scoped = bool(model.scope) and not (params or {}).get("full_build", True)
+        yield from builder.apply(model, target, stage, columns, scoped=scoped)
         if not self.SUPPORTS_TEMP_TABLES:
             yield builder.drop(stage)
 

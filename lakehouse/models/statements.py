@@ -8,7 +8,9 @@ A model is one SELECT plus a `@kind`; what the kind means is written here once:
 - every stored kind first puts the SELECT's rows in a *stage* (a temporary table on DuckDB, a
   Parquet CTAS on Athena), so a failing SELECT never touches the target, a SELECT that reads its
   own target sees it whole, and the columns are known. Then, from the stage:
-  - `full`: `DELETE FROM target`, then `INSERT` the stage;
+  - `full`: `DELETE FROM target`, then `INSERT` the stage; in an incremental build of a model
+    with a `@scope`, only the rows inside the scope are deleted (`col IN gold_scope_col`, for
+    each scope column, OR-ed) and the stage holds just the rows recomputed for it;
   - `incremental_by_partition`: `DELETE` the `@partitioned_by` values the stage holds, then
     `INSERT` the stage (the other partitions stay);
   - `incremental_by_unique_key` and `scd2`: `MERGE INTO target USING stage ON <@unique_key>`,
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from lakehouse.models import Model, ModelError
+from lakehouse.models import Model, ModelError, scope_table
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -60,6 +62,8 @@ def validate_model(model: Model) -> None:
         raise ModelError(f"{model.path}: @kind {model.kind} needs an @unique_key header")
     if model.kind in PARTITIONED_KINDS and not model.partitioned_by:
         raise ModelError(f"{model.path}: @kind {model.kind} needs a @partitioned_by header")
+    if model.scope and model.kind != "full":
+        raise ModelError(f"{model.path}: @scope belongs to @kind full models (got {model.kind})")
 
 
 def output_columns(select: exp.Query, model: Model) -> list[str]:
@@ -151,8 +155,11 @@ class StatementBuilder:
             statements.append(f"ALTER TABLE {target} SET PARTITIONED BY ({model.partitioned_by})")
         return statements
 
-    def apply(self, model: Model, target: str, stage: str, columns: list[str]) -> list[str]:
-        """The DML that brings `target` up to date with the model's rows in `stage`."""
+    def apply(
+        self, model: Model, target: str, stage: str, columns: list[str], *, scoped: bool = False
+    ) -> list[str]:
+        """The DML that brings `target` up to date with the model's rows in `stage`; `scoped`
+        replaces only the rows inside the model's `@scope` (an incremental build)."""
         validate_model(model)
         return list(
             _apply(
@@ -160,6 +167,7 @@ class StatementBuilder:
                 model.kind,
                 model.unique_key,
                 model.partitioned_by,
+                model.scope if scoped else (),
                 model.path.as_posix(),
                 target,
                 stage,
@@ -174,6 +182,7 @@ def _apply(
     kind: str,
     unique_key: tuple[str, ...],
     partitioned_by: str | None,
+    scope: tuple[str, ...],
     path: str,
     target: str,
     stage: str,
@@ -220,6 +229,15 @@ def _apply(
         part = partitioned_by or ""
         touched = exp.select(_column(part)).distinct().from_(_table(stage, dialect))
         delete = exp.delete(_table(target, dialect), where=_column(part).isin(query=touched))
+    elif scope:
+        missing = [c for c in scope if c not in columns]
+        if missing:
+            raise ModelError(f"{path}: @scope {', '.join(missing)} is not an output column")
+        inside = [
+            _column(c).isin(query=exp.select(_column(c)).from_(_table(scope_table(c), dialect)))
+            for c in scope
+        ]
+        delete = exp.delete(_table(target, dialect), where=exp.or_(*inside))
     else:
         delete = exp.delete(_table(target, dialect))
     select = exp.select(*[_column(c) for c in columns]).from_(_table(stage, dialect))
