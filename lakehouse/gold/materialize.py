@@ -287,10 +287,7 @@ def materialize(
                 name: int(engine.query(f"SELECT count(*) FROM {name}")[0][0])
                 for name in built.models
             }
-            ((revenue, pay),) = engine.query(
-                "SELECT coalesce(sum(revenue), 0), coalesce(sum(contractor_pay), 0) "
-                "FROM gold.monthly_revenue"
-            )
+            ((revenue, pay),) = engine.query(engine.render(get_model("results.gold_totals")))
             record.info.update(
                 batch=latest.isoformat(),
                 as_of=as_of.isoformat(),

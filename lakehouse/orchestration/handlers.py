@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from lakehouse.config import Settings, load_settings
+from lakehouse.engines import engine_class
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.retry import Backoff, RetryPolicy, retrying
 from lakehouse.lake.storage import Storage, open_storage
@@ -67,9 +68,12 @@ class LocalContext:
 def real_stage(stage: str, engine: str = "duckdb") -> Callable[..., Any]:
     """The product's stage function, imported lazily so a handler loads only what it runs.
 
-    With `engine = athena`, ingest and materialize run the same models as Athena statements.
+    An engine that commits a whole stage at once (`SUPPORTS_TRANSACTIONS`: DuckDB on DuckLake)
+    runs the ingest and materialize of `lakehouse.silver` and `lakehouse.gold`; one that
+    commits each write on its own (Athena on Iceberg) runs the same models statement by
+    statement, idempotently (`lakehouse.aws.pipeline`). Both emit the same event detail.
     """
-    if engine == "athena" and stage in ("ingest", "materialize"):
+    if stage in ("ingest", "materialize") and not engine_class(engine).SUPPORTS_TRANSACTIONS:
         from lakehouse.aws import pipeline
 
         return pipeline.ingest_through if stage == "ingest" else pipeline.materialize
@@ -273,9 +277,10 @@ def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict
 
 
 def _region(settings: Settings) -> str:
-    return os.environ.get("AWS_REGION") or (
-        settings.athena.region if settings.engine == "athena" else "local"
-    )
+    """The events' region: the Lambda's, else that of the engine's settings (an engine in
+    process has none: `local`)."""
+    engine_settings = getattr(settings, settings.engine)
+    return os.environ.get("AWS_REGION") or getattr(engine_settings, "region", "local")
 
 
 def emit(event: dict[str, Any], storage: Storage, context: Any = None) -> None:

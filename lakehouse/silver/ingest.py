@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.bronze.files import ENTITIES, BronzeBatch, batch_files, landed_batches
 from lakehouse.bronze.load import load_batch
 from lakehouse.config import Settings
+from lakehouse.engines.base import Engine
 from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import ALIAS, lake_tables, snapshots
@@ -33,7 +34,7 @@ from lakehouse.models.contracts import SILVER_SCHEMAS
 if TYPE_CHECKING:
     import duckdb
 
-    from lakehouse.engines.duckdb import DuckDBEngine
+    from lakehouse.engines.base import Engine
 
 # The models of one ingest, in the order they run. Inside the ingest's transaction a model
 # reads `silver.<t>` as it was before the batch until the model of <t> has run, and as it is
@@ -273,7 +274,7 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
                     f"SELECT count(*) FROM {engine.stage_name(model)}"
                 ).fetchone()
                 rows[name] = int(count)
-        result = _result(con, batch, time.perf_counter() - started)
+        result = ingest_result(engine, day, batch.source_batch_id, time.perf_counter() - started)
         record.info.update(
             batch=day.isoformat(),
             rows=rows,
@@ -283,30 +284,28 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
     return result
 
 
-def _result(con: duckdb.DuckDBPyConnection, batch: BronzeBatch, seconds: float) -> IngestResult:
-    rows = con.execute(
-        "SELECT entity, raw_rows, kept_rows, repaired_rows, superseded_rows, rejected_rows "
-        f"FROM {ALIAS}.silver.ingest_batches WHERE ingest_date = ?",
-        [batch.ingest_date],
-    ).fetchall()
-    by_entity = {r[0]: EntityCounts(*r) for r in rows}
-    (earlier,) = con.execute(
-        "SELECT count(*) FROM silver__stg_sessions WHERE origin = 'silver'"
-    ).fetchone()
-    (orphans,) = con.execute(
-        "SELECT count(*) FROM silver__stg_session_keys WHERE origin = 'batch' AND is_orphan"
-    ).fetchone()
-    months = con.execute(
-        "SELECT DISTINCT session_month FROM silver__fct_sessions__stage UNION "
-        "SELECT strftime(session_ts, '%Y-%m') FROM silver__stg_sessions "
-        "WHERE origin = 'silver' ORDER BY 1"
-    ).fetchall()
+def ingest_result(
+    engine: Engine, day: date, source_batch_id: str, seconds: float = 0.0
+) -> IngestResult:
+    """The result of batch `day`, read right after its models ran (before the engine closes its
+    session) with the same queries on every engine (`sql/results/`), so the event detail of an
+    ingest is the same whichever engine ran it."""
+    params = {"ingest_date": day}
+
+    def rows(name: str) -> list[tuple[Any, ...]]:
+        return engine.query(engine.render(get_model(f"results.{name}"), params))
+
+    by_entity = {
+        str(r[0]): EntityCounts(str(r[0]), *(int(v) for v in r[1:])) for r in rows("ingest_counts")
+    }
+    ((earlier, orphans),) = rows("ingest_sessions")
+    months = sorted(str(m) for (m,) in rows("months_written") if m is not None)
     return IngestResult(
-        ingest_date=batch.ingest_date,
-        source_batch_id=batch.source_batch_id,
+        ingest_date=day,
+        source_batch_id=source_batch_id,
         counts=tuple(by_entity[e] for e in ENTITIES),
         superseded_earlier=int(earlier),
         orphan_sessions=int(orphans),
-        months_written=tuple(m for (m,) in months if m is not None),
+        months_written=tuple(months),
         seconds=round(seconds, 3),
     )
