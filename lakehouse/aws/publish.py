@@ -2,8 +2,8 @@
 
 On Athena the gold models are Iceberg tables under `<lake>/iceberg/gold/`, which the readers of
 gold (export, report, `lakehouse query`) do not open; they read plain Parquet under
-`gold/<table>/` (`published_views`). After the gold models ran, each table is therefore
-published there:
+`gold/<table>/` (`lakehouse.lake.catalog` finds it there). After the gold models ran, each table
+is therefore published there:
 
 1. `UNLOAD (SELECT * FROM <gold db>.<table>) TO '<lake>/_staging/unload/<run>/<table>/'`, one
    per table, all before anything is published (a failing UNLOAD leaves gold as it was).
@@ -32,12 +32,11 @@ from typing import TYPE_CHECKING
 from lakehouse.aws.ddl import lake_uri
 from lakehouse.config import Settings
 from lakehouse.errors import EngineError
-from lakehouse.scratch import scratch_dir
-from lakehouse.storage import Storage
-from lakehouse.transpile import database_for
+from lakehouse.lake.scratch import scratch_dir
+from lakehouse.lake.storage import Storage
+from lakehouse.models.transpile import database_for
 
 if TYPE_CHECKING:
-    import duckdb
     from sqlglot import exp
 
     from lakehouse.engines.athena import AthenaEngine
@@ -68,19 +67,6 @@ def table_prefix(table: str) -> str:
 def table_files(storage: Storage, table: str) -> list[str]:
     """The Parquet keys currently making up a published table."""
     return [k for k in storage.list(table_prefix(table)) if k.endswith(".parquet")]
-
-
-def published_views(con: duckdb.DuckDBPyConnection, storage: Storage) -> list[str]:
-    """`gold.<t>` views over every published table of an Athena lake; returns them."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
-    names = sorted({k.split("/")[1] for k in storage.list("gold") if k.endswith(".parquet")})
-    for name in names:
-        glob = storage.uri(f"gold/{name}") + "/**/*.parquet"
-        con.execute(
-            f"CREATE OR REPLACE VIEW gold.{name} AS SELECT * FROM "
-            f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
-        )
-    return [f"gold.{n}" for n in names]
 
 
 def unload(source: str, location: str) -> exp.Command:
@@ -184,7 +170,7 @@ def publish_gold(
 ) -> dict[str, int]:
     """UNLOAD every table in `tables` (`gold.x`), then publish each; `table -> files`."""
     from lakehouse.aws.schemas import stored_schemas
-    from lakehouse.stages.materialize import model_params
+    from lakehouse.gold.materialize import model_params
 
     run = run or run_id(as_of)
     schemas: dict[str, Schema] = {}

@@ -1,9 +1,9 @@
 """The AWS SAM template, built as data from the same rules the local bus runs.
 
 One Lambda function per stage, each pointing at the stage's `handler(event, context)` in
-`lakehouse.handlers`; the EventBridge rules of the chain come from `lakehouse.events.RULES`
-(pattern and target), the 01:00 schedule from `lakehouse.events.SCHEDULE`. So renaming an
-event or adding a stage changes the local run and the deployed chain together.
+`lakehouse.orchestration.handlers`; the EventBridge rules of the chain come from
+`lakehouse.chain.RULES` (pattern and target), the 01:00 schedule from `lakehouse.chain.SCHEDULE`.
+So renaming an event or adding a stage changes the local run and the deployed chain together.
 
 Failure handling: EventBridge retries delivery (`RetryPolicy`) and parks undeliverable events in
 the dead-letter queue; Lambda retries a failed asynchronous invocation once and then sends the
@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from lakehouse.events import RULES, SCHEDULE
+from lakehouse.aws.cfn import RESULTS_PREFIX, getatt, ref, sub
+from lakehouse.aws.iam import function_policies
+from lakehouse.chain import RULES, SCHEDULE
 
 PYTHON = "3.11"
 BASE_IMAGE = f"public.ecr.aws/lambda/python:{PYTHON}"
 """AWS's Lambda base image. The functions ship as a container image because the dependencies
 (DuckDB, pyarrow, polars, numpy, the Google client) exceed the 250 MB limit of a zip package."""
-HANDLER_MODULE = "lakehouse.handlers"
+HANDLER_MODULE = "lakehouse.orchestration.handlers"
 BUS_NAME = "tutor-lakehouse"
-RESULTS_PREFIX = "athena-results"
 STAGE_SETTINGS: dict[str, dict[str, Any]] = {
     "simulate_handler": {"memory": 1024, "athena": False},
     "ingest_handler": {"memory": 2048, "athena": True},
@@ -32,18 +33,6 @@ STAGE_SETTINGS: dict[str, dict[str, Any]] = {
     "export_handler": {"memory": 1024, "athena": True},
 }
 """Per handler: Lambda memory (MB) and whether it queries Athena/Glue."""
-
-
-def sub(text: str) -> dict[str, str]:
-    return {"Fn::Sub": text}
-
-
-def ref(name: str) -> dict[str, str]:
-    return {"Ref": name}
-
-
-def getatt(resource: str, attribute: str) -> dict[str, str]:
-    return {"Fn::GetAtt": [resource, attribute]}
 
 
 def logical_id(handler: str) -> str:
@@ -196,8 +185,6 @@ def _storage(settings_db: dict[str, str]) -> dict[str, Any]:
 
 def template(databases: dict[str, str], docker_context: str = "./lambda") -> dict[str, Any]:
     """The SAM template as a dict; `databases` maps raw/silver/gold to Glue database names."""
-    from lakehouse.aws.iam import function_policies
-
     resources = _storage(databases)
     for handler, options in STAGE_SETTINGS.items():
         function = _function(handler, options, databases, function_policies)

@@ -1,7 +1,7 @@
 """The engine interface: one SQL model, materialized by its declared kind, on any engine.
 
 A model file says *what* a table is (a SELECT) and *how* it is kept (its `@kind`);
-`lakehouse.statements` says, once, which statements carry out each kind. DuckDB runs them on
+`lakehouse.models.statements` says, once, which statements carry out each kind. DuckDB runs them on
 DuckLake tables, Athena on Iceberg tables. So a stage asks `engine.materialize(model, params)`
 and never knows which engine runs it.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from lakehouse.models import Model, get_model
-from lakehouse.statements import STAGE_SUFFIX, Capabilities, StatementBuilder, validate_model
+from lakehouse.models.statements import STAGE_SUFFIX, Capabilities, StatementBuilder, validate_model
 
 if TYPE_CHECKING:
     from lakehouse.config import Settings
@@ -39,7 +39,7 @@ class MaterializeResult:
 class Engine(ABC):
     """Runs models and ad-hoc queries on one engine.
 
-    `materialize` is written once, here: the statements come from `lakehouse.statements`
+    `materialize` is written once, here: the statements come from `lakehouse.models.statements`
     (from the model's header and this engine's capabilities); an engine says how to render a
     model's SELECT, how tables are named, and how to run one statement."""
 
@@ -49,7 +49,7 @@ class Engine(ABC):
     """sqlglot dialect the engine's SQL is written in."""
 
     TABLE_FORMAT: ClassVar[str] = ""
-    """What the engine keeps tables in: `ducklake` (read by `lakehouse.catalog`) or `iceberg`
+    """What the engine keeps tables in: `ducklake` (read by `lakehouse.lake.catalog`) or `iceberg`
     (Glue; its gold is also published as Parquet for the lake's readers)."""
     SUPPORTS_MERGE: ClassVar[bool] = False
     """`MERGE INTO` updates rows in place (needs a table format with row-level changes)."""

@@ -16,9 +16,9 @@ from lakehouse.aws.publish import (
     staging_key,
     unload_sql,
 )
-from lakehouse.catalog import open_catalog
 from lakehouse.errors import EngineError
-from lakehouse.storage import open_storage
+from lakehouse.lake.catalog import open_catalog
+from lakehouse.lake.storage import open_storage
 
 DAY = dt.date(2026, 1, 15)
 
