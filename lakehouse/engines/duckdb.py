@@ -176,7 +176,7 @@ class DuckDBEngine(Engine):
         the next insert that is not the whole table then records that insert's range as the
         table's: scans pruned by it drop rows, and DuckDB's compressed materialization wraps
         values outside it. A whole-table rewrite records the range of every row."""
-        from lakehouse.catalog import unknown_statistics
+        from lakehouse.lake.catalog import unknown_statistics
 
         return model.name in self.tables() and not unknown_statistics(self.con, model.name)
 
