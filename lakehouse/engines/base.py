@@ -119,8 +119,9 @@ class Engine(ABC):
         columns = self.stage_columns(model, stage, select)
         if not self.exists(model):
             yield from builder.create_target(model, target, stage)
-        # a `@scope` model bound with full_build false: an incremental build of it
-        scoped = bool(model.scope) and not (params or {}).get("full_build", True)
+        # bound with full_build false: an incremental build, which writes only changed rows
+        # (of the `@scope`; a model without one is recomputed whole and compared whole)
+        scoped = model.kind == "full" and not (params or {}).get("full_build", True)
         by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
         yield from builder.apply(
             model, target, stage, columns, scoped=scoped, by_partition=by_partition

@@ -116,3 +116,31 @@ def test_a_table_with_an_unknown_column_range_is_rewritten_whole(
     assert new_files(local_settings) == (3, 3)
     assert read(local_settings, "SELECT min(v), max(v), count(*) FROM {t}") == [(0, 40, 120)]
     assert counts(local_settings)[1] == 0
+
+
+def test_a_model_without_scope_is_compared_whole_and_written_only_when_it_changed(
+    local_settings: Settings,
+) -> None:
+    init_lake(local_settings)
+
+    def build_u(rows: str, *, full: bool) -> int:
+        plain = Model(
+            name="gold.u",
+            path=Path("u.sql"),
+            sql=f"SELECT * FROM (VALUES {rows}) AS r (k, v, as_of_ts)",
+        )
+        with DuckDBEngine(local_settings) as engine, engine.transaction("materialize", "test"):
+            engine.materialize(plain, {"full_build": full})
+        con = connect_lake(local_settings, read_only=True)
+        try:
+            return con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()[0]
+        finally:
+            con.close()
+
+    first = build_u("(1, 10, 1), (2, 20, 1)", full=True)
+    assert build_u("(1, 10, 2), (2, 20, 2)", full=False) == first  # same rows: nothing written
+    assert build_u("(1, 10, 3), (2, 21, 3)", full=False) > first
+    assert read(local_settings, "SELECT k, v, as_of_ts FROM lake.gold.u ORDER BY k") == [
+        (1, 10, 1),
+        (2, 21, 3),
+    ]
