@@ -216,21 +216,25 @@ def _series(rows: Frame, by: str, columns: tuple[str, ...]) -> dict[Any, Frame]:
 
 
 def subject_demand(rows: Frame) -> go.Figure:
-    """Sessions per month by subject, stacked, with each subject's share in the hover."""
+    """Scheduled sessions (any status) per month by subject, stacked, with each subject's
+    share in the hover."""
     fig = _base(
-        "Subject demand: sessions per month by subject",
+        "Subject demand: scheduled sessions per month by subject",
         legend=_LEGEND_RIGHT,
         hovermode="x unified",
         xaxis=_month_axis(rows["month_start"]),
-        yaxis=_counts("Sessions per month", _stacked_peak(rows, "month_start", "sessions")),
+        yaxis=_counts(
+            "Scheduled sessions per month",
+            _stacked_peak(rows, "month_start", "scheduled_sessions"),
+        ),
     )
-    columns = ("month_start", "sessions", "share_pct")
+    columns = ("month_start", "scheduled_sessions", "share_pct")
     for subject, part in _series(rows, "subject_name", columns).items():
-        if not any(part["sessions"]):
+        if not any(part["scheduled_sessions"]):
             continue  # a subject nobody booked adds nothing but a legend entry
         fig.add_scatter(
             x=part["month_start"],
-            y=part["sessions"],
+            y=part["scheduled_sessions"],
             customdata=part["share_pct"],
             name=subject,
             mode="lines",

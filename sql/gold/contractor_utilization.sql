@@ -7,7 +7,8 @@
 -- month end and is with this tutor. Active students meet weekly, so each one has exactly one
 -- session in any 7-day window; a student who quit has none. For the month holding the as-of
 -- time, "month end" is the as-of time. Sessions stamped before the student existed
--- (back-dated stamps) put nobody on a roster. utilization = active students / cap (30).
+-- (back-dated stamps) put nobody on a roster. utilization_pct = 100 x active students / cap
+-- (30). Scheduled sessions and hours count every status; billable ones Completed and No-Show.
 -- @kind full
 -- @depends_on gold.int_priced_sessions, silver.dim_tutors
 
@@ -80,9 +81,9 @@ activity AS (
     SELECT
         tutor_id,
         month_start,
-        COUNT(*) AS sessions,
+        COUNT(*) AS scheduled_sessions,
         COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
-        SUM(duration_hours) AS hours,
+        SUM(duration_hours) AS scheduled_hours,
         SUM(billable_hours) AS billable_hours,
         SUM(revenue) AS revenue,
         SUM(contractor_pay) AS contractor_pay
@@ -106,10 +107,10 @@ final AS (
         tm.month_end_ts,
         COALESCE(r.active_students, 0) AS active_students,
         30 AS student_cap,
-        ROUND(COALESCE(r.active_students, 0) / 30.0, 4) AS utilization,
-        COALESCE(a.sessions, 0) AS sessions,
+        ROUND(100.0 * CAST(COALESCE(r.active_students, 0) AS DOUBLE) / 30, 2) AS utilization_pct,
+        COALESCE(a.scheduled_sessions, 0) AS scheduled_sessions,
         COALESCE(a.billable_sessions, 0) AS billable_sessions,
-        ROUND(COALESCE(a.hours, 0), 4) AS hours,
+        ROUND(COALESCE(a.scheduled_hours, 0), 4) AS scheduled_hours,
         ROUND(COALESCE(a.billable_hours, 0), 4) AS billable_hours,
         CAST(COALESCE(a.revenue, 0) AS DECIMAL(18, 2)) AS revenue,
         CAST(COALESCE(a.contractor_pay, 0) AS DECIMAL(18, 2)) AS contractor_pay,

@@ -7,7 +7,7 @@ SELECT
     COALESCE(tutor_name, 'Tutor') || ' (#' || CAST(tutor_id AS VARCHAR) || ')' AS tutor_label,
     active_students,
     student_cap,
-    CAST(100.0 * utilization AS DOUBLE) AS utilization_pct
+    CAST(utilization_pct AS DOUBLE) AS utilization_pct
 FROM gold.contractor_utilization
 WHERE month_start = (SELECT MAX(month_start) FROM gold.contractor_utilization)
 ORDER BY tutor_id

@@ -70,8 +70,8 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
                             status=status,
                             status_name=status_name,
                             is_billable=billable,
-                            sessions=sessions,
-                            hours=hours,
+                            scheduled_sessions=sessions,
+                            scheduled_hours=hours,
                             billable_hours=hours if billable else 0.0,
                             revenue=revenue,
                             contractor_pay=pay,
@@ -97,13 +97,15 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
                     month_end_ts=end,
                     active_students=active,
                     student_cap=30,
-                    utilization=round(active / 30.0, 4),
+                    utilization_pct=round(100 * active / 30.0, 2),
                     **stamp,
                 )
             )
     utilization = pl.DataFrame(util_rows)
 
-    by_subject = revenue.group_by("month_start", "subject_id").agg(pl.col("sessions").sum())
+    by_subject = revenue.group_by("month_start", "subject_id").agg(
+        pl.col("scheduled_sessions").sum()
+    )
     demand = (
         pl.DataFrame(
             [
@@ -113,12 +115,14 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
             ]
         )
         .join(by_subject, on=["month_start", "subject_id"], how="left")
-        .with_columns(pl.col("sessions").fill_null(0))
+        .with_columns(pl.col("scheduled_sessions").fill_null(0))
         .with_columns(
             new_enrollments=pl.Series(rng.integers(0, 6, len(months) * len(SUBJECTS))),
-            share_of_sessions=(
-                pl.col("sessions") / pl.col("sessions").sum().over("month_start")
-            ).round(4),
+            scheduled_sessions_share_pct=(
+                100
+                * pl.col("scheduled_sessions")
+                / pl.col("scheduled_sessions").sum().over("month_start")
+            ).round(2),
             **{k: pl.lit(v) for k, v in stamp.items()},
         )
     )

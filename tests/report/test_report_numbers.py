@@ -117,7 +117,7 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
     cells = gold(
         gold_settings,
         "contractor_utilization",
-        "SELECT tutor_name, month_start, utilization FROM t",
+        "SELECT tutor_name, month_start, utilization_pct FROM t",
     )
     shown = {
         (t.split(" (#")[0], m): z
@@ -125,11 +125,13 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
         for m, z in zip(heat["x"], row, strict=True)
         if z is not None
     }
-    assert shown == {(t, _date(m)): pytest.approx(100 * u) for t, m, u in cells}
+    assert shown == {(t, _date(m)): pytest.approx(u) for t, m, u in cells}
 
     subjects = {t["name"]: _by(t["x"], t["y"]) for t in charts["chart-subjects"].data}
     demand = gold(
-        gold_settings, "subject_demand", "SELECT subject_name, month_start, sessions FROM t"
+        gold_settings,
+        "subject_demand",
+        "SELECT subject_name, month_start, scheduled_sessions FROM t",
     )
     assert {(s, _date(m)): n for s, m, n in demand} == {
         (s, m): n for s, series in subjects.items() for m, n in series.items()
