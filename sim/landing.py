@@ -10,7 +10,7 @@ import polars as pl
 
 from lakehouse.storage import Storage
 from sim.calendar import DAY_SECONDS, day_date, day_number
-from sim.corruption import apply_plan, corrupt_delta, draw_delta_modes, draw_plan
+from sim.corruption import apply_plan, corrupt_delta, draw_delta_plan, draw_plan
 from sim.engine import DayBatch
 from sim.world import LAND_STREAM, World, day_rng
 from sim.writer import (
@@ -97,8 +97,8 @@ def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Lande
     )
     rate = world.scenario.corruption.delta_rate
     if rate:
-        students = corrupt_delta(students, draw_delta_modes(rng, students.height, rate))
-        tutors = corrupt_delta(tutors, draw_delta_modes(rng, tutors.height, rate))
+        students = corrupt_delta(students, draw_delta_plan(rng, s_inserted, rate))
+        tutors = corrupt_delta(tutors, draw_delta_plan(rng, t_inserted, rate))
     files = []
     for entity, frame in (("sessions", sessions), ("students", students), ("tutors", tutors)):
         key = raw_key(entity, ingest, daily=True, fmt=fmt)

@@ -126,8 +126,10 @@ class College:
 @dataclass(frozen=True)
 class Corruption:
     delta_rate: float = 0.0
-    """Share of student and tutor delta rows corrupted (a rate in cents 40%, a date of birth
-    written MM/DD/YYYY 30%, the row emitted twice 30%); the sessions' modes are fixed."""
+    """Share of student and tutor delta rows corrupted (a rate in cents 30%, a date of birth
+    written MM/DD/YYYY 20%, the row emitted twice 20%, profile fields left empty in an update
+    15%, an INSERT written as an UPDATE 15%; a mode that does not fit the row leaves it clean);
+    the sessions' modes are fixed."""
 
 
 @dataclass(frozen=True)

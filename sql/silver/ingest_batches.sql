@@ -40,7 +40,8 @@ students AS (
                 WHEN disposition = 'kept'
                     AND (
                         unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
-                        OR fix_rate_units OR fix_date_format
+                        OR fix_rate_units OR fix_date_format OR missing_fields <> ''
+                        OR fix_update_before_insert
                     )
                     THEN 1
                 ELSE 0
@@ -62,7 +63,8 @@ tutors AS (
                 WHEN disposition = 'kept'
                     AND (
                         unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
-                        OR fix_rate_units OR fix_date_format
+                        OR fix_rate_units OR fix_date_format OR missing_fields <> ''
+                        OR fix_update_before_insert
                     )
                     THEN 1
                 ELSE 0

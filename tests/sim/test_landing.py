@@ -147,7 +147,7 @@ def test_deltas_hold_exactly_the_rows_changed_that_day(sim_lake):
             after = sim_lake.snapshot(day, entity).select(CONTRACT[entity])
             changed = after.join(before, on=CONTRACT[entity], how="anti").sort(key)
             # the rows as written, their delta corruption undone (test_corruption checks it)
-            _, delta = read_delta(sim_lake.raw(entity, ingest, STEMS[entity]), key)
+            _, delta = read_delta(sim_lake.raw(entity, ingest, STEMS[entity]), key, after)
             assert delta[key].to_list() == changed[key].to_list(), (entity, day)
             if changed.height:  # (an empty file has no types to compare)
                 assert delta.select(CONTRACT[entity]).equals(changed), (entity, day)

@@ -50,6 +50,8 @@ WITH sessions AS (
           OR fix_ingest_ts
           OR fix_rate_units
           OR fix_date_format
+          OR missing_fields <> ''
+          OR fix_update_before_insert
         )
         THEN 1
         ELSE 0
@@ -73,6 +75,8 @@ WITH sessions AS (
           OR fix_ingest_ts
           OR fix_rate_units
           OR fix_date_format
+          OR missing_fields <> ''
+          OR fix_update_before_insert
         )
         THEN 1
         ELSE 0
