@@ -48,6 +48,13 @@ BATCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "students": ("change_type", "source_batch_id", "ingest_ts"),
     "tutors": ("change_type", "source_batch_id", "ingest_ts"),
 }
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sessions": (),
+    "students": (),
+    "tutors": ("status",),
+}
+"""Columns a file may have, after the batch columns: a tutor's status (Active, Leaving,
+Departed), written by scenarios where tutors leave; NULL when the file has none."""
 LINEAGE_COLUMNS = {
     "file_kind": "VARCHAR",
     "source_file": "VARCHAR",
@@ -61,7 +68,7 @@ MIGRATION_BATCH_ID = "migration"
 
 def raw_columns(entity: str) -> tuple[str, ...]:
     """The contract columns of an entity's raw files, batch columns included."""
-    return BASE_COLUMNS[entity] + BATCH_COLUMNS[entity]
+    return BASE_COLUMNS[entity] + BATCH_COLUMNS[entity] + OPTIONAL_COLUMNS[entity]
 
 
 def partition_prefix(entity: str, day: date) -> str:

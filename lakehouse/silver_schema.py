@@ -86,6 +86,7 @@ SILVER_SCHEMAS: dict[str, dict[str, str]] = {
         "date_of_birth": "DATE",
         "contract_rate": "DOUBLE",
         "active_students": "INTEGER",
+        "status": "VARCHAR",
         "created_ts": "TIMESTAMP",
         "updated_ts": "TIMESTAMP",
         **_SCD2_LINEAGE,

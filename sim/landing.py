@@ -22,6 +22,7 @@ from sim.writer import (
     tutors_frame,
     with_batch,
     with_change_type,
+    with_tutor_status,
 )
 
 
@@ -95,6 +96,8 @@ def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Lande
         batch_id,
         np.full(len(batch.tutors), midnight_ms + plan.tutors_ms, np.int64),
     )
+    if world.scenario.tutors.departure_probability:
+        tutors = with_tutor_status(tutors, world.tutors, batch.tutors)
     rate = world.scenario.corruption.delta_rate
     if rate:
         students = corrupt_delta(students, draw_delta_plan(rng, s_inserted, rate))

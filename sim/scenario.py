@@ -90,6 +90,16 @@ class Tutors:
     """Completed sessions between two raises under the `sessions` policy."""
     max_rate: int = 75
     """Raises stop at this rate."""
+    departure_probability: float = 0.0
+    """Monthly probability that a tutor (not the owner) gives notice (0: nobody leaves)."""
+    notice_days: int = 14
+    """Days between the notice and the departure; a tutor on notice takes no new students."""
+    replace_departed: bool = True
+    """On a departure, students beyond the other tutors' room go to new hires (True) or pause
+    until a return month, like a school-year-end quit (False)."""
+    departures_from: date = date(2025, 12, 31)
+    """First business day a tutor may give notice. The history batch carries each tutor's
+    current row only (no status column), so departures start with the daily batches."""
 
 
 @dataclass(frozen=True)
@@ -298,6 +308,13 @@ def _validate(s: Scenario, where: str) -> None:
     if not 0 <= s.corruption.delta_rate <= 1:
         fail("corruption.delta_rate", f"must be in [0, 1] (got {s.corruption.delta_rate})")
     tu = s.tutors
+    if not 0 <= tu.departure_probability <= 1:
+        fail(
+            "tutors.departure_probability",
+            f"must be a probability in [0, 1] (got {tu.departure_probability})",
+        )
+    if not 1 <= tu.notice_days <= 90:
+        fail("tutors.notice_days", f"must be in 1..90 (got {tu.notice_days})")
     if not 0 < tu.max_rate < 1000:
         fail("tutors.max_rate", f"must be whole dollars an hour in 1..999 (got {tu.max_rate})")
     if not tu.hiring_rates or any(not 0 < r <= tu.max_rate for r in tu.hiring_rates):

@@ -23,6 +23,8 @@ BURST_STREAM = 2
 draws exactly what it drew before they existed)."""
 COLLEGE_STREAM = 3
 """RNG stream of the college segment (who is a college student, their year and subject)."""
+CHURN_STREAM = 4
+"""RNG stream of contractor churn (notices, and where a departed tutor's students go)."""
 
 
 def day_rng(seed: int, day: date, stream: int = SIMULATE_STREAM) -> np.random.Generator:

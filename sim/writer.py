@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from sim.population import TUTOR_STATUSES
 from sim.table import Columns
 
 FORMATS = ("csv", "parquet")
@@ -114,6 +115,14 @@ def with_batch(frame: pl.DataFrame, batch_id: str, ingest_ms: np.ndarray) -> pl.
     """Add the batch columns; `ingest_ms` is each row's ingest time in epoch milliseconds."""
     ts = pl.from_epoch(pl.Series(ingest_ms, dtype=pl.Int64), time_unit="ms")
     return frame.with_columns(pl.lit(batch_id).alias("source_batch_id"), ts.alias("ingest_ts"))
+
+
+def with_tutor_status(frame: pl.DataFrame, tutors: Columns, ids: np.ndarray) -> pl.DataFrame:
+    """Append the tutors' `status` (Active, Leaving, Departed) after the batch columns: the
+    optional last column of a daily tutor delta, written only by scenarios where tutors leave
+    (the original's files have none)."""
+    status = np.array(TUTOR_STATUSES, dtype=object)[tutors["status"][ids]]
+    return frame.with_columns(pl.Series("status", status, dtype=pl.String))
 
 
 def with_change_type(frame: pl.DataFrame, inserted: np.ndarray) -> pl.DataFrame:

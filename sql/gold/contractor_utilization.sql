@@ -9,6 +9,8 @@
 -- time, "month end" is the as-of time. Sessions stamped before the student existed
 -- (back-dated stamps) put nobody on a roster. utilization_pct = 100 x active students / cap
 -- (30). Scheduled sessions and hours count every status; billable ones Completed and No-Show.
+-- A departed tutor (a silver.dim_tutors version with status Departed by the as-of time) has
+-- rows up to the month of the departure only; their students continue on other rosters.
 -- @kind full
 -- @depends_on gold.int_priced_sessions, silver.dim_tutors
 
@@ -40,13 +42,27 @@ tutor_first_month AS (
     GROUP BY tutor_id
 ),
 
+-- when a tutor left: the start of their first Departed version known at the as-of time
+departures AS (
+    SELECT
+        tutor_id,
+        MIN(effective_start_ts) AS departed_ts
+    FROM silver.dim_tutors
+    WHERE status = 'Departed' AND effective_start_ts <= :as_of_ts
+    GROUP BY tutor_id
+),
+
 tutor_months AS (
     SELECT
         t.tutor_id,
         m.month_start,
-        m.month_end_ts
+        m.month_end_ts,
+        d.departed_ts
     FROM tutor_first_month AS t
     INNER JOIN months AS m ON m.month_start >= t.first_month
+    LEFT JOIN departures AS d ON d.tutor_id = t.tutor_id
+    -- a departed tutor's months end with the month they left
+    WHERE d.departed_ts IS NULL OR CAST(m.month_start AS TIMESTAMP) < d.departed_ts
 ),
 
 -- each student's latest session in the last 7 days before each month end
@@ -94,7 +110,8 @@ activity AS (
 tutor_names AS (
     SELECT
         tutor_id,
-        first_name || ' ' || last_name AS tutor_name
+        first_name || ' ' || last_name AS tutor_name,
+        status AS tutor_status
     FROM silver.dim_tutors
     WHERE effective_start_ts <= :as_of_ts AND :as_of_ts < effective_end_ts
 ),
@@ -103,6 +120,8 @@ final AS (
     SELECT
         tm.tutor_id,
         n.tutor_name,
+        n.tutor_status,
+        tm.departed_ts,
         tm.month_start,
         tm.month_end_ts,
         COALESCE(r.active_students, 0) AS active_students,

@@ -24,7 +24,8 @@ WITH raw AS (
             COALESCE(sex, ''), COALESCE(date_of_birth, ''), COALESCE(contract_rate, ''),
             COALESCE(active_students, ''), COALESCE(created, ''),
             COALESCE(updated, ''), COALESCE(change_type, ''), COALESCE(source_batch_id, ''),
-            COALESCE(ingest_ts, '')
+            COALESCE(ingest_ts, ''),
+            status  -- optional: left out when the file has none
         ) AS raw_record,
         NULLIF(TRIM(tutor_id), '') AS id_text,
         NULLIF(TRIM(first_name), '') AS first_name,
@@ -33,6 +34,7 @@ WITH raw AS (
         NULLIF(TRIM(date_of_birth), '') AS date_of_birth_text,
         NULLIF(TRIM(contract_rate), '') AS contract_rate_text,
         NULLIF(TRIM(active_students), '') AS active_students_text,
+        NULLIF(TRIM(status), '') AS status_text,
         NULLIF(TRIM(created), '') AS created_text,
         NULLIF(TRIM(updated), '') AS updated_text,
         UPPER(NULLIF(TRIM(change_type), '')) AS change_type_text,
@@ -72,6 +74,11 @@ typed AS (
             WHEN REGEXP_MATCHES(active_students_text, '^[0-9]+(\.0*)?$')
                 THEN TRY_CAST(REGEXP_REPLACE(active_students_text, '\.0*$', '') AS INTEGER)
         END AS active_students,
+        CASE LOWER(status_text)
+            WHEN 'active' THEN 'Active'
+            WHEN 'leaving' THEN 'Leaving'
+            WHEN 'departed' THEN 'Departed'
+        END AS status_value,
         CASE
             WHEN REGEXP_MATCHES(created_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
                 THEN TRY_CAST(created_text AS TIMESTAMP)
@@ -116,6 +123,7 @@ with_previous AS (
         t.date_of_birth_text,
         t.contract_rate_text,
         t.active_students_text,
+        t.status_text,
         t.created_text,
         t.updated_text,
         t.change_type_text,
@@ -133,6 +141,12 @@ with_previous AS (
             AS contract_rate_value,
         CASE WHEN t.active_students_text IS NULL THEN p.active_students ELSE t.active_students END
             AS active_students,
+        -- Rule "tutor status": optional (the original's files have no status column); empty
+        -- or absent, the tutor's status is unchanged: the version before's, Active for a new one
+        CASE
+            WHEN t.status_text IS NULL THEN COALESCE(p.status, 'Active')
+            ELSE t.status_value
+        END AS status,
         CASE WHEN t.created_text IS NULL THEN p.created_ts ELSE t.created_ts END
             AS created_ts,
         CASE WHEN t.file_kind = 'daily' THEN CONCAT_WS(
@@ -217,6 +231,7 @@ checked AS (
                 WHEN active_students_text IS NOT NULL AND active_students IS NULL
                     THEN 'active_students'
             END,
+            CASE WHEN status_text IS NOT NULL AND status IS NULL THEN 'status' END,
             CASE WHEN created_text IS NOT NULL AND created_ts IS NULL THEN 'created' END,
             CASE WHEN updated_text IS NOT NULL AND updated_ts IS NULL THEN 'updated' END
         ) AS unparseable_fields,
@@ -275,6 +290,7 @@ final AS (
         date_of_birth,
         contract_rate,
         active_students,
+        status,
         created_ts,
         updated_ts,
         valid_from,

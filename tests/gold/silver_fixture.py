@@ -51,7 +51,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "dim_tutors": {
         "tutor_sk": pl.Int64, "tutor_id": pl.Int64, "first_name": pl.Utf8, "last_name": pl.Utf8,
         "sex": pl.Utf8, "date_of_birth": pl.Date, "contract_rate": pl.Float64,
-        "active_students": pl.Int32, "created_ts": pl.Datetime("us"),
+        "active_students": pl.Int32, "status": pl.Utf8, "created_ts": pl.Datetime("us"),
         "updated_ts": pl.Datetime("us"), "effective_start_ts": pl.Datetime("us"),
         "effective_end_ts": pl.Datetime("us"), "is_current": pl.Boolean, "change_type": pl.Utf8,
         "source_batch_id": pl.Utf8, "raw_ingest_ts": pl.Datetime("us"),
@@ -185,12 +185,14 @@ class SilverBuilder:
         self._versions("dim_students", "student", student_id, versions, profile)
 
     def tutor(self, tutor_id: int, first: str, last: str, versions: list[dict[str, Any]]) -> None:
+        """versions: dicts with `since`, `contract_rate`, optional `status` (Active)."""
         profile = {
             "first_name": first,
             "last_name": last,
             "sex": "M",
             "date_of_birth": dt.date(1990, 1, 1),
             "active_students": 0,
+            "status": "Active",
         }
         self._versions("dim_tutors", "tutor", tutor_id, versions, profile)
 

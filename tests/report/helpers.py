@@ -31,7 +31,10 @@ TUTORS = {
     0: ("Ada Owner", 0.0, "2025-08-01"),
     1: ("Ben Ortiz", 40.0, "2025-08-01"),
     2: ("Cy Lee", 45.0, "2025-10-01"),
+    3: ("Dee Roe", 35.0, "2025-08-01"),
 }
+DEPARTED = {3: dt.datetime(2026, 1, 20)}
+"""Tutors who left, and when: no utilization rows after that month, no roster at its end."""
 MONTHS = [dt.date(2025, m, 1) for m in range(8, 13)] + [dt.date(2026, 1, 1)]
 AS_OF = dt.datetime(2026, 2, 1, 1, 0, 0)
 GENERATED = dt.datetime(2026, 2, 1, 1, 0, 0)
@@ -88,11 +91,18 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
             if month < dt.date.fromisoformat(start):
                 continue
             end = min(dt.datetime.combine(_next_month(month), dt.time()), as_of)
+            left = DEPARTED.get(tutor_id)
+            if left and dt.datetime.combine(month, dt.time()) >= left:
+                continue
             active = int(rng.integers(0, 34))
+            if left and left < end:
+                active = 0
             util_rows.append(
                 dict(
                     tutor_id=tutor_id,
                     tutor_name=name,
+                    tutor_status="Departed" if left else "Active",
+                    departed_ts=left,
                     month_start=month,
                     month_end_ts=end,
                     active_students=active,
@@ -101,7 +111,9 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
                     **stamp,
                 )
             )
-    utilization = pl.DataFrame(util_rows)
+    utilization = pl.DataFrame(
+        util_rows, schema_overrides={"departed_ts": pl.Datetime("us")}, infer_schema_length=None
+    )
 
     by_subject = revenue.group_by("month_start", "subject_id").agg(
         pl.col("scheduled_sessions").sum()
@@ -261,7 +273,8 @@ def expected_cards(settings: Settings) -> dict[str, tuple[str, str]]:
         settings,
         "contractor_utilization",
         "SELECT sum(active_students), sum(student_cap) FROM t "
-        "WHERE month_start = (SELECT max(month_start) FROM t)",
+        "WHERE month_start = (SELECT max(month_start) FROM t) "
+        "AND (departed_ts IS NULL OR departed_ts >= month_end_ts)",
     )[0]
     batches, reconciled = gold(
         settings, "data_quality_daily", "SELECT count(*), count(*) FILTER (is_reconciled) FROM t"

@@ -72,7 +72,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS tutor_raw.tutors_csv (
   updated STRING,
   change_type STRING,
   source_batch_id STRING,
-  ingest_ts STRING
+  ingest_ts STRING,
+  status STRING
 )
 PARTITIONED BY (
   ingest_date DATE

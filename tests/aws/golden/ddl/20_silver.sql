@@ -93,6 +93,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.dim_tutors (
   date_of_birth DATE,
   contract_rate DOUBLE,
   active_students INT,
+  status STRING,
   created_ts TIMESTAMP,
   updated_ts TIMESTAMP,
   effective_start_ts TIMESTAMP,

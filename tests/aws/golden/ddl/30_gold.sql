@@ -36,6 +36,8 @@ TBLPROPERTIES (
 CREATE TABLE IF NOT EXISTS tutor_gold.contractor_utilization (
   tutor_id BIGINT,
   tutor_name STRING,
+  tutor_status STRING,
+  departed_ts TIMESTAMP,
   month_start DATE,
   month_end_ts TIMESTAMP,
   active_students BIGINT,

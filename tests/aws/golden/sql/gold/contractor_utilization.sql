@@ -28,14 +28,29 @@ WITH bounds AS (
     NOT tutor_id IS NULL
   GROUP BY
     tutor_id
+), departures /* when a tutor left: the start of their first Departed version known at the as-of time */ AS (
+  SELECT
+    tutor_id,
+    MIN(effective_start_ts) AS departed_ts
+  FROM tutor_silver.dim_tutors
+  WHERE
+    status = 'Departed'
+    AND effective_start_ts <= CAST('2026-01-15 00:00:00' AS TIMESTAMP)
+  GROUP BY
+    tutor_id
 ), tutor_months AS (
   SELECT
     t.tutor_id,
     m.month_start,
-    m.month_end_ts
+    m.month_end_ts,
+    d.departed_ts
   FROM tutor_first_month AS t
   INNER JOIN months AS m
     ON m.month_start >= t.first_month
+  LEFT JOIN departures AS d
+    ON d.tutor_id = t.tutor_id /* a departed tutor's months end with the month they left */
+  WHERE
+    d.departed_ts IS NULL OR CAST(m.month_start AS TIMESTAMP) < d.departed_ts
 ), last_week_sessions /* each student's latest session in the last 7 days before each month end */ AS (
   SELECT
     m.month_start,
@@ -79,7 +94,8 @@ WITH bounds AS (
 ), tutor_names AS (
   SELECT
     tutor_id,
-    CONCAT(CAST(first_name AS VARCHAR), CAST(' ' AS VARCHAR), CAST(last_name AS VARCHAR)) AS tutor_name
+    CONCAT(CAST(first_name AS VARCHAR), CAST(' ' AS VARCHAR), CAST(last_name AS VARCHAR)) AS tutor_name,
+    status AS tutor_status
   FROM tutor_silver.dim_tutors
   WHERE
     effective_start_ts <= CAST('2026-01-15 00:00:00' AS TIMESTAMP)
@@ -88,6 +104,8 @@ WITH bounds AS (
   SELECT
     tm.tutor_id,
     n.tutor_name,
+    n.tutor_status,
+    tm.departed_ts,
     tm.month_start,
     tm.month_end_ts,
     COALESCE(r.active_students, 0) AS active_students,
@@ -122,6 +140,8 @@ DELETE FROM tutor_gold.contractor_utilization;
 INSERT INTO tutor_gold.contractor_utilization (
   tutor_id,
   tutor_name,
+  tutor_status,
+  departed_ts,
   month_start,
   month_end_ts,
   active_students,
@@ -140,6 +160,8 @@ INSERT INTO tutor_gold.contractor_utilization (
 SELECT
   tutor_id,
   tutor_name,
+  tutor_status,
+  departed_ts,
   month_start,
   month_end_ts,
   active_students,

@@ -26,7 +26,8 @@ WITH raw AS (
       CAST(COALESCE(updated, '') AS VARCHAR),
       CAST(COALESCE(change_type, '') AS VARCHAR),
       CAST(COALESCE(source_batch_id, '') AS VARCHAR),
-      CAST(COALESCE(ingest_ts, '') AS VARCHAR)
+      CAST(COALESCE(ingest_ts, '') AS VARCHAR),
+      CAST(status /* optional: left out when the file has none */ AS VARCHAR)
     ) AS raw_record, /* the raw row as in the file, for the audit */
     NULLIF(TRIM(tutor_id), '') AS id_text,
     NULLIF(TRIM(first_name), '') AS first_name,
@@ -35,6 +36,7 @@ WITH raw AS (
     NULLIF(TRIM(date_of_birth), '') AS date_of_birth_text,
     NULLIF(TRIM(contract_rate), '') AS contract_rate_text,
     NULLIF(TRIM(active_students), '') AS active_students_text,
+    NULLIF(TRIM(status), '') AS status_text,
     NULLIF(TRIM(created), '') AS created_text,
     NULLIF(TRIM(updated), '') AS updated_text,
     UPPER(NULLIF(TRIM(change_type), '')) AS change_type_text,
@@ -68,6 +70,14 @@ WITH raw AS (
       WHEN REGEXP_LIKE(active_students_text, '^[0-9]+(\.0*)?$')
       THEN TRY_CAST(REGEXP_REPLACE(active_students_text, '\.0*$', '') AS INTEGER)
     END AS active_students,
+    CASE LOWER(status_text)
+      WHEN 'active'
+      THEN 'Active'
+      WHEN 'leaving'
+      THEN 'Leaving'
+      WHEN 'departed'
+      THEN 'Departed'
+    END AS status_value,
     CASE
       WHEN REGEXP_LIKE(
         created_text,
@@ -109,6 +119,7 @@ WITH raw AS (
     t.date_of_birth_text,
     t.contract_rate_text,
     t.active_students_text,
+    t.status_text,
     t.created_text,
     t.updated_text,
     t.change_type_text,
@@ -131,6 +142,11 @@ WITH raw AS (
       THEN p.active_students
       ELSE t.active_students
     END AS active_students,
+    CASE
+      WHEN t.status_text IS NULL
+      THEN COALESCE(p.status, 'Active')
+      ELSE t.status_value
+    END AS status, /* Rule "tutor status": optional (the original's files have no status column); empty */ /* or absent, the tutor's status is unchanged: the version before's, Active for a new one */
     CASE WHEN t.created_text IS NULL THEN p.created_ts ELSE t.created_ts END AS created_ts,
     CASE
       WHEN t.file_kind = 'daily'
@@ -225,6 +241,7 @@ WITH raw AS (
         WHEN NOT active_students_text IS NULL AND active_students IS NULL
         THEN 'active_students'
       END AS VARCHAR),
+      CAST(CASE WHEN NOT status_text IS NULL AND status IS NULL THEN 'status' END AS VARCHAR),
       CAST(CASE WHEN NOT created_text IS NULL AND created_ts IS NULL THEN 'created' END AS VARCHAR),
       CAST(CASE WHEN NOT updated_text IS NULL AND updated_ts IS NULL THEN 'updated' END AS VARCHAR)
     ) AS unparseable_fields, /* attributes that are present but unusable are kept as NULL (ERR_UNPARSEABLE) */
@@ -296,6 +313,7 @@ WITH raw AS (
     date_of_birth,
     contract_rate,
     active_students,
+    status,
     created_ts,
     updated_ts,
     valid_from,
