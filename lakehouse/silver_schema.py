@@ -115,6 +115,30 @@ SILVER_SCHEMAS: dict[str, dict[str, str]] = {
     },
     # Not in CONTRACTS.md (added by the silver ingest): the audit of student and tutor delta
     # rows that were repaired, superseded or rejected, so no dimension row is ever lost either.
+    "silver.fct_feedback": {
+        "session_id": "BIGINT",
+        "rating": "INTEGER",
+        "comment": "VARCHAR",
+        "submitted_ts": "TIMESTAMP",
+        "is_orphan": "BOOLEAN",
+        "source_batch_id": "VARCHAR",
+        "ingest_date": "DATE",
+        "raw_ingest_ts": "TIMESTAMP",
+        "slv_ingest_ts": "TIMESTAMP",
+    },
+    "silver.err_feedback": {
+        "source_batch_id": "VARCHAR",
+        "source_file": "VARCHAR",
+        "source_row": "BIGINT",
+        "raw_id": "VARCHAR",
+        "raw_record": "VARCHAR",
+        "session_id": "BIGINT",
+        "reason_code": "VARCHAR",
+        "action": "VARCHAR",
+        "detail": "VARCHAR",
+        "slv_ingest_ts": "TIMESTAMP",
+        "ingest_date": "DATE",
+    },
     "silver.err_dimensions": {
         "entity": "VARCHAR",
         "source_batch_id": "VARCHAR",

@@ -12,6 +12,7 @@ from lakehouse.storage import Storage
 from sim.calendar import DAY_SECONDS, day_date, day_number
 from sim.corruption import apply_plan, corrupt_delta, draw_delta_plan, draw_plan
 from sim.engine import DayBatch
+from sim.feedback import feedback_frame
 from sim.world import LAND_STREAM, World, day_rng
 from sim.writer import (
     encode,
@@ -102,8 +103,21 @@ def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Lande
     if rate:
         students = corrupt_delta(students, draw_delta_plan(rng, s_inserted, rate))
         tutors = corrupt_delta(tutors, draw_delta_plan(rng, t_inserted, rate))
+    frames = [("sessions", sessions), ("students", students), ("tutors", tutors)]
+    if world.scenario.feedback.share:
+        rated = feedback_frame(world.seed, day, batch.sessions, world.scenario.feedback)
+        frames.append(
+            (
+                "feedback",
+                with_batch(
+                    rated,
+                    batch_id,
+                    np.full(rated.height, midnight_ms + plan.tutors_ms + 1, np.int64),
+                ),
+            )
+        )
     files = []
-    for entity, frame in (("sessions", sessions), ("students", students), ("tutors", tutors)):
+    for entity, frame in frames:
         key = raw_key(entity, ingest, daily=True, fmt=fmt)
         storage.write_bytes(key, encode(frame, fmt))
         files.append(key)

@@ -134,6 +134,16 @@ class College:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    share: float = 0.0
+    """Share of completed sessions the client rates that evening (0: no feedback files)."""
+    comment_share: float = 0.4
+    """Share of ratings that come with a comment."""
+    corrupt_rate: float = 0.0
+    """Share of feedback rows written with a rating out of range or submitted twice."""
+
+
+@dataclass(frozen=True)
 class Corruption:
     delta_rate: float = 0.0
     """Share of student and tutor delta rows corrupted (a rate in cents 30%, a date of birth
@@ -159,6 +169,7 @@ class Scenario:
     bursts: Bursts = field(default_factory=Bursts)
     college: College = field(default_factory=College)
     corruption: Corruption = field(default_factory=Corruption)
+    feedback: Feedback = field(default_factory=Feedback)
 
     def changes_rates_on(self, day: date) -> bool:
         return day >= self.rate_changes_from
@@ -305,6 +316,12 @@ def _validate(s: Scenario, where: str) -> None:
         fail("college.semester_ends", f"must be distinct MM-DD in year order (got {list(ends)})")
     if c.rate_premium < 0:
         fail("college.rate_premium", f"must be >= 0 (got {c.rate_premium})")
+    for key in ("share", "comment_share", "corrupt_rate"):
+        if not 0 <= getattr(s.feedback, key) <= 1:
+            fail(
+                f"feedback.{key}",
+                f"must be a probability in [0, 1] (got {getattr(s.feedback, key)})",
+            )
     if not 0 <= s.corruption.delta_rate <= 1:
         fail("corruption.delta_rate", f"must be in [0, 1] (got {s.corruption.delta_rate})")
     tu = s.tutors

@@ -19,7 +19,12 @@ from sim.table import Columns
 
 FORMATS = ("csv", "parquet")
 HISTORY_STEMS = {"sessions": "sessions", "students": "students", "tutors": "tutors"}
-DAILY_STEMS = {"sessions": "new_sessions", "students": "students_delta", "tutors": "tutors_delta"}
+DAILY_STEMS = {
+    "sessions": "new_sessions",
+    "students": "students_delta",
+    "tutors": "tutors_delta",
+    "feedback": "feedback_delta",
+}
 BATCH_COLUMNS = ["source_batch_id", "ingest_ts"]
 DELTA_COLUMNS = ["change_type", *BATCH_COLUMNS]
 _SEX = np.array(["F", "M"], dtype=object)

@@ -205,6 +205,39 @@ def utilization_history(rows: Frame) -> go.Figure:
     return fig
 
 
+def ratings_history(rows: Frame) -> go.Figure:
+    """Average client rating (1-5) per tutor and month as a heatmap, with the count rated."""
+    months = sorted(set(rows["month_start"]))
+    tutors = list(dict.fromkeys(rows["tutor_label"]))
+    cell = {
+        (t, m): (a, n)
+        for t, m, a, n in zip(
+            rows["tutor_label"], rows["month_start"], rows["average_rating"], rows["ratings"],
+            strict=True,
+        )
+    }  # fmt: skip
+    fig = _base(
+        "Average client rating by tutor and month (1-5, sessions of the month)",
+        height=max(300, 130 + 26 * len(tutors)),
+        xaxis=_month_axis(months),
+        yaxis=dict(title="Tutor", autorange="reversed", type="category"),
+    )
+    fig.add_heatmap(
+        x=months,
+        y=tutors,
+        z=[[cell.get((t, m), (None, None))[0] for m in months] for t in tutors],
+        customdata=[[cell.get((t, m), (None, None))[1] for m in months] for t in tutors],
+        zmin=1,
+        zmax=5,
+        colorscale="RdYlGn",
+        colorbar=dict(title=dict(text="rating")),
+        hovertemplate="%{y}<br>%{x|%b %Y}: %{z:.2f} from %{customdata} ratings<extra></extra>",
+        xgap=1,
+        ygap=1,
+    )
+    return fig
+
+
 def _series(rows: Frame, by: str, columns: tuple[str, ...]) -> dict[Any, Frame]:
     """Split long rows into one frame per value of `by`, in first-seen order."""
     split: dict[Any, Frame] = {}

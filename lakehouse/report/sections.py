@@ -73,6 +73,14 @@ SECTIONS = (
         (ChartSpec("chart-subjects", "subject_monthly", charts.subject_demand),),
     ),
     SectionSpec(
+        "ratings",
+        "Tutor ratings",
+        "Clients' ratings (1-5) of completed sessions, averaged per tutor and month of the "
+        "session (a rating submitted again counts once, at its latest value). Source: "
+        "gold.tutor_ratings.",
+        (ChartSpec("chart-ratings", "ratings_monthly", charts.ratings_history),),
+    ),
+    SectionSpec(
         "data-quality",
         "Data quality",
         "Raw session rows with an audit row (silver.err_sessions) per ingest day, by reason: "

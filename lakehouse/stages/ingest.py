@@ -45,6 +45,9 @@ STEPS = (
     "silver.stg_session_keys",
     "silver.fct_sessions",
     "silver.err_sessions",
+    "silver.stg_feedback",
+    "silver.fct_feedback",
+    "silver.err_feedback",
     "silver.ingest_batches",
     "silver.dim_subjects",
     "silver.dim_appt_status",
@@ -67,6 +70,9 @@ class EntityCounts:
     @property
     def reconciled(self) -> bool:
         return self.raw == self.kept + self.superseded + self.rejected
+
+
+_COUNTS = ("raw", "kept", "repaired", "superseded", "rejected")
 
 
 @dataclass(frozen=True)
@@ -115,7 +121,10 @@ class IngestResult:
         return cls(
             ingest_date=date.fromisoformat(detail["ingest_date"]),
             source_batch_id=detail["source_batch_id"],
-            counts=tuple(EntityCounts(e, **detail[e]) for e in ENTITIES),
+            # a result recorded before an entity existed has no counts for it: zeros
+            counts=tuple(
+                EntityCounts(e, **detail.get(e, dict.fromkeys(_COUNTS, 0))) for e in ENTITIES
+            ),
             status=status,
             superseded_earlier=detail["superseded_earlier"],
             orphan_sessions=detail["orphan_sessions"],
@@ -134,6 +143,7 @@ def batch_params(batch: BronzeBatch) -> dict[str, Any]:
         "session_files": ",".join(batch.keys("sessions")),
         "student_files": ",".join(batch.keys("students")),
         "tutor_files": ",".join(batch.keys("tutors")),
+        "feedback_files": ",".join(batch.keys("feedback")),
     }
 
 

@@ -71,11 +71,27 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "action": pl.Utf8, "detail": pl.Utf8, "slv_ingest_ts": pl.Datetime("us"),
         "ingest_date": pl.Date,
     },
+    "fct_feedback": {
+        "session_id": pl.Int64, "rating": pl.Int32, "comment": pl.Utf8,
+        "submitted_ts": pl.Datetime("us"), "is_orphan": pl.Boolean, "source_batch_id": pl.Utf8,
+        "ingest_date": pl.Date, "raw_ingest_ts": pl.Datetime("us"),
+        "slv_ingest_ts": pl.Datetime("us"),
+    },
+    "err_feedback": {
+        "source_batch_id": pl.Utf8, "source_file": pl.Utf8, "source_row": pl.Int64,
+        "raw_id": pl.Utf8, "raw_record": pl.Utf8, "session_id": pl.Int64,
+        "reason_code": pl.Utf8, "action": pl.Utf8, "detail": pl.Utf8,
+        "slv_ingest_ts": pl.Datetime("us"), "ingest_date": pl.Date,
+    },
     "dim_subjects": {"subject_id": pl.Int32, "subject_name": pl.Utf8, "is_test_prep": pl.Boolean},
     "dim_appt_status": {"status_id": pl.Int32, "status_name": pl.Utf8, "is_billable": pl.Boolean},
 }
 # fmt: on
-PARTITIONS = {"fct_sessions": "session_month", "err_sessions": "ingest_date"}
+PARTITIONS = {
+    "fct_sessions": "session_month",
+    "err_sessions": "ingest_date",
+    "err_feedback": "ingest_date",
+}
 
 
 def ts(text: str) -> dt.datetime:
@@ -246,6 +262,23 @@ class SilverBuilder:
                 "detail": reason_code.lower(),
                 "slv_ingest_ts": dt.datetime.combine(ingest_date, dt.time(1)),
                 "ingest_date": ingest_date,
+            }
+        )
+
+    def rating(self, session_id: int, rating: int, *, ingest: str, comment: str | None = None):
+        """A client's rating of a session, submitted at 20:00 of the day before `ingest`."""
+        ingest_date = day(ingest)
+        self.rows["fct_feedback"].append(
+            {
+                "session_id": session_id,
+                "rating": rating,
+                "comment": comment,
+                "submitted_ts": dt.datetime.combine(ingest_date, dt.time()) - dt.timedelta(hours=4),
+                "is_orphan": False,
+                "source_batch_id": batch_id(ingest_date),
+                "ingest_date": ingest_date,
+                "raw_ingest_ts": dt.datetime.combine(ingest_date, dt.time()),
+                "slv_ingest_ts": dt.datetime.combine(ingest_date, dt.time(1)),
             }
         )
 

@@ -29,6 +29,7 @@ def test_gold_models_and_their_order():
             "gold.int_priced_sessions",
             "gold.monthly_revenue",
             "gold.subject_demand",
+            "gold.tutor_ratings",
         ]
     )
     for model in gold_models():

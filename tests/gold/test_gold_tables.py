@@ -144,6 +144,25 @@ def test_data_quality_daily_reports_each_batch(gold, query):
     ]
 
 
+def test_tutor_ratings_average_each_month_and_run_over_time(gold, query):
+    rows = query(
+        """SELECT tutor_id, tutor_name, month_start, ratings, average_rating, good_ratings,
+                  poor_ratings, completed_sessions, rated_sessions_pct,
+                  previous_month_average_rating, running_ratings, running_average_rating
+           FROM gold.tutor_ratings ORDER BY tutor_id, month_start"""
+    )
+    may, sep, oct_ = dt.date(2025, 5, 1), dt.date(2025, 9, 1), dt.date(2025, 10, 1)
+    assert rows == [
+        # Bea's May rating; Ann had two completed sessions that month
+        (1, "Ann Lee", may, 1, 4.0, 1, 0, 2, 50.0, None, 1, 4.0),
+        (1, "Ann Lee", sep, 1, 2.0, 0, 1, 1, 100.0, 4.0, 2, 3.0),
+        # October: four completed sessions with Ann (Bea 2, Cal, the orphan), one rated
+        (1, "Ann Lee", oct_, 1, 5.0, 1, 0, 4, 25.0, 2.0, 3, 3.67),
+        # Ada's three completed sessions, all rated; the no-show and the cancelled one are not
+        (2, "Bob Ray", oct_, 3, 4.0, 2, 0, 3, 100.0, None, 3, 4.0),
+    ]
+
+
 def test_result_detail_names_counts_and_batch_times(gold: MaterializeResult):
     assert gold.to_detail() == {
         "as_of": "2025-11-06",
@@ -155,6 +174,7 @@ def test_result_detail_names_counts_and_batch_times(gold: MaterializeResult):
             "gold.data_quality_daily": 3,
             "gold.monthly_revenue": 11,
             "gold.subject_demand": 42,
+            "gold.tutor_ratings": 4,
         },
         "total_revenue": 3690.0,
         "total_contractor_pay": 1977.5,

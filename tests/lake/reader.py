@@ -5,7 +5,7 @@ every read that is not a consistent snapshot. Run by tests/lake/test_concurrency
 
 Each read is one transaction over silver and gold and checks what a single snapshot must hold:
 no session id twice in the fact, no surrogate key twice in a dimension, every batch recorded
-for all three entities, and one `as_of_ts` across every gold table. It stops when the stop file
+for all four entities, and one `as_of_ts` across every gold table. It stops when the stop file
 exists and it has made MIN_READS reads, or after MAX_SECONDS.
 """
 
@@ -28,15 +28,16 @@ CHECKS = {
     "duplicate student versions": (
         "SELECT count(*) - count(DISTINCT student_sk) FROM silver.dim_students"
     ),
-    "batch recorded for fewer than 3 entities": (
+    "batch recorded for other than its 4 entities": (
         "SELECT count(*) FROM (SELECT ingest_date FROM silver.ingest_batches "
-        "GROUP BY ingest_date HAVING count(*) <> 3)"
+        "GROUP BY ingest_date HAVING count(*) <> 4)"
     ),
     "gold tables from different runs": (
         "SELECT count(DISTINCT as_of_ts) - 1 FROM ("
         "SELECT as_of_ts FROM gold.monthly_revenue UNION ALL "
         "SELECT as_of_ts FROM gold.contractor_utilization UNION ALL "
         "SELECT as_of_ts FROM gold.subject_demand UNION ALL "
+        "SELECT as_of_ts FROM gold.tutor_ratings UNION ALL "
         "SELECT as_of_ts FROM gold.active_students)"
     ),
 }

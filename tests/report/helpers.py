@@ -46,7 +46,7 @@ def _next_month(day: dt.date) -> dt.date:
 
 
 def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataFrame]:
-    """Five gold tables, internally consistent enough to read like a business."""
+    """Six gold tables, internally consistent enough to read like a business."""
     rng = np.random.default_rng(seed)
     months = [m for m in MONTHS if m <= as_of.date()]
     stamp = {"as_of_ts": as_of, "generated_at": GENERATED}
@@ -190,7 +190,23 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
             for i in range(37)
         ]
     )
+    ratings = pl.DataFrame(
+        [
+            dict(
+                tutor_id=tutor_id,
+                tutor_name=name,
+                month_start=month,
+                ratings=int(rng.integers(1, 20)),
+                average_rating=round(float(rng.uniform(2.5, 5.0)), 2),
+                **stamp,
+            )
+            for tutor_id, (name, _, start) in TUTORS.items()
+            for month in months
+            if month >= dt.date.fromisoformat(start)
+        ]
+    )
     return {
+        "gold.tutor_ratings": ratings,
         "gold.monthly_revenue": revenue,
         "gold.contractor_utilization": utilization,
         "gold.subject_demand": demand,

@@ -42,7 +42,7 @@ def test_report_after_the_real_chain(pipeline_lake: Settings, tmp_path: Path) ->
     assert "Revenue, March 2022<" in html
 
     charts = plotly_charts(html)
-    assert len(charts) == 6
+    assert len(charts) == 7
     shown: dict[str, int] = {}
     for trace in charts["chart-data-quality"].data:
         for day, n in zip(trace["x"], trace["y"], strict=True):

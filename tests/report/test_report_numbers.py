@@ -31,6 +31,7 @@ CHARTS = (
     "chart-utilization-latest",
     "chart-utilization-history",
     "chart-subjects",
+    "chart-ratings",
     "chart-data-quality",
 )
 
@@ -130,6 +131,18 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
     }
     assert shown == {(t, _date(m)): pytest.approx(u) for t, m, u in cells}
 
+    (ratings,) = charts["chart-ratings"].data
+    rated = gold(
+        gold_settings, "tutor_ratings", "SELECT tutor_name, month_start, average_rating FROM t"
+    )
+    shown = {
+        (t.split(" (#")[0], m): z
+        for t, row in zip(ratings["y"], ratings["z"], strict=True)
+        for m, z in zip(ratings["x"], row, strict=True)
+        if z is not None
+    }
+    assert shown == {(t, _date(m)): pytest.approx(a) for t, m, a in rated}
+
     subjects = {t["name"]: _by(t["x"], t["y"]) for t in charts["chart-subjects"].data}
     demand = gold(
         gold_settings,
@@ -178,7 +191,7 @@ def test_a_missing_gold_table_leaves_a_notice(local_settings: Settings, tmp_path
     result = build_report(local_settings, tmp_path / "r.html")
     html = result.path.read_text(encoding="utf-8")
     assert result.missing_tables == ("gold.data_quality_daily",)
-    assert "chart-data-quality" not in result.charts and len(result.charts) == 5
+    assert "chart-data-quality" not in result.charts and len(result.charts) == 6
     assert "No chart: gold.data_quality_daily is not in the lake yet" in html
     assert card_values(html)["reconciled"] == ("n/a", None)
     assert result.key_figures["active-students"] == 37

@@ -151,3 +151,26 @@ TBLPROPERTIES (
   'format'='parquet',
   'write_compression'='zstd'
 );
+
+CREATE TABLE IF NOT EXISTS tutor_gold.tutor_ratings (
+  tutor_id BIGINT,
+  tutor_name STRING,
+  month_start DATE,
+  ratings BIGINT,
+  average_rating DOUBLE,
+  good_ratings BIGINT,
+  poor_ratings BIGINT,
+  completed_sessions BIGINT,
+  rated_sessions_pct DOUBLE,
+  previous_month_average_rating DOUBLE,
+  running_ratings DECIMAL(38, 0),
+  running_average_rating DOUBLE,
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/tutor_ratings/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
