@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import duckdb
 
 RAW_PREFIX = "raw"
-ENTITIES = ("sessions", "students", "tutors", "feedback")
+ENTITIES = ("sessions", "students", "tutors", "feedback", "test_scores")
 BASE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": (
         "session_id", "student_id", "tutor_id", "subject_id", "stamp", "duration", "status",
@@ -43,18 +43,21 @@ BASE_COLUMNS: dict[str, tuple[str, ...]] = {
         "active_students", "created", "updated",
     ),
     "feedback": ("session_id", "rating", "comment", "submitted"),
+    "test_scores": ("student_id", "test", "test_date", "score"),
 }  # fmt: skip
 BATCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": ("source_batch_id", "ingest_ts"),
     "students": ("change_type", "source_batch_id", "ingest_ts"),
     "tutors": ("change_type", "source_batch_id", "ingest_ts"),
     "feedback": ("source_batch_id", "ingest_ts"),
+    "test_scores": ("source_batch_id", "ingest_ts"),
 }
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": (),
     "students": (),
     "tutors": ("status",),
     "feedback": (),
+    "test_scores": (),
 }
 """Columns a file may have, after the batch columns: a tutor's status (Active, Leaving,
 Departed), written by scenarios where tutors leave; NULL when the file has none."""

@@ -13,6 +13,7 @@ from sim.calendar import DAY_SECONDS, day_date, day_number
 from sim.corruption import apply_plan, corrupt_delta, draw_delta_plan, draw_plan
 from sim.engine import DayBatch
 from sim.feedback import feedback_frame
+from sim.test_scores import scores_frame
 from sim.world import LAND_STREAM, World, day_rng
 from sim.writer import (
     encode,
@@ -116,6 +117,11 @@ def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Lande
                 ),
             )
         )
+    if world.scenario.test_scores.enabled:
+        first = world.students["first_day"][batch.sessions["student_id"]]
+        scores = scores_frame(world.seed, day, batch.sessions, first, world.scenario.test_scores)
+        ms = np.full(scores.height, midnight_ms + plan.students_ms + 1, np.int64)
+        frames.append(("test_scores", with_batch(scores, batch_id, ms)))
     files = []
     for entity, frame in frames:
         key = raw_key(entity, ingest, daily=True, fmt=fmt)

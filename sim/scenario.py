@@ -144,6 +144,14 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class TestScores:
+    enabled: bool = False
+    """Test-prep students take a practice SAT at enrollment and every four weeks after."""
+    corrupt_rate: float = 0.0
+    """Share of score rows written with the score x10, the date as M/D/YYYY, or twice."""
+
+
+@dataclass(frozen=True)
 class Corruption:
     delta_rate: float = 0.0
     """Share of student and tutor delta rows corrupted (a rate in cents 30%, a date of birth
@@ -170,6 +178,7 @@ class Scenario:
     college: College = field(default_factory=College)
     corruption: Corruption = field(default_factory=Corruption)
     feedback: Feedback = field(default_factory=Feedback)
+    test_scores: TestScores = field(default_factory=TestScores)
 
     def changes_rates_on(self, day: date) -> bool:
         return day >= self.rate_changes_from
@@ -322,6 +331,8 @@ def _validate(s: Scenario, where: str) -> None:
                 f"feedback.{key}",
                 f"must be a probability in [0, 1] (got {getattr(s.feedback, key)})",
             )
+    if not 0 <= s.test_scores.corrupt_rate <= 1:
+        fail("test_scores.corrupt_rate", f"must be in [0, 1] (got {s.test_scores.corrupt_rate})")
     if not 0 <= s.corruption.delta_rate <= 1:
         fail("corruption.delta_rate", f"must be in [0, 1] (got {s.corruption.delta_rate})")
     tu = s.tutors

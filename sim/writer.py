@@ -24,6 +24,7 @@ DAILY_STEMS = {
     "students": "students_delta",
     "tutors": "tutors_delta",
     "feedback": "feedback_delta",
+    "test_scores": "test_scores_delta",
 }
 BATCH_COLUMNS = ["source_batch_id", "ingest_ts"]
 DELTA_COLUMNS = ["change_type", *BATCH_COLUMNS]

@@ -42,6 +42,7 @@ DAILY_FILES = {
     "students": "students_delta",
     "tutors": "tutors_delta",
     "feedback": "feedback_delta",
+    "test_scores": "test_scores_delta",
 }
 """File-name stems of the daily batches (docs/CONTRACTS.md); any other file is history."""
 

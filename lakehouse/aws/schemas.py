@@ -53,6 +53,7 @@ def ingest_params(day: dt.date) -> dict[str, Any]:
         "student": "students_delta",
         "tutor": "tutors_delta",
         "feedback": "feedback_delta",
+        "test_score": "test_scores_delta",
     }
     return {
         "ingest_date": day,

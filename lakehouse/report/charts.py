@@ -238,6 +238,29 @@ def ratings_history(rows: Frame) -> go.Figure:
     return fig
 
 
+def score_improvement(rows: Frame) -> go.Figure:
+    """Average score change of each tutor's students (baseline to latest practice test), with
+    the students counted and the sessions in between in the hover."""
+    labels = rows["tutor_label"]
+    fig = _base(
+        "SAT practice: average score change per tutor (baseline to latest test)",
+        height=max(320, 110 + 28 * len(labels)),
+        showlegend=False,
+        xaxis=dict(title="Average score change (points)", zeroline=True),
+        yaxis=dict(title="Tutor", autorange="reversed", type="category"),
+    )
+    fig.add_bar(
+        x=rows["average_score_change"],
+        y=labels,
+        orientation="h",
+        marker_color="#2f6fde",
+        customdata=list(zip(rows["students"], rows["average_sessions_between"], strict=True)),
+        hovertemplate="%{y}<br>%{x:+.0f} points on average<br>%{customdata[0]} students, "
+        "%{customdata[1]:.1f} sessions in between<extra></extra>",
+    )
+    return fig
+
+
 def _series(rows: Frame, by: str, columns: tuple[str, ...]) -> dict[Any, Frame]:
     """Split long rows into one frame per value of `by`, in first-seen order."""
     split: dict[Any, Frame] = {}

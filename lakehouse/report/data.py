@@ -30,6 +30,7 @@ GOLD_TABLES = (
     "gold.subject_demand",
     "gold.data_quality_daily",
     "gold.tutor_ratings",
+    "gold.tutor_score_improvement",
 )
 
 QUERY_TABLES: dict[str, tuple[str, ...]] = {
@@ -44,6 +45,7 @@ QUERY_TABLES: dict[str, tuple[str, ...]] = {
     "subject_monthly": ("gold.subject_demand",),
     "data_quality_daily": ("gold.data_quality_daily",),
     "ratings_monthly": ("gold.tutor_ratings",),
+    "score_improvement": ("gold.tutor_score_improvement",),
 }
 """Each report query (file `sql/report/<name>.sql`) and the gold tables it reads."""
 

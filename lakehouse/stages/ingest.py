@@ -48,6 +48,9 @@ STEPS = (
     "silver.stg_feedback",
     "silver.fct_feedback",
     "silver.err_feedback",
+    "silver.stg_test_scores",
+    "silver.fct_test_scores",
+    "silver.err_test_scores",
     "silver.ingest_batches",
     "silver.dim_subjects",
     "silver.dim_appt_status",
@@ -144,6 +147,7 @@ def batch_params(batch: BronzeBatch) -> dict[str, Any]:
         "student_files": ",".join(batch.keys("students")),
         "tutor_files": ",".join(batch.keys("tutors")),
         "feedback_files": ",".join(batch.keys("feedback")),
+        "test_score_files": ",".join(batch.keys("test_scores")),
     }
 
 

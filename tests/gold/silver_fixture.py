@@ -83,6 +83,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "reason_code": pl.Utf8, "action": pl.Utf8, "detail": pl.Utf8,
         "slv_ingest_ts": pl.Datetime("us"), "ingest_date": pl.Date,
     },
+    "fct_test_scores": {
+        "student_id": pl.Int64, "test": pl.Utf8, "test_date": pl.Date, "score": pl.Int32,
+        "is_orphan": pl.Boolean, "source_batch_id": pl.Utf8, "ingest_date": pl.Date,
+        "raw_ingest_ts": pl.Datetime("us"), "slv_ingest_ts": pl.Datetime("us"),
+    },
+    "err_test_scores": {
+        "source_batch_id": pl.Utf8, "source_file": pl.Utf8, "source_row": pl.Int64,
+        "raw_id": pl.Utf8, "raw_record": pl.Utf8, "student_id": pl.Int64,
+        "reason_code": pl.Utf8, "action": pl.Utf8, "detail": pl.Utf8,
+        "slv_ingest_ts": pl.Datetime("us"), "ingest_date": pl.Date,
+    },
     "dim_subjects": {"subject_id": pl.Int32, "subject_name": pl.Utf8, "is_test_prep": pl.Boolean},
     "dim_appt_status": {"status_id": pl.Int32, "status_name": pl.Utf8, "is_billable": pl.Boolean},
 }
@@ -91,6 +102,7 @@ PARTITIONS = {
     "fct_sessions": "session_month",
     "err_sessions": "ingest_date",
     "err_feedback": "ingest_date",
+    "err_test_scores": "ingest_date",
 }
 
 
@@ -275,6 +287,23 @@ class SilverBuilder:
                 "comment": comment,
                 "submitted_ts": dt.datetime.combine(ingest_date, dt.time()) - dt.timedelta(hours=4),
                 "is_orphan": False,
+                "source_batch_id": batch_id(ingest_date),
+                "ingest_date": ingest_date,
+                "raw_ingest_ts": dt.datetime.combine(ingest_date, dt.time()),
+                "slv_ingest_ts": dt.datetime.combine(ingest_date, dt.time(1)),
+            }
+        )
+
+    def score(self, student_id: int, on: str, score: int, *, ingest: str, orphan: bool = False):
+        """A student's SAT practice score on the date `on`."""
+        ingest_date = day(ingest)
+        self.rows["fct_test_scores"].append(
+            {
+                "student_id": student_id,
+                "test": "SAT practice",
+                "test_date": day(on),
+                "score": score,
+                "is_orphan": orphan,
                 "source_batch_id": batch_id(ingest_date),
                 "ingest_date": ingest_date,
                 "raw_ingest_ts": dt.datetime.combine(ingest_date, dt.time()),

@@ -163,6 +163,31 @@ def test_tutor_ratings_average_each_month_and_run_over_time(gold, query):
     ]
 
 
+def test_score_improvement_per_student_and_per_tutor(gold, query):
+    students = query(
+        """SELECT student_id, test, tutor_id, tutor_name, baseline_date, baseline_score,
+                  latest_date, latest_score, score_change, tests_taken, sessions_between
+           FROM gold.student_score_improvement ORDER BY student_id"""
+    )
+    assert students == [
+        # Cal: 1100 before his first session, 1180 after the second (cancelled: not counted);
+        # his first session, Oct 1 18:00, is on the baseline's date, so none is in between
+        (3, "SAT practice", 1, "Ann Lee", dt.date(2025, 10, 1), 1100, dt.date(2025, 10, 9),
+         1180, 80, 2, 0),
+        # Eve: a baseline only; her latest session (back-dated Oct 29) was with Cy
+        (5, "SAT practice", 3, "Cy Dee", dt.date(2025, 11, 5), 1250, dt.date(2025, 11, 5),
+         1250, 0, 1, 0),
+    ]  # fmt: skip
+    tutors = query(
+        """SELECT tutor_id, tutor_name, test, students, average_baseline_score,
+                  average_latest_score, average_score_change, average_sessions_between,
+                  score_change_per_session
+           FROM gold.tutor_score_improvement"""
+    )
+    # only students with a later score count; no completed session in between: no per-session
+    assert tutors == [(1, "Ann Lee", "SAT practice", 1, 1100.0, 1180.0, 80.0, 0.0, None)]
+
+
 def test_result_detail_names_counts_and_batch_times(gold: MaterializeResult):
     assert gold.to_detail() == {
         "as_of": "2025-11-06",
@@ -175,6 +200,8 @@ def test_result_detail_names_counts_and_batch_times(gold: MaterializeResult):
             "gold.monthly_revenue": 11,
             "gold.subject_demand": 42,
             "gold.tutor_ratings": 4,
+            "gold.student_score_improvement": 2,
+            "gold.tutor_score_improvement": 1,
         },
         "total_revenue": 3690.0,
         "total_contractor_pay": 1977.5,

@@ -5,7 +5,7 @@ every read that is not a consistent snapshot. Run by tests/lake/test_concurrency
 
 Each read is one transaction over silver and gold and checks what a single snapshot must hold:
 no session id twice in the fact, no surrogate key twice in a dimension, every batch recorded
-for all four entities, and one `as_of_ts` across every gold table. It stops when the stop file
+for all five entities, and one `as_of_ts` across every gold table. It stops when the stop file
 exists and it has made MIN_READS reads, or after MAX_SECONDS.
 """
 
@@ -28,9 +28,9 @@ CHECKS = {
     "duplicate student versions": (
         "SELECT count(*) - count(DISTINCT student_sk) FROM silver.dim_students"
     ),
-    "batch recorded for other than its 4 entities": (
+    "batch recorded for other than its 5 entities": (
         "SELECT count(*) FROM (SELECT ingest_date FROM silver.ingest_batches "
-        "GROUP BY ingest_date HAVING count(*) <> 4)"
+        "GROUP BY ingest_date HAVING count(*) <> 5)"
     ),
     "gold tables from different runs": (
         "SELECT count(DISTINCT as_of_ts) - 1 FROM ("

@@ -46,7 +46,7 @@ def _next_month(day: dt.date) -> dt.date:
 
 
 def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataFrame]:
-    """Six gold tables, internally consistent enough to read like a business."""
+    """Seven gold tables, internally consistent enough to read like a business."""
     rng = np.random.default_rng(seed)
     months = [m for m in MONTHS if m <= as_of.date()]
     stamp = {"as_of_ts": as_of, "generated_at": GENERATED}
@@ -205,7 +205,23 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
             if month >= dt.date.fromisoformat(start)
         ]
     )
+    scores = pl.DataFrame(
+        [
+            dict(
+                tutor_id=tutor_id,
+                tutor_name=name,
+                test="SAT practice",
+                students=int(rng.integers(1, 12)),
+                average_baseline_score=round(float(rng.uniform(900, 1200)), 1),
+                average_score_change=round(float(rng.uniform(-20, 150)), 1),
+                average_sessions_between=round(float(rng.uniform(2, 12)), 1),
+                **stamp,
+            )
+            for tutor_id, (name, _, _) in TUTORS.items()
+        ]
+    )
     return {
+        "gold.tutor_score_improvement": scores,
         "gold.tutor_ratings": ratings,
         "gold.monthly_revenue": revenue,
         "gold.contractor_utilization": utilization,

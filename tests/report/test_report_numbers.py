@@ -32,6 +32,7 @@ CHARTS = (
     "chart-utilization-history",
     "chart-subjects",
     "chart-ratings",
+    "chart-scores",
     "chart-data-quality",
 )
 
@@ -131,6 +132,14 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
     }
     assert shown == {(t, _date(m)): pytest.approx(u) for t, m, u in cells}
 
+    (bars,) = charts["chart-scores"].data
+    improved = gold(
+        gold_settings,
+        "tutor_score_improvement",
+        "SELECT average_score_change FROM t ORDER BY tutor_id",
+    )
+    assert list(bars["x"]) == [c for (c,) in improved]
+
     (ratings,) = charts["chart-ratings"].data
     rated = gold(
         gold_settings, "tutor_ratings", "SELECT tutor_name, month_start, average_rating FROM t"
@@ -191,7 +200,7 @@ def test_a_missing_gold_table_leaves_a_notice(local_settings: Settings, tmp_path
     result = build_report(local_settings, tmp_path / "r.html")
     html = result.path.read_text(encoding="utf-8")
     assert result.missing_tables == ("gold.data_quality_daily",)
-    assert "chart-data-quality" not in result.charts and len(result.charts) == 6
+    assert "chart-data-quality" not in result.charts and len(result.charts) == 7
     assert "No chart: gold.data_quality_daily is not in the lake yet" in html
     assert card_values(html)["reconciled"] == ("n/a", None)
     assert result.key_figures["active-students"] == 37

@@ -67,6 +67,7 @@ def daily(
     students: Iterable[Sequence[Any]] = (),
     tutors: Iterable[Sequence[Any]] = (),
     feedback: Iterable[Sequence[Any]] = (),
+    test_scores: Iterable[Sequence[Any]] = (),
 ) -> None:
     put_raw(storage, "sessions", day, sessions)
     put_raw(storage, "students", day, students, "students_delta")
@@ -74,6 +75,9 @@ def daily(
     feedback = list(feedback)
     if feedback:
         put_raw(storage, "feedback", day, feedback, "feedback_delta")
+    test_scores = list(test_scores)
+    if test_scores:
+        put_raw(storage, "test_scores", day, test_scores, "test_scores_delta")
 
 
 def rows(settings: Settings, table: str, order: str = "", where: str = "") -> list[dict]:

@@ -126,6 +126,28 @@ TBLPROPERTIES (
   'write_compression'='zstd'
 );
 
+CREATE TABLE IF NOT EXISTS tutor_gold.student_score_improvement (
+  student_id BIGINT,
+  test STRING,
+  tutor_id BIGINT,
+  tutor_name STRING,
+  baseline_date DATE,
+  baseline_score INT,
+  latest_date DATE,
+  latest_score INT,
+  score_change INT,
+  tests_taken BIGINT,
+  sessions_between BIGINT,
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/student_score_improvement/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
 CREATE TABLE IF NOT EXISTS tutor_gold.subject_demand (
   month_start DATE,
   subject_id INT,
@@ -169,6 +191,26 @@ CREATE TABLE IF NOT EXISTS tutor_gold.tutor_ratings (
   generated_at TIMESTAMP
 )
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/tutor_ratings/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_gold.tutor_score_improvement (
+  tutor_id BIGINT,
+  tutor_name STRING,
+  test STRING,
+  students BIGINT,
+  average_baseline_score DOUBLE,
+  average_latest_score DOUBLE,
+  average_score_change DOUBLE,
+  average_sessions_between DOUBLE,
+  score_change_per_session DOUBLE,
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/tutor_score_improvement/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',
