@@ -66,9 +66,11 @@ def history(scale: float, runs: int, workdir: Path) -> dict:
 
 
 def daily(scale: float, runs: int, workdir: Path) -> dict:
+    from lakehouse.lake.storage import init_lake
     from sim.api import simulate_day, simulate_history
 
     settings = _settings(workdir / f"daily-{scale:g}")
+    init_lake(settings)  # the CLI step below refuses a lake that was never initialised
     simulate_history(settings, seed=42, scale=scale, force=True)
     times, rows = [], []
     for _ in range(runs):

@@ -224,6 +224,8 @@ def where_to_look(
         "status",
         'query "SELECT * FROM gold.monthly_revenue ORDER BY 1 DESC LIMIT 10"',
         'query "SELECT session_month, count(*) FROM silver.fct_sessions GROUP BY 1 ORDER BY 1"',
+        'query "SELECT tutor_name, month_start, ratings, average_rating FROM gold.tutor_ratings '
+        'ORDER BY 2 DESC, 1 LIMIT 10"',
         f"run --to {end + timedelta(days=3)}",
     ]
     console.print("try:")

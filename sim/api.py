@@ -35,7 +35,7 @@ from sim.world import LAND_STREAM, day_rng
 from sim.writer import FORMATS
 
 Progress = Callable[[int, int], None]
-RAW_ENTITIES = ("sessions", "students", "tutors")
+RAW_ENTITIES = ("sessions", "students", "tutors", "feedback", "test_scores")
 MAX_SCALE = 1000.0
 
 

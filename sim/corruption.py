@@ -6,8 +6,9 @@ whole plan is drawn from the day's landing generator and the number of clean row
 test can re-derive every row's fate from the seed and the pristine sessions of that day.
 
 Student and tutor delta rows get their own modes when the scenario asks for them (a rate in
-cents, a date of birth written MM/DD/YYYY, the row emitted twice), drawn from the same
-generator after the sessions' plan, so that plan is the same with or without them.
+cents, a date of birth written MM/DD/YYYY, the row emitted twice, profile fields left empty in
+an update, an INSERT written as an UPDATE), drawn from the same generator after the sessions'
+plan, so that plan is the same with or without them.
 """
 
 from __future__ import annotations
@@ -115,19 +116,46 @@ def apply_plan(clean: dict[str, np.ndarray], plan: Plan) -> dict[str, np.ndarray
     return {key: np.concatenate([rows[key], copies[key]]) for key in rows}
 
 
-DELTA_MODES = ("rate_in_cents", "us_date", "duplicated")
-DELTA_MODE_CUM = np.array([0.4, 0.7])
+DELTA_MODES = (
+    "rate_in_cents",  # contract_rate x100
+    "us_date",  # date of birth written M/D/YYYY
+    "duplicated",  # the row emitted twice
+    "missing_fields",  # an UPDATE with some of the profile fields that never change left empty
+    "update_before_insert",  # the INSERT of a row created that day arrives labelled UPDATE
+)
+DELTA_MODE_CUM = np.array([0.3, 0.5, 0.7, 0.85])
+PROFILE_FIELDS = ("first_name", "last_name", "sex", "date_of_birth")
+"""The fields a missing-fields row may leave empty: a student's or tutor's profile, which no
+change of the business touches, so the version before the row holds their values."""
 
 
-def draw_delta_modes(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
-    """Index into DELTA_MODES for each of `n` delta rows, or -1 for a clean row."""
+@dataclass(frozen=True)
+class DeltaPlan:
+    """The fate of each delta row of one entity (arrays aligned with the rows)."""
+
+    mode: np.ndarray
+    """Index into DELTA_MODES, or -1 for a clean row."""
+    blank: np.ndarray
+    """Bit i set: PROFILE_FIELDS[i] is left empty (missing_fields rows only, else 0)."""
+
+
+def draw_delta_plan(rng: np.random.Generator, inserted: np.ndarray, rate: float) -> DeltaPlan:
+    """Modes for the delta rows (`inserted`: the row's id was created that day). A mode that
+    does not fit its row leaves it clean: missing fields need an earlier version to fill them
+    from (an UPDATE), an update before its insert needs an INSERT."""
+    n = len(inserted)
     corrupt = rng.random(n) < rate
-    return np.where(corrupt, pick(rng, DELTA_MODE_CUM, n), NONE).astype(np.int8)
+    mode = np.where(corrupt, pick(rng, DELTA_MODE_CUM, n), NONE).astype(np.int8)
+    mask = rng.integers(1, 2 ** len(PROFILE_FIELDS), n)
+    mode[((mode == 3) & inserted) | ((mode == 4) & ~inserted)] = NONE
+    return DeltaPlan(mode=mode, blank=np.where(mode == 3, mask, 0))
 
 
-def corrupt_delta(frame: pl.DataFrame, modes: np.ndarray) -> pl.DataFrame:
+def corrupt_delta(frame: pl.DataFrame, plan: DeltaPlan) -> pl.DataFrame:
     """The delta rows with their modes applied: rates x100, dates of birth as MM/DD/YYYY
-    (the column becomes text), duplicated rows appended after the batch as exact copies."""
+    (the column becomes text), profile fields emptied, INSERT written UPDATE, and duplicated
+    rows appended after the batch as exact copies."""
+    modes = plan.mode
     if not (modes >= 0).any():
         return frame
     cents = pl.Series(modes == 0)
@@ -146,5 +174,15 @@ def corrupt_delta(frame: pl.DataFrame, modes: np.ndarray) -> pl.DataFrame:
             )
         )
         .otherwise(dob.dt.strftime("%Y-%m-%d")),
+        change_type=pl.when(pl.Series(modes == 4)).then(pl.lit("UPDATE")).otherwise(
+            pl.col("change_type")
+        ),
     )  # fmt: skip
+    frame = frame.with_columns(
+        pl.when(pl.Series((plan.blank >> i) & 1 == 1))
+        .then(None)
+        .otherwise(pl.col(name))
+        .alias(name)
+        for i, name in enumerate(PROFILE_FIELDS)
+    )
     return pl.concat([frame, frame.filter(pl.Series(modes == 2))])

@@ -1,13 +1,15 @@
 """One business day of the tutoring company, vectorized over its whole population.
 
 Order within a day: at 00:00 a price step reprices the active students (if the scenario
-says so and rates change by then); sign-ups are drawn, then every active student whose last
-session was exactly a week ago either quits (random churn, test prep done, school year or
-college semester over) or has a session, and students in a burst week add one; then
-returning students come back (preferring their old tutor); then the new students get a
-tutor. Quits free tutor slots before anyone is assigned. At 23:00, after the day's sessions,
-tutors who earned a raise get it. Each session records the rates valid
-at its time (the simulator's truth, kept in the pristine sessions, never in the raw files).
+says so and rates change by then), tutors whose notice ends leave (their students move to
+tutors with room, to new hires, or pause) and others may give notice; sign-ups are drawn,
+then every active student whose last session was exactly a week ago either quits (random
+churn, test prep done, school year or college semester over) or has a session, and students
+in a burst week add one; then returning students come back (preferring their old tutor);
+then the new students get a tutor. Quits free tutor slots before anyone is assigned. At
+23:00, after the day's sessions, tutors who earned a raise get it. Each session records the
+rates valid at its time (the simulator's truth, kept in the pristine sessions, never in the
+raw files).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from sim.calendar import (
     season_of,
 )
 from sim.population import (
+    ACTIVE,
+    DEPARTED,
+    LEAVING,
     OPENING_STUDENTS,
     TUTOR_CAP,
     college_enrollment,
@@ -43,7 +48,7 @@ from sim.population import (
     pick,
 )
 from sim.scenario import Scenario
-from sim.world import BURST_STREAM, COLLEGE_STREAM, World, day_rng, last_grade
+from sim.world import BURST_STREAM, CHURN_STREAM, COLLEGE_STREAM, World, day_rng, last_grade
 
 STATUS_CUM = np.array([0.8, 0.9])  # Completed 80%, No-Show 10%, Cancelled 10%
 HOUR_SHIFT_CUM = np.array([0.8, 0.9])
@@ -177,6 +182,10 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     active = world.active_ids
     changes_rates = world.scenario.changes_rates_on(day)
     repriced = _reprice(world, day, active) if changes_rates else active[:0]
+    paused, churned = active[:0], active[:0]
+    if world.scenario.tutors.departure_probability and day >= world.scenario.tutors.departures_from:
+        paused, churned = _contractor_churn(world, day)
+        active = world.active_ids
 
     # weekly sessions, or a quit instead of the session
     last_active = s["last_day"][active]
@@ -270,7 +279,7 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     pool_ids, hires = np.concatenate(pool), 0
     if len(pool_ids):
         hired_from = len(t)
-        tutors, hires = assign(rng, t["load"], len(pool_ids))
+        tutors, hires = assign(rng, _bookable_load(world), len(pool_ids))
         _hire(world, rng, d, hires)
         t = world.tutors
         s["tutor"][pool_ids] = tutors
@@ -297,8 +306,8 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
     for part in parts:
         _count_completed(world, part)
     raised = _raise_tutors(world, d, taught_before) if changes_rates else active[:0]
-    touched_s = np.unique(np.concatenate([quitters, joined, repriced]))
-    touched_t = np.unique(np.concatenate([touched_t[0], s["tutor"][joined], raised]))
+    touched_s = np.unique(np.concatenate([quitters, joined, repriced, paused]))
+    touched_t = np.unique(np.concatenate([touched_t[0], s["tutor"][joined], raised, churned]))
     return DayBatch(
         d,
         _numbered(world, parts),
@@ -398,7 +407,7 @@ def _raise_tutors(world: World, d: int, taught_before: np.ndarray) -> np.ndarray
         every = policy.raise_every_sessions
         due = t["taught"] // every > taught_before // every
     rate = t["rate"]
-    ids = np.flatnonzero(due & (rate > 0) & (rate < policy.max_rate))
+    ids = np.flatnonzero(due & (rate > 0) & (rate < policy.max_rate) & (t["status"] != DEPARTED))
     rate[ids] = np.minimum(rate[ids] + policy.raise_amount, policy.max_rate)
     t["updated"][ids] = d * DAY_SECONDS + RAISE_HOUR * HOUR_SECONDS
     return ids
@@ -414,4 +423,54 @@ def _keep_previous_tutor(world: World, previous: np.ndarray) -> np.ndarray:
     rank_sorted = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
     rank = np.empty(n, np.int64)
     rank[order] = rank_sorted
-    return rank < TUTOR_CAP - world.tutors["load"][previous]
+    return rank < TUTOR_CAP - _bookable_load(world)[previous]
+
+
+def _bookable_load(world: World) -> np.ndarray:
+    """Tutor loads as the assignment sees them: a tutor on notice or gone has no room."""
+    t = world.tutors
+    return np.where(t["status"] == ACTIVE, t["load"], TUTOR_CAP)
+
+
+def _contractor_churn(world: World, day: date) -> tuple[np.ndarray, np.ndarray]:
+    """At 00:00: tutors whose notice ends today leave. Their active students move to tutors
+    with room (uniformly, as sign-ups do); the rest go to new hires, or pause like a
+    school-year-end quit if the scenario does not replace departed tutors. Then each working
+    tutor but the owner gives notice with the daily share of the monthly probability.
+    Draws from its own stream. Returns the students and tutors touched."""
+    knobs, s, t = world.scenario.tutors, world.students, world.tutors
+    d = day_number(day)
+    midnight = d * DAY_SECONDS
+    rng = day_rng(world.seed, day, CHURN_STREAM)
+    leaving = np.flatnonzero((t["status"] == LEAVING) & (t["leaves_on"] == d))
+    touched_t, paused = [leaving], np.empty(0, np.int64)
+    if len(leaving):
+        t["status"][leaving] = DEPARTED
+        t["load"][leaving] = 0
+        t["updated"][leaving] = midnight
+        active = world.active_ids
+        moving = active[np.isin(s["tutor"][active], leaving)]
+        room = int(np.maximum(TUTOR_CAP - _bookable_load(world), 0).sum())
+        if not knobs.replace_departed and len(moving) > room:
+            paused, moving = moving[room:], moving[:room]
+        hired_from = len(t)
+        tutors, hires = assign(rng, _bookable_load(world), len(moving))
+        _hire(world, rng, d, hires)
+        s["tutor"][moving] = tutors
+        _touch_tutors(world, tutors, np.full(len(moving), midnight, np.int64), hired_from)
+        touched_t.append(tutors)
+        if len(paused):
+            s["active"][paused] = False
+            s["returnable"][paused] = True
+            s["updated"][paused] = midnight
+            world.active_ids = np.setdiff1d(active, paused)
+            may = paused[s["grade"][paused] < last_grade(world.scenario, s["college"][paused])]
+            world.candidates = np.union1d(world.candidates, may)
+    t = world.tutors
+    daily = 1 - (1 - knobs.departure_probability) ** (1 / 30)
+    working = np.flatnonzero((t["status"] == ACTIVE) & (np.arange(len(t)) > 0))
+    notice = working[rng.random(len(working)) < daily]
+    t["status"][notice] = LEAVING
+    t["leaves_on"][notice] = d + knobs.notice_days
+    t["updated"][notice] = np.maximum(t["updated"][notice], midnight)
+    return paused, np.unique(np.concatenate([*touched_t, notice]))

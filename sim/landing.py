@@ -10,8 +10,10 @@ import polars as pl
 
 from lakehouse.lake.storage import Storage
 from sim.calendar import DAY_SECONDS, day_date, day_number
-from sim.corruption import apply_plan, corrupt_delta, draw_delta_modes, draw_plan
+from sim.corruption import apply_plan, corrupt_delta, draw_delta_plan, draw_plan
 from sim.engine import DayBatch
+from sim.feedback import feedback_frame
+from sim.test_scores import scores_frame
 from sim.world import LAND_STREAM, World, day_rng
 from sim.writer import (
     encode,
@@ -22,6 +24,7 @@ from sim.writer import (
     tutors_frame,
     with_batch,
     with_change_type,
+    with_tutor_status,
 )
 
 
@@ -95,12 +98,32 @@ def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Lande
         batch_id,
         np.full(len(batch.tutors), midnight_ms + plan.tutors_ms, np.int64),
     )
+    if world.scenario.tutors.departure_probability:
+        tutors = with_tutor_status(tutors, world.tutors, batch.tutors)
     rate = world.scenario.corruption.delta_rate
     if rate:
-        students = corrupt_delta(students, draw_delta_modes(rng, students.height, rate))
-        tutors = corrupt_delta(tutors, draw_delta_modes(rng, tutors.height, rate))
+        students = corrupt_delta(students, draw_delta_plan(rng, s_inserted, rate))
+        tutors = corrupt_delta(tutors, draw_delta_plan(rng, t_inserted, rate))
+    frames = [("sessions", sessions), ("students", students), ("tutors", tutors)]
+    if world.scenario.feedback.share:
+        rated = feedback_frame(world.seed, day, batch.sessions, world.scenario.feedback)
+        frames.append(
+            (
+                "feedback",
+                with_batch(
+                    rated,
+                    batch_id,
+                    np.full(rated.height, midnight_ms + plan.tutors_ms + 1, np.int64),
+                ),
+            )
+        )
+    if world.scenario.test_scores.enabled:
+        first = world.students["first_day"][batch.sessions["student_id"]]
+        scores = scores_frame(world.seed, day, batch.sessions, first, world.scenario.test_scores)
+        ms = np.full(scores.height, midnight_ms + plan.students_ms + 1, np.int64)
+        frames.append(("test_scores", with_batch(scores, batch_id, ms)))
     files = []
-    for entity, frame in (("sessions", sessions), ("students", students), ("tutors", tutors)):
+    for entity, frame in frames:
         key = raw_key(entity, ingest, daily=True, fmt=fmt)
         storage.write_bytes(key, encode(frame, fmt))
         files.append(key)

@@ -54,7 +54,12 @@ TUTOR_SCHEMA: dict[str, type] = {
     "taught": np.int64,  # completed sessions so far (the `sessions` raise policy)
     "created": np.int64,
     "updated": np.int64,
+    "status": np.int8,  # TUTOR_STATUSES
+    "leaves_on": np.int64,  # day number of the departure of a tutor on notice, else 0
 }
+TUTOR_STATUSES = ("Active", "Leaving", "Departed")
+"""A tutor's status: working; on notice (takes no new students); gone (has no students)."""
+ACTIVE, LEAVING, DEPARTED = range(3)
 
 TUTOR_CAP = 30
 """A tutor takes at most this many active students."""
@@ -231,6 +236,8 @@ def new_tutors(
         "taught": np.zeros(n, np.int64),
         "created": np.zeros(n, np.int64),
         "updated": np.zeros(n, np.int64),
+        "status": np.zeros(n, np.int8),
+        "leaves_on": np.zeros(n, np.int64),
     }
 
 
@@ -247,4 +254,6 @@ def owner(created: int) -> dict[str, np.ndarray]:
         "taught": np.array([0], np.int64),
         "created": np.array([created], np.int64),
         "updated": np.array([created], np.int64),
+        "status": np.array([ACTIVE], np.int8),
+        "leaves_on": np.array([0], np.int64),
     }

@@ -90,6 +90,16 @@ class Tutors:
     """Completed sessions between two raises under the `sessions` policy."""
     max_rate: int = 75
     """Raises stop at this rate."""
+    departure_probability: float = 0.0
+    """Monthly probability that a tutor (not the owner) gives notice (0: nobody leaves)."""
+    notice_days: int = 14
+    """Days between the notice and the departure; a tutor on notice takes no new students."""
+    replace_departed: bool = True
+    """On a departure, students beyond the other tutors' room go to new hires (True) or pause
+    until a return month, like a school-year-end quit (False)."""
+    departures_from: date = date(2025, 12, 31)
+    """First business day a tutor may give notice. The history batch carries each tutor's
+    current row only (no status column), so departures start with the daily batches."""
 
 
 @dataclass(frozen=True)
@@ -124,10 +134,30 @@ class College:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    share: float = 0.0
+    """Share of completed sessions the client rates that evening (0: no feedback files)."""
+    comment_share: float = 0.4
+    """Share of ratings that come with a comment."""
+    corrupt_rate: float = 0.0
+    """Share of feedback rows written with a rating out of range or submitted twice."""
+
+
+@dataclass(frozen=True)
+class TestScores:
+    enabled: bool = False
+    """Test-prep students take a practice SAT at enrollment and every four weeks after."""
+    corrupt_rate: float = 0.0
+    """Share of score rows written with the score x10, the date as M/D/YYYY, or twice."""
+
+
+@dataclass(frozen=True)
 class Corruption:
     delta_rate: float = 0.0
-    """Share of student and tutor delta rows corrupted (a rate in cents 40%, a date of birth
-    written MM/DD/YYYY 30%, the row emitted twice 30%); the sessions' modes are fixed."""
+    """Share of student and tutor delta rows corrupted (a rate in cents 30%, a date of birth
+    written MM/DD/YYYY 20%, the row emitted twice 20%, profile fields left empty in an update
+    15%, an INSERT written as an UPDATE 15%; a mode that does not fit the row leaves it clean);
+    the sessions' modes are fixed."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +177,8 @@ class Scenario:
     bursts: Bursts = field(default_factory=Bursts)
     college: College = field(default_factory=College)
     corruption: Corruption = field(default_factory=Corruption)
+    feedback: Feedback = field(default_factory=Feedback)
+    test_scores: TestScores = field(default_factory=TestScores)
 
     def changes_rates_on(self, day: date) -> bool:
         return day >= self.rate_changes_from
@@ -293,9 +325,24 @@ def _validate(s: Scenario, where: str) -> None:
         fail("college.semester_ends", f"must be distinct MM-DD in year order (got {list(ends)})")
     if c.rate_premium < 0:
         fail("college.rate_premium", f"must be >= 0 (got {c.rate_premium})")
+    for key in ("share", "comment_share", "corrupt_rate"):
+        if not 0 <= getattr(s.feedback, key) <= 1:
+            fail(
+                f"feedback.{key}",
+                f"must be a probability in [0, 1] (got {getattr(s.feedback, key)})",
+            )
+    if not 0 <= s.test_scores.corrupt_rate <= 1:
+        fail("test_scores.corrupt_rate", f"must be in [0, 1] (got {s.test_scores.corrupt_rate})")
     if not 0 <= s.corruption.delta_rate <= 1:
         fail("corruption.delta_rate", f"must be in [0, 1] (got {s.corruption.delta_rate})")
     tu = s.tutors
+    if not 0 <= tu.departure_probability <= 1:
+        fail(
+            "tutors.departure_probability",
+            f"must be a probability in [0, 1] (got {tu.departure_probability})",
+        )
+    if not 1 <= tu.notice_days <= 90:
+        fail("tutors.notice_days", f"must be in 1..90 (got {tu.notice_days})")
     if not 0 < tu.max_rate < 1000:
         fail("tutors.max_rate", f"must be whole dollars an hour in 1..999 (got {tu.max_rate})")
     if not tu.hiring_rates or any(not 0 < r <= tu.max_rate for r in tu.hiring_rates):

@@ -28,11 +28,11 @@ import polars as pl
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.storage import Storage
 from sim.calendar import day_date, day_number
-from sim.population import STUDENT_SCHEMA, TUTOR_SCHEMA
+from sim.population import STUDENT_SCHEMA, TUTOR_SCHEMA, TUTOR_STATUSES
 from sim.scenario import Scenario
 from sim.table import Columns
 from sim.world import World
-from sim.writer import students_frame, tutors_frame
+from sim.writer import students_frame, tutors_frame, with_tutor_status
 
 STATE = "sim/state"
 CURRENT = f"{STATE}/current.json"
@@ -140,8 +140,11 @@ def save_snapshot(storage: Storage, world: World) -> None:
     students = students_frame(s).with_columns(extras)
     prefix = snapshot_prefix(day_date(world.day))
     storage.write_bytes(f"{prefix}/students.parquet", _parquet(students))
-    tutors = tutors_frame(world.tutors).with_columns(
-        pl.Series("completed_sessions", world.tutors["taught"])
+    tutors = with_tutor_status(
+        tutors_frame(world.tutors), world.tutors, np.arange(len(world.tutors))
+    ).with_columns(
+        pl.Series("completed_sessions", world.tutors["taught"]),
+        pl.Series("leaves_on", world.tutors["leaves_on"]).cast(pl.Int32).cast(pl.Date),
     )
     storage.write_bytes(f"{prefix}/tutors.parquet", _parquet(tutors))
     meta = {
@@ -192,6 +195,8 @@ def load_snapshot(storage: Storage, day: date, scenario: Scenario) -> World:
     tutors = _common(tu) | {
         "load": tu["active_students"].to_numpy(),
         "taught": tu["completed_sessions"].to_numpy(),
+        "status": tu["status"].replace_strict(TUTOR_STATUSES, range(3)).to_numpy(),
+        "leaves_on": tu["leaves_on"].cast(pl.Int32).to_numpy().astype(np.int64),
     }
     world = World(
         seed=int(meta["seed"]),

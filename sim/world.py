@@ -23,6 +23,12 @@ BURST_STREAM = 2
 draws exactly what it drew before they existed)."""
 COLLEGE_STREAM = 3
 """RNG stream of the college segment (who is a college student, their year and subject)."""
+CHURN_STREAM = 4
+"""RNG stream of contractor churn (notices, and where a departed tutor's students go)."""
+FEEDBACK_STREAM = 5
+"""RNG stream of client feedback (who rates, the rating, the comment, its corruption)."""
+TEST_SCORE_STREAM = 6
+"""RNG stream of practice test scores (their noise and corruption)."""
 
 
 def day_rng(seed: int, day: date, stream: int = SIMULATE_STREAM) -> np.random.Generator:

@@ -14,11 +14,18 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from sim.population import TUTOR_STATUSES
 from sim.table import Columns
 
 FORMATS = ("csv", "parquet")
 HISTORY_STEMS = {"sessions": "sessions", "students": "students", "tutors": "tutors"}
-DAILY_STEMS = {"sessions": "new_sessions", "students": "students_delta", "tutors": "tutors_delta"}
+DAILY_STEMS = {
+    "sessions": "new_sessions",
+    "students": "students_delta",
+    "tutors": "tutors_delta",
+    "feedback": "feedback_delta",
+    "test_scores": "test_scores_delta",
+}
 BATCH_COLUMNS = ["source_batch_id", "ingest_ts"]
 DELTA_COLUMNS = ["change_type", *BATCH_COLUMNS]
 _SEX = np.array(["F", "M"], dtype=object)
@@ -114,6 +121,14 @@ def with_batch(frame: pl.DataFrame, batch_id: str, ingest_ms: np.ndarray) -> pl.
     """Add the batch columns; `ingest_ms` is each row's ingest time in epoch milliseconds."""
     ts = pl.from_epoch(pl.Series(ingest_ms, dtype=pl.Int64), time_unit="ms")
     return frame.with_columns(pl.lit(batch_id).alias("source_batch_id"), ts.alias("ingest_ts"))
+
+
+def with_tutor_status(frame: pl.DataFrame, tutors: Columns, ids: np.ndarray) -> pl.DataFrame:
+    """Append the tutors' `status` (Active, Leaving, Departed) after the batch columns: the
+    optional last column of a daily tutor delta, written only by scenarios where tutors leave
+    (the original's files have none)."""
+    status = np.array(TUTOR_STATUSES, dtype=object)[tutors["status"][ids]]
+    return frame.with_columns(pl.Series("status", status, dtype=pl.String))
 
 
 def with_change_type(frame: pl.DataFrame, inserted: np.ndarray) -> pl.DataFrame:

@@ -37,7 +37,13 @@ if TYPE_CHECKING:
 CSV_SUFFIX = "_csv"
 """`tutor_raw.sessions_csv` is the external table over every landed file; `tutor_raw.sessions`
 is the view of one batch that the silver models read as `bronze.sessions`."""
-DAILY_FILES = {"sessions": "new_sessions", "students": "students_delta", "tutors": "tutors_delta"}
+DAILY_FILES = {
+    "sessions": "new_sessions",
+    "students": "students_delta",
+    "tutors": "tutors_delta",
+    "feedback": "feedback_delta",
+    "test_scores": "test_scores_delta",
+}
 """File-name stems of the daily batches (docs/CONTRACTS.md); any other file is history."""
 
 FIRST_INGEST_DATE = "2021-01-01"

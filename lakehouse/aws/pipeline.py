@@ -71,6 +71,8 @@ def ingest_params(settings: Settings, engine: AthenaEngine, day: dt.date) -> dic
         "session_files": ",".join(files.get("sessions", [])),
         "student_files": ",".join(files.get("students", [])),
         "tutor_files": ",".join(files.get("tutors", [])),
+        "feedback_files": ",".join(files.get("feedback", [])),
+        "test_score_files": ",".join(files.get("test_scores", [])),
     }
 
 

@@ -48,14 +48,21 @@ def ingest_params(day: dt.date) -> dict[str, Any]:
     (batch id `sim_<day>`, one file per entity), without reading the batch."""
     from lakehouse.silver.ingest import SILVER_INGEST_TIME
 
-    files = {"session": "new_sessions", "student": "students_delta", "tutor": "tutors_delta"}
+    files = {
+        "session": "new_sessions",
+        "student": "students_delta",
+        "tutor": "tutors_delta",
+        "feedback": "feedback_delta",
+        "test_score": "test_scores_delta",
+    }
     return {
         "ingest_date": day,
         "source_batch_id": f"sim_{day.isoformat()}",
         "batch_ingest_ts": dt.datetime.combine(day, dt.time()),
         "slv_ingest_ts": dt.datetime.combine(day, SILVER_INGEST_TIME),
         **{
-            f"{entity}_files": f"raw/{entity}s/ingest_date={day.isoformat()}/{stem}.csv"
+            f"{entity}_files": f"raw/{entity if entity == 'feedback' else entity + 's'}/"
+            f"ingest_date={day.isoformat()}/{stem}.csv"
             for entity, stem in files.items()
         },
     }

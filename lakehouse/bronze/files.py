@@ -17,7 +17,7 @@ from lakehouse.errors import InputFileError
 from lakehouse.lake.storage import Storage
 
 RAW_PREFIX = "raw"
-ENTITIES = ("sessions", "students", "tutors")
+ENTITIES = ("sessions", "students", "tutors", "feedback", "test_scores")
 BASE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": (
         "session_id", "student_id", "tutor_id", "subject_id", "stamp", "duration", "status",
@@ -30,12 +30,25 @@ BASE_COLUMNS: dict[str, tuple[str, ...]] = {
         "tutor_id", "first_name", "last_name", "sex", "date_of_birth", "contract_rate",
         "active_students", "created", "updated",
     ),
+    "feedback": ("session_id", "rating", "comment", "submitted"),
+    "test_scores": ("student_id", "test", "test_date", "score"),
 }  # fmt: skip
 BATCH_COLUMNS: dict[str, tuple[str, ...]] = {
     "sessions": ("source_batch_id", "ingest_ts"),
     "students": ("change_type", "source_batch_id", "ingest_ts"),
     "tutors": ("change_type", "source_batch_id", "ingest_ts"),
+    "feedback": ("source_batch_id", "ingest_ts"),
+    "test_scores": ("source_batch_id", "ingest_ts"),
 }
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sessions": (),
+    "students": (),
+    "tutors": ("status",),
+    "feedback": (),
+    "test_scores": (),
+}
+"""Columns a file may have, after the batch columns: a tutor's status (Active, Leaving,
+Departed), written by scenarios where tutors leave; NULL when the file has none."""
 LINEAGE_COLUMNS = {
     "file_kind": "VARCHAR",
     "source_file": "VARCHAR",
@@ -49,7 +62,7 @@ MIGRATION_BATCH_ID = "migration"
 
 def raw_columns(entity: str) -> tuple[str, ...]:
     """The contract columns of an entity's raw files, batch columns included."""
-    return BASE_COLUMNS[entity] + BATCH_COLUMNS[entity]
+    return BASE_COLUMNS[entity] + BATCH_COLUMNS[entity] + OPTIONAL_COLUMNS[entity]
 
 
 def partition_prefix(entity: str, day: date) -> str:

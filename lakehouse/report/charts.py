@@ -205,6 +205,62 @@ def utilization_history(rows: Frame) -> go.Figure:
     return fig
 
 
+def ratings_history(rows: Frame) -> go.Figure:
+    """Average client rating (1-5) per tutor and month as a heatmap, with the count rated."""
+    months = sorted(set(rows["month_start"]))
+    tutors = list(dict.fromkeys(rows["tutor_label"]))
+    cell = {
+        (t, m): (a, n)
+        for t, m, a, n in zip(
+            rows["tutor_label"], rows["month_start"], rows["average_rating"], rows["ratings"],
+            strict=True,
+        )
+    }  # fmt: skip
+    fig = _base(
+        "Average client rating by tutor and month (1-5, sessions of the month)",
+        height=max(300, 130 + 26 * len(tutors)),
+        xaxis=_month_axis(months),
+        yaxis=dict(title="Tutor", autorange="reversed", type="category"),
+    )
+    fig.add_heatmap(
+        x=months,
+        y=tutors,
+        z=[[cell.get((t, m), (None, None))[0] for m in months] for t in tutors],
+        customdata=[[cell.get((t, m), (None, None))[1] for m in months] for t in tutors],
+        zmin=1,
+        zmax=5,
+        colorscale="RdYlGn",
+        colorbar=dict(title=dict(text="rating")),
+        hovertemplate="%{y}<br>%{x|%b %Y}: %{z:.2f} from %{customdata} ratings<extra></extra>",
+        xgap=1,
+        ygap=1,
+    )
+    return fig
+
+
+def score_improvement(rows: Frame) -> go.Figure:
+    """Average score change of each tutor's students (baseline to latest practice test), with
+    the students counted and the sessions in between in the hover."""
+    labels = rows["tutor_label"]
+    fig = _base(
+        "SAT practice: average score change per tutor (baseline to latest test)",
+        height=max(320, 110 + 28 * len(labels)),
+        showlegend=False,
+        xaxis=dict(title="Average score change (points)", zeroline=True),
+        yaxis=dict(title="Tutor", autorange="reversed", type="category"),
+    )
+    fig.add_bar(
+        x=rows["average_score_change"],
+        y=labels,
+        orientation="h",
+        marker_color="#2f6fde",
+        customdata=list(zip(rows["students"], rows["average_sessions_between"], strict=True)),
+        hovertemplate="%{y}<br>%{x:+.0f} points on average<br>%{customdata[0]} students, "
+        "%{customdata[1]:.1f} sessions in between<extra></extra>",
+    )
+    return fig
+
+
 def _series(rows: Frame, by: str, columns: tuple[str, ...]) -> dict[Any, Frame]:
     """Split long rows into one frame per value of `by`, in first-seen order."""
     split: dict[Any, Frame] = {}
@@ -216,21 +272,25 @@ def _series(rows: Frame, by: str, columns: tuple[str, ...]) -> dict[Any, Frame]:
 
 
 def subject_demand(rows: Frame) -> go.Figure:
-    """Sessions per month by subject, stacked, with each subject's share in the hover."""
+    """Scheduled sessions (any status) per month by subject, stacked, with each subject's
+    share in the hover."""
     fig = _base(
-        "Subject demand: sessions per month by subject",
+        "Subject demand: scheduled sessions per month by subject",
         legend=_LEGEND_RIGHT,
         hovermode="x unified",
         xaxis=_month_axis(rows["month_start"]),
-        yaxis=_counts("Sessions per month", _stacked_peak(rows, "month_start", "sessions")),
+        yaxis=_counts(
+            "Scheduled sessions per month",
+            _stacked_peak(rows, "month_start", "scheduled_sessions"),
+        ),
     )
-    columns = ("month_start", "sessions", "share_pct")
+    columns = ("month_start", "scheduled_sessions", "share_pct")
     for subject, part in _series(rows, "subject_name", columns).items():
-        if not any(part["sessions"]):
+        if not any(part["scheduled_sessions"]):
             continue  # a subject nobody booked adds nothing but a legend entry
         fig.add_scatter(
             x=part["month_start"],
-            y=part["sessions"],
+            y=part["scheduled_sessions"],
             customdata=part["share_pct"],
             name=subject,
             mode="lines",

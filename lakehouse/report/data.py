@@ -29,6 +29,8 @@ GOLD_TABLES = (
     "gold.contractor_utilization",
     "gold.subject_demand",
     "gold.data_quality_daily",
+    "gold.tutor_ratings",
+    "gold.tutor_score_improvement",
 )
 
 QUERY_TABLES: dict[str, tuple[str, ...]] = {
@@ -42,6 +44,8 @@ QUERY_TABLES: dict[str, tuple[str, ...]] = {
     "utilization_monthly": ("gold.contractor_utilization",),
     "subject_monthly": ("gold.subject_demand",),
     "data_quality_daily": ("gold.data_quality_daily",),
+    "ratings_monthly": ("gold.tutor_ratings",),
+    "score_improvement": ("gold.tutor_score_improvement",),
 }
 """Each report query (file `sql/report/<name>.sql`) and the gold tables it reads."""
 

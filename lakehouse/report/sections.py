@@ -73,6 +73,23 @@ SECTIONS = (
         (ChartSpec("chart-subjects", "subject_monthly", charts.subject_demand),),
     ),
     SectionSpec(
+        "ratings",
+        "Tutor ratings",
+        "Clients' ratings (1-5) of completed sessions, averaged per tutor and month of the "
+        "session (a rating submitted again counts once, at its latest value). Source: "
+        "gold.tutor_ratings.",
+        (ChartSpec("chart-ratings", "ratings_monthly", charts.ratings_history),),
+    ),
+    SectionSpec(
+        "test-scores",
+        "Test scores",
+        "Test-prep students' SAT practice scores: the change from each student's first score "
+        "(baseline) to their latest, averaged over the students of each tutor (the tutor of "
+        "the student's latest session before the latest test; students with two tests or "
+        "more). Sources: gold.tutor_score_improvement, gold.student_score_improvement.",
+        (ChartSpec("chart-scores", "score_improvement", charts.score_improvement),),
+    ),
+    SectionSpec(
         "data-quality",
         "Data quality",
         "Raw session rows with an audit row (silver.err_sessions) per ingest day, by reason: "

@@ -50,6 +50,12 @@ STEPS = (
     "silver.stg_session_keys",
     "silver.fct_sessions",
     "silver.err_sessions",
+    "silver.stg_feedback",
+    "silver.fct_feedback",
+    "silver.err_feedback",
+    "silver.stg_test_scores",
+    "silver.fct_test_scores",
+    "silver.err_test_scores",
     "silver.ingest_batches",
     "silver.dim_subjects",
     "silver.dim_appt_status",
@@ -72,6 +78,9 @@ class EntityCounts:
     @property
     def reconciled(self) -> bool:
         return self.raw == self.kept + self.superseded + self.rejected
+
+
+_COUNTS = ("raw", "kept", "repaired", "superseded", "rejected")
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,10 @@ class IngestResult:
         return cls(
             ingest_date=date.fromisoformat(detail["ingest_date"]),
             source_batch_id=detail["source_batch_id"],
-            counts=tuple(EntityCounts(e, **detail[e]) for e in ENTITIES),
+            # a result recorded before an entity existed has no counts for it: zeros
+            counts=tuple(
+                EntityCounts(e, **detail.get(e, dict.fromkeys(_COUNTS, 0))) for e in ENTITIES
+            ),
             status=status,
             superseded_earlier=detail["superseded_earlier"],
             orphan_sessions=detail["orphan_sessions"],
@@ -139,6 +151,8 @@ def batch_params(batch: BronzeBatch) -> dict[str, Any]:
         "session_files": ",".join(batch.keys("sessions")),
         "student_files": ",".join(batch.keys("students")),
         "tutor_files": ",".join(batch.keys("tutors")),
+        "feedback_files": ",".join(batch.keys("feedback")),
+        "test_score_files": ",".join(batch.keys("test_scores")),
     }
 
 

@@ -1,8 +1,10 @@
 -- active_students: one row per student whose profile (the silver.dim_students version valid
 -- at the as-of time) has status 'Active'. Key: student_id.
 -- Current subject and tutor come from the student's latest session (ties: highest
--- session_id); lifetime counts cover every session ingested up to the as-of batch. A student
--- returning after a break keeps their first session time from their first enrollment.
+-- session_id); lifetime counts cover every session ingested up to the as-of batch. The first
+-- and last billable session times come from the sessions that took place and were billed
+-- (Completed, No-Show), never from one cancelled with notice; NULL for a student with none.
+-- A student returning after a break keeps the first one from their first enrollment.
 -- A batch changes the rows of the students it touched (sessions, profile versions, a
 -- current tutor's name): a daily build recomputes those only (@scope student_id).
 -- @kind full
@@ -54,9 +56,9 @@ latest_session AS (
 lifetime AS (
     SELECT
         student_id,
-        MIN(session_ts) AS first_session_ts,
-        MAX(session_ts) AS last_session_ts,
-        COUNT(*) AS sessions,
+        MIN(CASE WHEN is_billable THEN session_ts END) AS first_billable_session_ts,
+        MAX(CASE WHEN is_billable THEN session_ts END) AS last_billable_session_ts,
+        COUNT(*) AS scheduled_sessions,
         COUNT(CASE WHEN status = 0 THEN 1 END) AS completed_sessions,
         COUNT(CASE WHEN status = 1 THEN 1 END) AS no_show_sessions,
         COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
@@ -91,9 +93,9 @@ final AS (
         sub.subject_name AS current_subject_name,
         ls.tutor_id AS current_tutor_id,
         tn.tutor_name AS current_tutor_name,
-        lt.first_session_ts,
-        lt.last_session_ts,
-        COALESCE(lt.sessions, 0) AS lifetime_sessions,
+        lt.first_billable_session_ts,
+        lt.last_billable_session_ts,
+        COALESCE(lt.scheduled_sessions, 0) AS lifetime_scheduled_sessions,
         COALESCE(lt.completed_sessions, 0) AS lifetime_completed_sessions,
         COALESCE(lt.no_show_sessions, 0) AS lifetime_no_show_sessions,
         COALESCE(lt.billable_sessions, 0) AS lifetime_billable_sessions,

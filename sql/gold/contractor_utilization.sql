@@ -7,9 +7,12 @@
 -- month end and is with this tutor. Active students meet weekly, so each one has exactly one
 -- session in any 7-day window; a student who quit has none. For the month holding the as-of
 -- time, "month end" is the as-of time. Sessions stamped before the student existed
--- (back-dated stamps) put nobody on a roster. utilization = active students / cap (30).
+-- (back-dated stamps) put nobody on a roster. utilization_pct = 100 x active students / cap
+-- (30). Scheduled sessions and hours count every status; billable ones Completed and No-Show.
+-- A departed tutor (a silver.dim_tutors version with status Departed by the as-of time) has
+-- rows up to the month of the departure only; their students continue on other rosters.
 -- A batch changes the months its sessions fall in, the month of the as-of time, and every
--- row of a contractor whose name changed: a daily build recomputes those only
+-- row of a contractor whose name or status changed: a daily build recomputes those only
 -- (@scope month_start, tutor_id).
 -- @kind full
 -- @scope month_start, tutor_id
@@ -43,17 +46,33 @@ tutor_first_month AS (
     GROUP BY tutor_id
 ),
 
+-- when a tutor left: the start of their first Departed version known at the as-of time
+departures AS (
+    SELECT
+        tutor_id,
+        MIN(effective_start_ts) AS departed_ts
+    FROM silver.dim_tutors
+    WHERE status = 'Departed' AND effective_start_ts <= :as_of_ts
+    GROUP BY tutor_id
+),
+
 tutor_months AS (
     SELECT
         t.tutor_id,
         m.month_start,
-        m.month_end_ts
+        m.month_end_ts,
+        d.departed_ts
     FROM tutor_first_month AS t
     INNER JOIN months AS m ON m.month_start >= t.first_month
+    LEFT JOIN departures AS d ON d.tutor_id = t.tutor_id
     WHERE
-        :full_build
-        OR m.month_start IN (SELECT month_start FROM gold_scope_month_start)
-        OR t.tutor_id IN (SELECT tutor_id FROM gold_scope_tutor_id)
+        -- a departed tutor's months end with the month they left
+        (d.departed_ts IS NULL OR CAST(m.month_start AS TIMESTAMP) < d.departed_ts)
+        AND (
+            :full_build
+            OR m.month_start IN (SELECT month_start FROM gold_scope_month_start)
+            OR t.tutor_id IN (SELECT tutor_id FROM gold_scope_tutor_id)
+        )
 ),
 
 -- the months whose rosters are built: a contractor in the scope needs every month
@@ -100,9 +119,9 @@ activity AS (
     SELECT
         tutor_id,
         month_start,
-        COUNT(*) AS sessions,
+        COUNT(*) AS scheduled_sessions,
         COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
-        SUM(duration_hours) AS hours,
+        SUM(duration_hours) AS scheduled_hours,
         SUM(billable_hours) AS billable_hours,
         SUM(revenue) AS revenue,
         SUM(contractor_pay) AS contractor_pay
@@ -117,7 +136,8 @@ activity AS (
 tutor_names AS (
     SELECT
         tutor_id,
-        first_name || ' ' || last_name AS tutor_name
+        first_name || ' ' || last_name AS tutor_name,
+        status AS tutor_status
     FROM silver.dim_tutors
     WHERE effective_start_ts <= :as_of_ts AND :as_of_ts < effective_end_ts
 ),
@@ -126,14 +146,16 @@ final AS (
     SELECT
         tm.tutor_id,
         n.tutor_name,
+        n.tutor_status,
+        tm.departed_ts,
         tm.month_start,
         tm.month_end_ts,
         COALESCE(r.active_students, 0) AS active_students,
         30 AS student_cap,
-        ROUND(COALESCE(r.active_students, 0) / 30.0, 4) AS utilization,
-        COALESCE(a.sessions, 0) AS sessions,
+        ROUND(100.0 * CAST(COALESCE(r.active_students, 0) AS DOUBLE) / 30, 2) AS utilization_pct,
+        COALESCE(a.scheduled_sessions, 0) AS scheduled_sessions,
         COALESCE(a.billable_sessions, 0) AS billable_sessions,
-        ROUND(COALESCE(a.hours, 0), 4) AS hours,
+        ROUND(COALESCE(a.scheduled_hours, 0), 4) AS scheduled_hours,
         ROUND(COALESCE(a.billable_hours, 0), 4) AS billable_hours,
         CAST(COALESCE(a.revenue, 0) AS DECIMAL(18, 2)) AS revenue,
         CAST(COALESCE(a.contractor_pay, 0) AS DECIMAL(18, 2)) AS contractor_pay,

@@ -11,7 +11,8 @@
 -- A billable session is priced only when both rates are known; otherwise it is "unpriced":
 -- it counts as a session with its hours, but contributes 0 revenue and 0 pay.
 -- previous_session_ts is the student's session before this one (any status; ties broken by
--- session_id), NULL for the first: it marks enrollments (gold.subject_demand).
+-- session_id), NULL for the first; sessions stamped before the student existed have none and
+-- are skipped, as on the rosters. It marks enrollments (gold.subject_demand).
 -- @kind full
 -- @scope student_id
 -- @partitioned_by month_start
@@ -115,9 +116,13 @@ final AS (
         is_orphan,
         is_unpriced,
         is_before_student_start,
-        LAG(session_ts) OVER (
-            PARTITION BY student_id ORDER BY session_ts, session_id
-        ) AS previous_session_ts,
+        CASE
+            WHEN NOT is_before_student_start
+                THEN LAG(session_ts) OVER (
+                    PARTITION BY student_id, is_before_student_start
+                    ORDER BY session_ts, session_id
+                )
+        END AS previous_session_ts,
         CASE
             WHEN is_priced THEN CAST(ROUND(student_rate * duration_hours, 2) AS DECIMAL(18, 2))
             ELSE CAST(0 AS DECIMAL(18, 2))

@@ -1,9 +1,10 @@
 -- monthly_revenue (the revenue cycle): one row per month x contractor x subject x status.
 -- Key: month_start, tutor_id, subject_id, status. Revenue and contractor pay come from
 -- gold.int_priced_sessions (rates valid at the session time, billable sessions only), so
--- cancelled-with-notice rows carry sessions and hours but zero money.
+-- cancelled-with-notice rows carry scheduled sessions and hours but no billable hours and
+-- zero money.
 -- A batch changes the months its sessions fall in, and every row of a contractor whose name
--- changed: a daily build recomputes those rows only (@scope month_start, tutor_id).
+-- or status changed: a daily build recomputes those rows only (@scope month_start, tutor_id).
 -- @kind full
 -- @scope month_start, tutor_id
 -- @partitioned_by month_start
@@ -15,8 +16,8 @@ WITH grouped AS (
         tutor_id,
         subject_id,
         status,
-        COUNT(*) AS sessions,
-        SUM(duration_hours) AS hours,
+        COUNT(*) AS scheduled_sessions,
+        SUM(duration_hours) AS scheduled_hours,
         SUM(billable_hours) AS billable_hours,
         SUM(revenue) AS revenue,
         SUM(contractor_pay) AS contractor_pay,
@@ -48,8 +49,8 @@ final AS (
         g.status,
         st.status_name,
         st.is_billable,
-        g.sessions,
-        ROUND(g.hours, 4) AS hours,
+        g.scheduled_sessions,
+        ROUND(g.scheduled_hours, 4) AS scheduled_hours,
         ROUND(g.billable_hours, 4) AS billable_hours,
         CAST(g.revenue AS DECIMAL(18, 2)) AS revenue,
         CAST(g.contractor_pay AS DECIMAL(18, 2)) AS contractor_pay,

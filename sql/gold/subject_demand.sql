@@ -2,13 +2,15 @@
 -- calendar month from the first to the last month with sessions (zeros where a subject had
 -- none). Key: month_start, subject_id.
 --
+-- Scheduled sessions are every session of any status (cancelled with notice included).
 -- An enrollment starts with a student's first session ever (new student) or with a session
 -- more than 28 days after the student's previous one (returning student, e.g. back after
--- the summer); it counts in the month and subject of that session.
--- share_of_sessions is the subject's fraction (0..1) of all sessions of the month (NULL in a
--- month without any session); the change
--- columns compare with the same subject in the previous calendar month (NULL in the first
--- month; sessions_change_pct is NULL when the previous month had none).
+-- the summer); it counts in the month and subject of that session. Sessions stamped before
+-- the student existed are left out, as on the month-end rosters: they start no enrollment.
+-- scheduled_sessions_share_pct is the subject's percent (0..100) of the month's scheduled
+-- sessions (NULL in a month without any session); the change columns compare with the same
+-- subject in the previous calendar month (NULL in the first month;
+-- scheduled_sessions_change_pct, a percent, is NULL when the previous month had none).
 -- A batch changes the months its sessions fall in and the month after each (the change
 -- columns), so a daily build recomputes those months only (@scope month_start).
 -- @kind full
@@ -45,6 +47,7 @@ scoped_sessions AS (
         month_start,
         session_ts,
         previous_session_ts,
+        is_before_student_start,
         is_billable,
         duration_hours
     FROM gold.int_priced_sessions
@@ -70,6 +73,8 @@ enrollments AS (
             CASE WHEN previous_session_ts < session_ts - INTERVAL 28 DAY THEN 1 END
         ) AS returning_students
     FROM scoped_sessions
+    -- the rosters' rule: a stamp before the student existed starts no enrollment
+    WHERE NOT is_before_student_start
     GROUP BY month_start, subject_id
 ),
 
@@ -77,9 +82,9 @@ activity AS (
     SELECT
         month_start,
         subject_id,
-        COUNT(*) AS sessions,
+        COUNT(*) AS scheduled_sessions,
         COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
-        SUM(duration_hours) AS hours,
+        SUM(duration_hours) AS scheduled_hours,
         COUNT(DISTINCT student_id) AS distinct_students
     FROM scoped_sessions
     GROUP BY month_start, subject_id
@@ -91,9 +96,9 @@ filled AS (
         sp.subject_id,
         sp.subject_name,
         sp.is_test_prep,
-        COALESCE(a.sessions, 0) AS sessions,
+        COALESCE(a.scheduled_sessions, 0) AS scheduled_sessions,
         COALESCE(a.billable_sessions, 0) AS billable_sessions,
-        ROUND(COALESCE(a.hours, 0), 4) AS hours,
+        ROUND(COALESCE(a.scheduled_hours, 0), 4) AS scheduled_hours,
         COALESCE(a.distinct_students, 0) AS distinct_students,
         COALESCE(e.new_students, 0) AS new_students,
         COALESCE(e.returning_students, 0) AS returning_students
@@ -107,8 +112,10 @@ filled AS (
 with_context AS (
     SELECT
         *,
-        CAST(SUM(sessions) OVER (PARTITION BY month_start) AS BIGINT) AS month_sessions,
-        LAG(sessions) OVER (PARTITION BY subject_id ORDER BY month_start) AS previous_sessions
+        CAST(SUM(scheduled_sessions) OVER (PARTITION BY month_start) AS BIGINT)
+            AS month_sessions,
+        LAG(scheduled_sessions) OVER (PARTITION BY subject_id ORDER BY month_start)
+            AS previous_sessions
     FROM filled
 ),
 
@@ -118,19 +125,20 @@ final AS (
         subject_id,
         subject_name,
         is_test_prep,
-        sessions,
+        scheduled_sessions,
         billable_sessions,
-        hours,
+        scheduled_hours,
         distinct_students,
         new_students + returning_students AS new_enrollments,
         new_students,
         returning_students,
-        ROUND(CAST(sessions AS DOUBLE) / NULLIF(month_sessions, 0), 4) AS share_of_sessions,
-        previous_sessions AS sessions_previous_month,
-        sessions - previous_sessions AS sessions_change,
+        ROUND(100.0 * CAST(scheduled_sessions AS DOUBLE) / NULLIF(month_sessions, 0), 2)
+            AS scheduled_sessions_share_pct,
+        previous_sessions AS scheduled_sessions_previous_month,
+        scheduled_sessions - previous_sessions AS scheduled_sessions_change,
         ROUND(
-            100.0 * (sessions - previous_sessions) / NULLIF(previous_sessions, 0), 2
-        ) AS sessions_change_pct,
+            100.0 * (scheduled_sessions - previous_sessions) / NULLIF(previous_sessions, 0), 2
+        ) AS scheduled_sessions_change_pct,
         :as_of_ts AS as_of_ts,
         :generated_at AS generated_at
     FROM with_context

@@ -5,7 +5,7 @@ SELECT
     CAST(SUM(revenue) AS DOUBLE) AS revenue,
     CAST(SUM(contractor_pay) AS DOUBLE) AS contractor_pay,
     CAST(SUM(margin) AS DOUBLE) AS margin,
-    SUM(sessions) AS sessions
+    SUM(scheduled_sessions) AS scheduled_sessions
 FROM gold.monthly_revenue
 GROUP BY month_start
 ORDER BY month_start

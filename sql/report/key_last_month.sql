@@ -8,7 +8,7 @@ WITH months AS (
         SUM(revenue) AS revenue,
         SUM(contractor_pay) AS contractor_pay,
         SUM(margin) AS margin,
-        SUM(CASE WHEN is_billable THEN sessions ELSE 0 END) AS billable_sessions,
+        SUM(CASE WHEN is_billable THEN scheduled_sessions ELSE 0 END) AS billable_sessions,
         SUM(billable_hours) AS billable_hours
     FROM gold.monthly_revenue
     GROUP BY month_start

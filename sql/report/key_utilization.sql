@@ -1,10 +1,13 @@
 -- Report key figure: contractor utilization now, i.e. in the latest month of
 -- gold.contractor_utilization (its month end is the as-of time): students on the rosters
--- over the capacity of every contractor (cap x tutors).
+-- over the capacity of every contractor still working at the month end (cap x tutors).
 WITH latest AS (
     SELECT *
     FROM gold.contractor_utilization
-    WHERE month_start = (SELECT MAX(month_start) FROM gold.contractor_utilization)
+    WHERE
+        month_start = (SELECT MAX(month_start) FROM gold.contractor_utilization)
+        -- a tutor who left before the month end has no capacity any more
+        AND (departed_ts IS NULL OR departed_ts >= month_end_ts)
 ),
 
 final AS (

@@ -3,6 +3,6 @@ SELECT
     month_start,
     tutor_id,
     COALESCE(tutor_name, 'Tutor') || ' (#' || CAST(tutor_id AS VARCHAR) || ')' AS tutor_label,
-    CAST(100.0 * utilization AS DOUBLE) AS utilization_pct
+    CAST(utilization_pct AS DOUBLE) AS utilization_pct
 FROM gold.contractor_utilization
 ORDER BY tutor_id, month_start

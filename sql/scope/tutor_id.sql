@@ -1,12 +1,12 @@
--- scope.tutor_id: the contractors whose name in gold changes after :since, for an
--- incremental gold build (gold_scope_tutor_id): gold names a contractor by the profile version
--- valid at the as-of time. A version written after :since that starts before it (a late
+-- scope.tutor_id: the contractors whose name or status in gold changes after :since, for an
+-- incremental gold build (gold_scope_tutor_id): gold names a contractor, and ends a departed
+-- one's months, by the profile version valid at the as-of time. A version written after :since that starts before it (a late
 -- update) may restate the name gold showed, so its contractor is in the scope as well.
 
 WITH names_then AS (
     SELECT
         tutor_id,
-        first_name || ' ' || last_name AS tutor_name
+        first_name || ' ' || last_name || ' | ' || COALESCE(status, '') AS tutor_name
     FROM silver.dim_tutors
     WHERE effective_start_ts <= :since_ts AND :since_ts < effective_end_ts
 ),
@@ -14,7 +14,7 @@ WITH names_then AS (
 names_now AS (
     SELECT
         tutor_id,
-        first_name || ' ' || last_name AS tutor_name
+        first_name || ' ' || last_name || ' | ' || COALESCE(status, '') AS tutor_name
     FROM silver.dim_tutors
     WHERE effective_start_ts <= :as_of_ts AND :as_of_ts < effective_end_ts
 )

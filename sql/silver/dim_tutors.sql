@@ -24,6 +24,7 @@ WITH incoming AS (
         date_of_birth,
         contract_rate,
         active_students,
+        status,
         created_ts,
         updated_ts,
         valid_from AS effective_start_ts,
@@ -51,14 +52,14 @@ new_versions AS (
 touched_versions AS (
     SELECT
         tutor_sk, tutor_id, first_name, last_name, sex, date_of_birth, contract_rate,
-        active_students, created_ts, updated_ts, effective_start_ts, change_type,
+        active_students, status, created_ts, updated_ts, effective_start_ts, change_type,
         source_batch_id, raw_ingest_ts, slv_ingest_ts
     FROM existing
     WHERE tutor_id IN (SELECT i.tutor_id FROM incoming AS i)
     UNION ALL
     SELECT
         tutor_sk, tutor_id, first_name, last_name, sex, date_of_birth, contract_rate,
-        active_students, created_ts, updated_ts, effective_start_ts, change_type,
+        active_students, status, created_ts, updated_ts, effective_start_ts, change_type,
         source_batch_id, raw_ingest_ts, slv_ingest_ts
     FROM new_versions
 ),
@@ -82,6 +83,7 @@ final AS (
         CAST(date_of_birth AS DATE) AS date_of_birth,
         CAST(contract_rate AS DOUBLE) AS contract_rate,
         CAST(active_students AS INTEGER) AS active_students,
+        status,
         CAST(created_ts AS TIMESTAMP) AS created_ts,
         CAST(updated_ts AS TIMESTAMP) AS updated_ts,
         CAST(effective_start_ts AS TIMESTAMP) AS effective_start_ts,

@@ -1,6 +1,6 @@
 -- err_dimensions: the audit trail of the batch's student and tutor rows (err_sessions' twin
 -- for the dimensions, so no delta row is ever lost either). One row per raw row and reason
--- that was repaired, superseded or rejected, with the raw row as it was in the file
+-- that was repaired, flagged, superseded or rejected, with the raw row as it was in the file
 -- (raw_record, comma-joined in the contract's column order). Partitioned by ingest_date.
 -- @kind incremental_by_partition
 -- @partitioned_by ingest_date
@@ -10,13 +10,15 @@ WITH staged AS (
     SELECT
         entity, source_file, source_row, raw_id, raw_record, student_id AS entity_id,
         disposition, reason_code, reject_detail, unparseable_fields, fix_change_type,
-        fix_ingest_ts, fix_rate_units, fix_date_format, change_type, change_type_text
+        fix_ingest_ts, fix_rate_units, fix_date_format, missing_fields, unfilled_fields,
+        fix_update_before_insert, change_type, change_type_text
     FROM silver.stg_students
     UNION ALL
     SELECT
         entity, source_file, source_row, raw_id, raw_record, tutor_id AS entity_id,
         disposition, reason_code, reject_detail, unparseable_fields, fix_change_type,
-        fix_ingest_ts, fix_rate_units, fix_date_format, change_type, change_type_text
+        fix_ingest_ts, fix_rate_units, fix_date_format, missing_fields, unfilled_fields,
+        fix_update_before_insert, change_type, change_type_text
     FROM silver.stg_tutors
 ),
 
@@ -34,8 +36,13 @@ events AS (
         s.*,
         reason_code AS event_code,
         'superseded' AS action,
-        'a later row of the same id in this batch is kept (latest validity time, then '
-        || 'ingest time, then file order)' AS detail
+        CASE reason_code
+            WHEN 'ERR_UPDATE_BEFORE_INSERT'
+                THEN 'INSERT of an id silver has from this time or earlier (its UPDATE came '
+                || 'first): that version is kept'
+            ELSE 'a later row of the same id in this batch is kept (latest validity time, '
+                || 'then ingest time, then file order)'
+        END AS detail
     FROM staged AS s
     WHERE disposition = 'superseded'
 
@@ -75,6 +82,35 @@ events AS (
         'date_of_birth written MM/DD/YYYY: read as month/day/year' AS detail
     FROM staged AS s
     WHERE disposition = 'kept' AND fix_date_format
+
+    UNION ALL
+    SELECT
+        s.*,
+        'ERR_MISSING_FIELD' AS event_code,
+        'repaired' AS action,
+        'empty field(s) taken from the version valid at updated: ' || missing_fields AS detail
+    FROM staged AS s
+    WHERE disposition = 'kept' AND missing_fields <> ''
+
+    UNION ALL
+    SELECT
+        s.*,
+        'ERR_MISSING_FIELD' AS event_code,
+        'flagged' AS action,
+        'empty field(s) kept NULL, no earlier version to take them from: ' || unfilled_fields
+            AS detail
+    FROM staged AS s
+    WHERE disposition = 'kept' AND unfilled_fields <> ''
+
+    UNION ALL
+    SELECT
+        s.*,
+        'ERR_UPDATE_BEFORE_INSERT' AS event_code,
+        'repaired' AS action,
+        'UPDATE of an id with no version and no INSERT: its first version, INSERT from created'
+            AS detail
+    FROM staged AS s
+    WHERE disposition = 'kept' AND fix_update_before_insert
 
     UNION ALL
     SELECT

@@ -5,7 +5,7 @@
 -- counts the kept rows that a rule changed, superseded the duplicates within the batch.
 -- @kind incremental_by_unique_key
 -- @unique_key ingest_date, entity
--- @depends_on silver.stg_sessions, silver.stg_students, silver.stg_tutors
+-- @depends_on silver.stg_sessions, silver.stg_students, silver.stg_tutors, silver.stg_feedback, silver.stg_test_scores
 
 WITH sessions AS (
     SELECT
@@ -40,7 +40,8 @@ students AS (
                 WHEN disposition = 'kept'
                     AND (
                         unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
-                        OR fix_rate_units OR fix_date_format
+                        OR fix_rate_units OR fix_date_format OR missing_fields <> ''
+                        OR fix_update_before_insert
                     )
                     THEN 1
                 ELSE 0
@@ -62,7 +63,8 @@ tutors AS (
                 WHEN disposition = 'kept'
                     AND (
                         unparseable_fields <> '' OR fix_change_type OR fix_ingest_ts
-                        OR fix_rate_units OR fix_date_format
+                        OR fix_rate_units OR fix_date_format OR missing_fields <> ''
+                        OR fix_update_before_insert
                     )
                     THEN 1
                 ELSE 0
@@ -73,12 +75,41 @@ tutors AS (
     FROM silver.stg_tutors
 ),
 
+feedback AS (
+    SELECT
+        'feedback' AS entity,
+        :feedback_files AS source_files,
+        COUNT(*) AS raw_rows,
+        SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
+        SUM(CASE WHEN disposition = 'kept' AND fix_ingest_ts THEN 1 ELSE 0 END) AS repaired_rows,
+        SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
+        SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
+    FROM silver.stg_feedback
+),
+
+test_scores AS (
+    SELECT
+        'test_scores' AS entity,
+        :test_score_files AS source_files,
+        COUNT(*) AS raw_rows,
+        SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
+        SUM(CASE WHEN disposition = 'kept' AND (fix_ingest_ts OR fix_date_format) THEN 1 ELSE 0 END)
+            AS repaired_rows,
+        SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
+        SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
+    FROM silver.stg_test_scores
+),
+
 counted AS (
     SELECT * FROM sessions
     UNION ALL
     SELECT * FROM students
     UNION ALL
     SELECT * FROM tutors
+    UNION ALL
+    SELECT * FROM feedback
+    UNION ALL
+    SELECT * FROM test_scores
 ),
 
 final AS (

@@ -5,9 +5,10 @@
 -- Rule "version validity": a row of the pre-migration history is the student's first
 -- version, valid from `created` (so sessions before the migration find their rates); a daily
 -- delta row is valid from `updated`, the time the change happened.
--- Ephemeral (@kind view): read by dim_students, err_dimensions and ingest_batches.
+-- Ephemeral (@kind view): read by dim_students, err_dimensions and ingest_batches; it
+-- runs before dim_students, so silver.dim_students is the table before this batch.
 -- @kind view
--- @depends_on bronze.students
+-- @depends_on bronze.students, silver.dim_students
 
 WITH raw AS (
     SELECT
@@ -89,6 +90,93 @@ typed AS (
     FROM raw
 ),
 
+-- Rule "missing fields": an empty attribute of a daily row takes the value of the student's
+-- version valid at the row's `updated` (silver before this batch): an update that left out
+-- the fields it did not change (ERR_MISSING_FIELD, repaired). With no such version (a new
+-- id, or a time before its first version) the field stays NULL (ERR_MISSING_FIELD, flagged).
+-- Rule "update before its insert": an UPDATE of an id silver has no version of, with no
+-- INSERT of it in this batch, is the id's first version: INSERT, valid from `created`
+-- (ERR_UPDATE_BEFORE_INSERT, repaired). An INSERT arriving for an id silver already has a
+-- version of from its time or earlier (its UPDATE came first) adds nothing: superseded by
+-- that version (ERR_UPDATE_BEFORE_INSERT, superseded).
+first_versions AS (
+    SELECT
+        student_id,
+        MIN(effective_start_ts) AS first_start_ts
+    FROM silver.dim_students
+    GROUP BY student_id
+),
+
+with_previous AS (
+    SELECT
+        t.source_file,
+        t.source_row,
+        t.file_kind,
+        t.parse_error,
+        t.raw_id,
+        t.raw_record,
+        t.id_text,
+        t.date_of_birth_text,
+        t.grade_text,
+        t.status_text,
+        t.contract_rate_text,
+        t.created_text,
+        t.updated_text,
+        t.change_type_text,
+        t.ingest_ts_text,
+        t.student_id,
+        t.is_us_date,
+        t.updated_ts,
+        t.ingest_ts_value,
+        COALESCE(t.first_name, p.first_name) AS first_name,
+        COALESCE(t.last_name, p.last_name) AS last_name,
+        COALESCE(t.sex, p.sex) AS sex,
+        CASE WHEN t.date_of_birth_text IS NULL THEN p.date_of_birth ELSE t.date_of_birth END
+            AS date_of_birth,
+        CASE WHEN t.grade_text IS NULL THEN p.grade ELSE t.grade END
+            AS grade,
+        CASE WHEN t.status_text IS NULL THEN p.status ELSE t.status END
+            AS status,
+        CASE WHEN t.contract_rate_text IS NULL THEN p.contract_rate ELSE t.contract_rate_value END
+            AS contract_rate_value,
+        CASE WHEN t.created_text IS NULL THEN p.created_ts ELSE t.created_ts END
+            AS created_ts,
+        CASE WHEN t.file_kind = 'daily' THEN CONCAT_WS(
+            ', ',
+            CASE WHEN t.first_name IS NULL THEN 'first_name' END,
+            CASE WHEN t.last_name IS NULL THEN 'last_name' END,
+            CASE WHEN t.sex IS NULL THEN 'sex' END,
+            CASE WHEN t.date_of_birth_text IS NULL THEN 'date_of_birth' END,
+            CASE WHEN t.grade_text IS NULL THEN 'grade' END,
+            CASE WHEN t.status_text IS NULL THEN 'status' END,
+            CASE WHEN t.contract_rate_text IS NULL THEN 'contract_rate' END,
+            CASE WHEN t.created_text IS NULL THEN 'created' END
+        ) ELSE '' END AS empty_fields,
+        p.student_id IS NOT NULL AS has_previous,
+        COALESCE(
+            t.file_kind = 'daily'
+            AND t.change_type_text = 'UPDATE'
+            AND f.first_start_ts IS NULL
+            AND MAX(CASE WHEN t.change_type_text = 'INSERT' THEN 1 ELSE 0 END)
+                OVER (PARTITION BY t.student_id) = 0,
+            FALSE
+        ) AS fix_update_before_insert,
+        COALESCE(
+            t.file_kind = 'daily'
+            AND t.change_type_text = 'INSERT'
+            AND f.first_start_ts <= t.updated_ts,
+            FALSE
+        ) AS is_late_insert
+    FROM typed AS t
+    LEFT JOIN first_versions AS f ON f.student_id = t.student_id
+    LEFT JOIN silver.dim_students AS p
+        ON
+            t.file_kind = 'daily'
+            AND p.student_id = t.student_id
+            AND p.effective_start_ts <= t.updated_ts
+            AND t.updated_ts < p.effective_end_ts
+),
+
 -- Rule "version validity" (above), Rule "ingest time" (as for sessions), and
 -- Rule "change type": INSERT or UPDATE as written; the history is MIGRATION; a daily row
 -- with another value gets INSERT when created = updated, else UPDATE (ERR_INVALID_CHANGE_TYPE).
@@ -101,9 +189,15 @@ checked AS (
             WHEN contract_rate_value >= 1000 THEN contract_rate_value / 100
             ELSE contract_rate_value
         END AS contract_rate,
+        CASE WHEN has_previous THEN empty_fields ELSE '' END AS missing_fields,
+        CASE WHEN has_previous THEN '' ELSE empty_fields END AS unfilled_fields,
         COALESCE(contract_rate_value >= 1000, FALSE) AS fix_rate_units,
         is_us_date AND date_of_birth IS NOT NULL AS fix_date_format,
-        CASE WHEN file_kind = 'history' THEN created_ts ELSE updated_ts END AS valid_from,
+        CASE
+            WHEN file_kind = 'history' THEN created_ts
+            WHEN fix_update_before_insert AND created_ts < updated_ts THEN created_ts
+            ELSE updated_ts
+        END AS valid_from,
         file_kind = 'daily'
         AND (ingest_ts_value IS NULL OR CAST(ingest_ts_value AS DATE) <> :ingest_date)
             AS fix_ingest_ts,
@@ -116,6 +210,7 @@ checked AS (
             AS fix_change_type,
         CASE
             WHEN file_kind = 'history' THEN 'MIGRATION'
+            WHEN fix_update_before_insert THEN 'INSERT'
             WHEN change_type_text IN ('INSERT', 'UPDATE') THEN change_type_text
             WHEN created_ts = updated_ts THEN 'INSERT'
             ELSE 'UPDATE'
@@ -137,7 +232,7 @@ checked AS (
             WHEN (CASE WHEN file_kind = 'history' THEN created_ts ELSE updated_ts END) IS NULL
                 THEN 'ERR_MALFORMED_STAMP'
         END AS reject_code
-    FROM typed
+    FROM with_previous
 ),
 
 -- Rule "duplicates within a batch": of the valid rows of one student, keep the latest by
@@ -161,12 +256,13 @@ final AS (
         raw_record,
         CASE
             WHEN reject_code IS NOT NULL THEN 'rejected'
-            WHEN emission_rank > 1 THEN 'superseded'
+            WHEN emission_rank > 1 OR is_late_insert THEN 'superseded'
             ELSE 'kept'
         END AS disposition,
         CASE
             WHEN reject_code IS NOT NULL THEN reject_code
             WHEN emission_rank > 1 THEN 'DUPLICATE_EMISSION'
+            WHEN is_late_insert THEN 'ERR_UPDATE_BEFORE_INSERT'
         END AS reason_code,
         CASE reject_code
             WHEN 'ERR_MALFORMED_ROW' THEN 'malformed line: ' || parse_error
@@ -195,6 +291,9 @@ final AS (
         COALESCE(fix_ingest_ts, FALSE) AS fix_ingest_ts,
         fix_rate_units,
         fix_date_format,
+        missing_fields,
+        unfilled_fields,
+        fix_update_before_insert,
         change_type_text
     FROM ranked
 )

@@ -136,6 +136,8 @@ def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_ord
         "tutor_silver.dim_students",
         "tutor_silver.dim_tutors",
         "tutor_silver.fct_sessions",
+        "tutor_silver.fct_feedback",
+        "tutor_silver.fct_test_scores",
         "tutor_silver.ingest_batches",
     ]
 

@@ -88,8 +88,8 @@ def test_setup_runs_every_ddl_statement_through_athena(tmp_path, monkeypatch, aw
     expected = setup_statements(load_settings())
     assert sent == expected
     assert [s.split()[0:3] for s in sent[:3]] == [["CREATE", "DATABASE", "IF"]] * 3
-    assert sum(s.startswith("CREATE EXTERNAL TABLE") for s in sent) == 3
-    assert sum("'table_type'='ICEBERG'" in s for s in sent) == len(sent) - 6
+    assert sum(s.startswith("CREATE EXTERNAL TABLE") for s in sent) == 5  # raw entities
+    assert sum("'table_type'='ICEBERG'" in s for s in sent) == len(sent) - 8
     databases = athena_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].databases
     assert {"tutor_raw", "tutor_silver", "tutor_gold"} <= {name for _, name in databases}
 

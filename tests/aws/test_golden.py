@@ -71,7 +71,7 @@ def test_every_rendered_statement_parses_as_athena(rendered):
             assert not isinstance(statement, exp.Command), f"{rel}: {statement.sql()[:80]}"
         counts[rel] = len(statements)
     assert counts["ddl/00_databases.sql"] == 3
-    assert counts["ddl/10_bronze.sql"] == 3
+    assert counts["ddl/10_bronze.sql"] == 5  # sessions, students, tutors, feedback, test scores
     # every stored kind: drop stale stage, stage CTAS, its DML, drop the stage
     assert counts["sql/silver/fct_sessions.sql"] == 4  # ... one MERGE
     assert counts["sql/gold/monthly_revenue.sql"] == 5  # ... DELETE, INSERT

@@ -12,6 +12,9 @@ Students:
 - 5 Eve: created 2025-11-05 (rate 120); her one session arrived back-dated to 2025-10-29.
 - 999: unknown to dim_students (an orphan session on 2025-10-31).
 Subject 6 (Social Studies) never has a session; subjects 4-5 neither.
+Ratings (1-5): Ada's sessions 101, 104, 105 with Bob 5, 3, 4; Bea's 201 (May), 203 (Sep),
+204 (Oct) with Ann 4, 2, 5; one rating of an unknown session. SAT practice scores: Cal 1100 on
+2025-10-01 and 1180 on 2025-10-09; Eve 1250 on 2025-11-05; one of an unknown student.
 Batches: 2025-10-31 (migration of everything up to Oct 30), 2025-11-01 (the orphan),
 2025-11-06 (Eve, with a duplicate emission).
 """
@@ -121,6 +124,18 @@ def build() -> SilverBuilder:
     # the orphan and Eve's back-dated first session
     b.session(9001, 999, 1, 0, "2025-10-31 09:00:00", ingest=DAY_1, orphan=True)
     b.session(5001, 5, 3, 1, "2025-10-29 14:00:00", ingest=DAY_6)
+
+    # client ratings: Ada's three completed sessions with Bob, three of Bea's with Ann, and one
+    # of a session silver does not know (left out of gold)
+    for session_id, rating in ((101, 5), (104, 3), (105, 4), (201, 4), (203, 2), (204, 5)):
+        b.rating(session_id, rating, ingest=MIGRATION)
+    b.rating(77777, 1, ingest=DAY_1)
+    # SAT practice scores: Cal before and after his two sessions with Ann, Eve once, and a
+    # student silver does not know
+    b.score(3, "2025-10-01", 1100, ingest=MIGRATION)
+    b.score(3, "2025-10-09", 1180, ingest=MIGRATION)
+    b.score(5, "2025-11-05", 1250, ingest=DAY_6)
+    b.score(888, "2025-10-20", 900, ingest=DAY_1, orphan=True)
 
     b.batch(MIGRATION, raw=44, kept=42, repaired=2, superseded=1, rejected=1)
     b.error(MIGRATION, "ERR_UNITS_RANGE", "repaired", 104)

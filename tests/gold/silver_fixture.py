@@ -51,7 +51,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "dim_tutors": {
         "tutor_sk": pl.Int64, "tutor_id": pl.Int64, "first_name": pl.Utf8, "last_name": pl.Utf8,
         "sex": pl.Utf8, "date_of_birth": pl.Date, "contract_rate": pl.Float64,
-        "active_students": pl.Int32, "created_ts": pl.Datetime("us"),
+        "active_students": pl.Int32, "status": pl.Utf8, "created_ts": pl.Datetime("us"),
         "updated_ts": pl.Datetime("us"), "effective_start_ts": pl.Datetime("us"),
         "effective_end_ts": pl.Datetime("us"), "is_current": pl.Boolean, "change_type": pl.Utf8,
         "source_batch_id": pl.Utf8, "raw_ingest_ts": pl.Datetime("us"),
@@ -71,11 +71,39 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "action": pl.Utf8, "detail": pl.Utf8, "slv_ingest_ts": pl.Datetime("us"),
         "ingest_date": pl.Date,
     },
+    "fct_feedback": {
+        "session_id": pl.Int64, "rating": pl.Int32, "comment": pl.Utf8,
+        "submitted_ts": pl.Datetime("us"), "is_orphan": pl.Boolean, "source_batch_id": pl.Utf8,
+        "ingest_date": pl.Date, "raw_ingest_ts": pl.Datetime("us"),
+        "slv_ingest_ts": pl.Datetime("us"),
+    },
+    "err_feedback": {
+        "source_batch_id": pl.Utf8, "source_file": pl.Utf8, "source_row": pl.Int64,
+        "raw_id": pl.Utf8, "raw_record": pl.Utf8, "session_id": pl.Int64,
+        "reason_code": pl.Utf8, "action": pl.Utf8, "detail": pl.Utf8,
+        "slv_ingest_ts": pl.Datetime("us"), "ingest_date": pl.Date,
+    },
+    "fct_test_scores": {
+        "student_id": pl.Int64, "test": pl.Utf8, "test_date": pl.Date, "score": pl.Int32,
+        "is_orphan": pl.Boolean, "source_batch_id": pl.Utf8, "ingest_date": pl.Date,
+        "raw_ingest_ts": pl.Datetime("us"), "slv_ingest_ts": pl.Datetime("us"),
+    },
+    "err_test_scores": {
+        "source_batch_id": pl.Utf8, "source_file": pl.Utf8, "source_row": pl.Int64,
+        "raw_id": pl.Utf8, "raw_record": pl.Utf8, "student_id": pl.Int64,
+        "reason_code": pl.Utf8, "action": pl.Utf8, "detail": pl.Utf8,
+        "slv_ingest_ts": pl.Datetime("us"), "ingest_date": pl.Date,
+    },
     "dim_subjects": {"subject_id": pl.Int32, "subject_name": pl.Utf8, "is_test_prep": pl.Boolean},
     "dim_appt_status": {"status_id": pl.Int32, "status_name": pl.Utf8, "is_billable": pl.Boolean},
 }
 # fmt: on
-PARTITIONS = {"fct_sessions": "session_month", "err_sessions": "ingest_date"}
+PARTITIONS = {
+    "fct_sessions": "session_month",
+    "err_sessions": "ingest_date",
+    "err_feedback": "ingest_date",
+    "err_test_scores": "ingest_date",
+}
 
 
 def ts(text: str) -> dt.datetime:
@@ -185,12 +213,14 @@ class SilverBuilder:
         self._versions("dim_students", "student", student_id, versions, profile)
 
     def tutor(self, tutor_id: int, first: str, last: str, versions: list[dict[str, Any]]) -> None:
+        """versions: dicts with `since`, `contract_rate`, optional `status` (Active)."""
         profile = {
             "first_name": first,
             "last_name": last,
             "sex": "M",
             "date_of_birth": dt.date(1990, 1, 1),
             "active_students": 0,
+            "status": "Active",
         }
         self._versions("dim_tutors", "tutor", tutor_id, versions, profile)
 
@@ -244,6 +274,40 @@ class SilverBuilder:
                 "detail": reason_code.lower(),
                 "slv_ingest_ts": dt.datetime.combine(ingest_date, dt.time(1)),
                 "ingest_date": ingest_date,
+            }
+        )
+
+    def rating(self, session_id: int, rating: int, *, ingest: str, comment: str | None = None):
+        """A client's rating of a session, submitted at 20:00 of the day before `ingest`."""
+        ingest_date = day(ingest)
+        self.rows["fct_feedback"].append(
+            {
+                "session_id": session_id,
+                "rating": rating,
+                "comment": comment,
+                "submitted_ts": dt.datetime.combine(ingest_date, dt.time()) - dt.timedelta(hours=4),
+                "is_orphan": False,
+                "source_batch_id": batch_id(ingest_date),
+                "ingest_date": ingest_date,
+                "raw_ingest_ts": dt.datetime.combine(ingest_date, dt.time()),
+                "slv_ingest_ts": dt.datetime.combine(ingest_date, dt.time(1)),
+            }
+        )
+
+    def score(self, student_id: int, on: str, score: int, *, ingest: str, orphan: bool = False):
+        """A student's SAT practice score on the date `on`."""
+        ingest_date = day(ingest)
+        self.rows["fct_test_scores"].append(
+            {
+                "student_id": student_id,
+                "test": "SAT practice",
+                "test_date": day(on),
+                "score": score,
+                "is_orphan": orphan,
+                "source_batch_id": batch_id(ingest_date),
+                "ingest_date": ingest_date,
+                "raw_ingest_ts": dt.datetime.combine(ingest_date, dt.time()),
+                "slv_ingest_ts": dt.datetime.combine(ingest_date, dt.time(1)),
             }
         )
 

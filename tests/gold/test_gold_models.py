@@ -28,7 +28,10 @@ def test_gold_models_and_their_order():
             "gold.data_quality_daily",
             "gold.int_priced_sessions",
             "gold.monthly_revenue",
+            "gold.student_score_improvement",
             "gold.subject_demand",
+            "gold.tutor_ratings",
+            "gold.tutor_score_improvement",
         ]
     )
     for model in gold_models():

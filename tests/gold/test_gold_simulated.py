@@ -140,11 +140,13 @@ def test_revenue_and_pay_equal_an_independent_computation(sim_lake: SimulatedLak
         assert row["contractor_pay"] == Decimal(row["pay"]) / 100, row["month_start"]
         assert row["margin"] == row["revenue"] - row["contractor_pay"]
     # every session is counted exactly once, with its hours
-    assert monthly["sessions"].sum() == sessions.height
-    assert monthly["hours"].sum() == pytest.approx(sessions["duration_hours"].sum())
+    assert monthly["scheduled_sessions"].sum() == sessions.height
+    assert monthly["scheduled_hours"].sum() == pytest.approx(sessions["duration_hours"].sum())
     # cancelled sessions count, but never earn
     cancelled = monthly.filter(pl.col("status") == 2)
-    assert cancelled["sessions"].sum() == sessions.filter(pl.col("status") == 2).height > 0
+    assert (
+        cancelled["scheduled_sessions"].sum() == sessions.filter(pl.col("status") == 2).height > 0
+    )
     assert cancelled["revenue"].sum() == 0 and cancelled["contractor_pay"].sum() == 0
 
 
@@ -152,8 +154,8 @@ def test_utilization_never_exceeds_the_cap(sim_lake: SimulatedLake):
     util = sim_lake.gold("contractor_utilization")
     assert util.height > 100
     assert util["active_students"].max() <= 30
-    assert util["utilization"].max() <= 1.0
-    assert util["utilization"].max() == 1.0  # tutors do fill up
+    assert util["utilization_pct"].max() <= 100.0
+    assert util["utilization_pct"].max() == 100.0  # tutors do fill up
 
 
 def test_month_end_roster_matches_the_simulators_active_students(sim_lake: SimulatedLake):
@@ -176,7 +178,7 @@ def test_every_active_student_appears_exactly_once(sim_lake: SimulatedLake):
     # as of the latest batch that is every current Active profile
     current = dims.filter(pl.col("is_current") & (pl.col("status") == "Active"))
     assert active.height == current.height > 300
-    assert active["lifetime_sessions"].min() >= 1
+    assert active["lifetime_scheduled_sessions"].min() >= 1
     # each row carries the stamps of the build that last wrote it: the latest build wrote
     # the students its batch touched, earlier builds the others
     assert active["as_of_ts"].max() == as_of_ts

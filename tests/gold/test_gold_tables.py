@@ -14,8 +14,9 @@ from lakehouse.gold.materialize import MaterializeResult
 
 def test_monthly_revenue_prices_each_session_at_the_rates_valid_then(gold, query):
     rows = query(
-        """SELECT month_start, tutor_id, tutor_name, subject_id, status, status_name, sessions,
-                  hours, billable_hours, revenue, contractor_pay, margin, unpriced_sessions
+        """SELECT month_start, tutor_id, tutor_name, subject_id, status, status_name,
+                  scheduled_sessions, scheduled_hours, billable_hours, revenue, contractor_pay,
+                  margin, unpriced_sessions
            FROM gold.monthly_revenue ORDER BY ALL"""
     )
     may, sep, oct_ = dt.date(2025, 5, 1), dt.date(2025, 9, 1), dt.date(2025, 10, 1)
@@ -48,9 +49,9 @@ def test_monthly_revenue_prices_each_session_at_the_rates_valid_then(gold, query
 
 def test_contractor_utilization_counts_month_end_rosters_against_the_cap(gold, query):
     rows = query(
-        """SELECT tutor_id, month_start, month_end_ts, active_students, student_cap, utilization,
-                  sessions, billable_sessions, hours, billable_hours, revenue, contractor_pay,
-                  margin
+        """SELECT tutor_id, month_start, month_end_ts, active_students, student_cap,
+                  utilization_pct, scheduled_sessions, billable_sessions, scheduled_hours,
+                  billable_hours, revenue, contractor_pay, margin
            FROM gold.contractor_utilization ORDER BY tutor_id, month_start"""
     )
     zero = (0, 30, 0.0, 0, 0, 0.0, 0.0, D("0.00"), D("0.00"), D("0.00"))
@@ -66,34 +67,37 @@ def test_contractor_utilization_counts_month_end_rosters_against_the_cap(gold, q
         (1, *month(7), *zero),
         (1, *month(8), *zero),
         # Bea back on Sep 30 -> on Ann's roster at the end of September
-        (1, *month(9), 1, 30, 0.0333, 1, 1, 1.0, 1.0, D("120.00"), D("40.00"), D("80.00")),
+        (1, *month(9), 1, 30, 3.33, 1, 1, 1.0, 1.0, D("120.00"), D("40.00"), D("80.00")),
         # Oct 25-31: Bea (Oct 28) and the orphan student (Oct 31); Cal quit
-        (1, *month(10), 2, 30, 0.0667, 5, 4, 6.0, 5.0, D("440.00"), D("160.00"), D("280.00")),
-        (2, *month(10), 1, 30, 0.0333, 5, 4, 5.5, 4.5, D("410.00"), D("147.50"), D("262.50")),
+        (1, *month(10), 2, 30, 6.67, 5, 4, 6.0, 5.0, D("440.00"), D("160.00"), D("280.00")),
+        (2, *month(10), 1, 30, 3.33, 5, 4, 5.5, 4.5, D("410.00"), D("147.50"), D("262.50")),
         # at the cap: 30 students on Oct 27; Eve's back-dated Oct 29 session does not make 31
-        (3, *month(10), 30, 30, 1.0, 31, 31, 31.0, 31.0, D("2520.00"), D("1550.00"), D("970.00")),
+        (3, *month(10), 30, 30, 100.0, 31, 31, 31.0, 31.0, D("2520.00"), D("1550.00"), D("970.00")),
     ]
 
 
 def test_subject_demand_has_every_subject_every_month(gold, query):
     rows = query(
-        """SELECT month_start, subject_id, sessions, billable_sessions, hours, distinct_students,
-                  new_enrollments, new_students, returning_students, share_of_sessions,
-                  sessions_previous_month, sessions_change, sessions_change_pct
+        """SELECT month_start, subject_id, scheduled_sessions, billable_sessions,
+                  scheduled_hours, distinct_students, new_enrollments, new_students,
+                  returning_students, scheduled_sessions_share_pct,
+                  scheduled_sessions_previous_month, scheduled_sessions_change,
+                  scheduled_sessions_change_pct
            FROM gold.subject_demand ORDER BY month_start, subject_id"""
     )
     assert len(rows) == 6 * 7  # May..October (June-August have no session at all) x 7 subjects
     by_key = {(r[0].month, r[1]): r[2:] for r in rows}
     # Bea's first two sessions: one new student, the first month has no previous month
-    assert by_key[(5, 3)] == (2, 2, 2.0, 1, 1, 1, 0, 1.0, None, None, None)
+    assert by_key[(5, 3)] == (2, 2, 2.0, 1, 1, 1, 0, 100.0, None, None, None)
     # a month with no sessions (for any subject): zeros, no share, change against May
     assert by_key[(6, 3)] == (0, 0, 0.0, 0, 0, 0, 0, None, 2, -2, -100.0)
     # Bea returns after the summer: a returning enrollment, not a new student
-    assert by_key[(9, 2)] == (1, 1, 1.0, 1, 1, 0, 1, 1.0, 0, 1, None)
+    assert by_key[(9, 2)] == (1, 1, 1.0, 1, 1, 0, 1, 100.0, 0, 1, None)
     # October: 41 sessions; Math has Ada (5), Bea (2) and Cy's 30 new students
-    assert by_key[(10, 0)] == (1, 1, 1.0, 1, 1, 1, 0, 0.0244, 0, 1, None)
-    assert by_key[(10, 1)] == (3, 2, 4.0, 2, 2, 2, 0, 0.0732, 0, 3, None)
-    assert by_key[(10, 2)] == (37, 36, 37.5, 32, 31, 31, 0, 0.9024, 1, 36, 3600.0)
+    assert by_key[(10, 0)] == (1, 1, 1.0, 1, 1, 1, 0, 2.44, 0, 1, None)
+    # SAT: Cal enrolls; Eve's session stamped before she existed enrolls nobody
+    assert by_key[(10, 1)] == (3, 2, 4.0, 2, 1, 1, 0, 7.32, 0, 3, None)
+    assert by_key[(10, 2)] == (37, 36, 37.5, 32, 31, 31, 0, 90.24, 1, 36, 3600.0)
     assert by_key[(10, 3)] == (0, 0, 0.0, 0, 0, 0, 0, 0.0, 0, 0, None)
     # Social Studies never had a session
     assert all(r[2:9] == (0, 0, 0.0, 0, 0, 0, 0) for r in rows if r[1] == 6)
@@ -102,7 +106,8 @@ def test_subject_demand_has_every_subject_every_month(gold, query):
 def test_active_students_one_row_per_active_profile(gold, query):
     rows = query(
         """SELECT student_id, grade, contract_rate, current_subject_id, current_tutor_id,
-                  current_tutor_name, first_session_ts, last_session_ts, lifetime_sessions,
+                  current_tutor_name, first_billable_session_ts, last_billable_session_ts,
+                  lifetime_scheduled_sessions,
                   lifetime_completed_sessions, lifetime_no_show_sessions,
                   lifetime_billable_sessions, lifetime_cancelled_sessions,
                   lifetime_billable_hours, lifetime_revenue, as_of_ts, generated_at
@@ -139,6 +144,50 @@ def test_data_quality_daily_reports_each_batch(gold, query):
     ]
 
 
+def test_tutor_ratings_average_each_month_and_run_over_time(gold, query):
+    rows = query(
+        """SELECT tutor_id, tutor_name, month_start, ratings, average_rating, good_ratings,
+                  poor_ratings, completed_sessions, rated_sessions_pct,
+                  previous_month_average_rating, running_ratings, running_average_rating
+           FROM gold.tutor_ratings ORDER BY tutor_id, month_start"""
+    )
+    may, sep, oct_ = dt.date(2025, 5, 1), dt.date(2025, 9, 1), dt.date(2025, 10, 1)
+    assert rows == [
+        # Bea's May rating; Ann had two completed sessions that month
+        (1, "Ann Lee", may, 1, 4.0, 1, 0, 2, 50.0, None, 1, 4.0),
+        (1, "Ann Lee", sep, 1, 2.0, 0, 1, 1, 100.0, 4.0, 2, 3.0),
+        # October: four completed sessions with Ann (Bea 2, Cal, the orphan), one rated
+        (1, "Ann Lee", oct_, 1, 5.0, 1, 0, 4, 25.0, 2.0, 3, 3.67),
+        # Ada's three completed sessions, all rated; the no-show and the cancelled one are not
+        (2, "Bob Ray", oct_, 3, 4.0, 2, 0, 3, 100.0, None, 3, 4.0),
+    ]
+
+
+def test_score_improvement_per_student_and_per_tutor(gold, query):
+    students = query(
+        """SELECT student_id, test, tutor_id, tutor_name, baseline_date, baseline_score,
+                  latest_date, latest_score, score_change, tests_taken, sessions_between
+           FROM gold.student_score_improvement ORDER BY student_id"""
+    )
+    assert students == [
+        # Cal: 1100 before his first session, 1180 after the second (cancelled: not counted);
+        # his first session, Oct 1 18:00, is on the baseline's date, so none is in between
+        (3, "SAT practice", 1, "Ann Lee", dt.date(2025, 10, 1), 1100, dt.date(2025, 10, 9),
+         1180, 80, 2, 0),
+        # Eve: a baseline only; her latest session (back-dated Oct 29) was with Cy
+        (5, "SAT practice", 3, "Cy Dee", dt.date(2025, 11, 5), 1250, dt.date(2025, 11, 5),
+         1250, 0, 1, 0),
+    ]  # fmt: skip
+    tutors = query(
+        """SELECT tutor_id, tutor_name, test, students, average_baseline_score,
+                  average_latest_score, average_score_change, average_sessions_between,
+                  score_change_per_session
+           FROM gold.tutor_score_improvement"""
+    )
+    # only students with a later score count; no completed session in between: no per-session
+    assert tutors == [(1, "Ann Lee", "SAT practice", 1, 1100.0, 1180.0, 80.0, 0.0, None)]
+
+
 def test_result_detail_names_counts_and_batch_times(gold: MaterializeResult):
     assert gold.to_detail() == {
         "as_of": "2025-11-06",
@@ -151,6 +200,9 @@ def test_result_detail_names_counts_and_batch_times(gold: MaterializeResult):
             "gold.data_quality_daily": 3,
             "gold.monthly_revenue": 11,
             "gold.subject_demand": 42,
+            "gold.tutor_ratings": 4,
+            "gold.student_score_improvement": 2,
+            "gold.tutor_score_improvement": 1,
         },
         "total_revenue": 3690.0,
         "total_contractor_pay": 1977.5,
@@ -162,6 +214,9 @@ def test_result_detail_names_counts_and_batch_times(gold: MaterializeResult):
             "gold.contractor_utilization",
             "gold.data_quality_daily",
             "gold.monthly_revenue",
+            "gold.student_score_improvement",
             "gold.subject_demand",
+            "gold.tutor_ratings",
+            "gold.tutor_score_improvement",
         ],
     }

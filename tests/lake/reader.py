@@ -5,7 +5,7 @@ every read that is not a consistent snapshot. Run by tests/lake/test_concurrency
 
 Each read is one transaction over silver and gold and checks what a single snapshot must hold:
 no session id twice in the fact, no surrogate key twice in a dimension, every batch recorded
-for all three entities, gold's tables adding up to the same sessions and revenue (each is an
+for all five entities, gold's tables adding up to the same sessions and revenue (each is an
 aggregate of gold.int_priced_sessions from the same build), and no gold row stamped by a build
 later than the one that wrote the last batch's data-quality row. It stops when the stop file
 exists and it has made MIN_READS reads, or after MAX_SECONDS.
@@ -30,19 +30,19 @@ CHECKS = {
     "duplicate student versions": (
         "SELECT count(*) - count(DISTINCT student_sk) FROM silver.dim_students"
     ),
-    "batch recorded for fewer than 3 entities": (
+    "batch recorded for other than its 5 entities": (
         "SELECT count(*) FROM (SELECT ingest_date FROM silver.ingest_batches "
-        "GROUP BY ingest_date HAVING count(*) <> 3)"
+        "GROUP BY ingest_date HAVING count(*) <> 5)"
     ),
     # each gold table scanned once: every aggregate adds up to the priced sessions of the same
     # build, and no row carries a build later than the one that wrote the last batch's row
     "gold tables from different builds": (
         "WITH p AS (SELECT count(*) AS n, sum(revenue) AS r FROM gold.int_priced_sessions), "
-        "m AS (SELECT sum(sessions) AS n, sum(revenue) AS r, max(as_of_ts) AS ts "
+        "m AS (SELECT sum(scheduled_sessions) AS n, sum(revenue) AS r, max(as_of_ts) AS ts "
         "FROM gold.monthly_revenue), "
-        "c AS (SELECT sum(sessions) AS n, sum(revenue) AS r, max(as_of_ts) AS ts "
+        "c AS (SELECT sum(scheduled_sessions) AS n, sum(revenue) AS r, max(as_of_ts) AS ts "
         "FROM gold.contractor_utilization), "
-        "s AS (SELECT sum(sessions) AS n, max(as_of_ts) AS ts FROM gold.subject_demand), "
+        "s AS (SELECT sum(scheduled_sessions) AS n, max(as_of_ts) AS ts FROM gold.subject_demand), "
         "a AS (SELECT max(as_of_ts) AS ts FROM gold.active_students), "
         "q AS (SELECT max(as_of_ts) AS ts, CAST(max(ingest_date) AS TIMESTAMP) AS day "
         "FROM gold.data_quality_daily) "

@@ -31,7 +31,10 @@ TUTORS = {
     0: ("Ada Owner", 0.0, "2025-08-01"),
     1: ("Ben Ortiz", 40.0, "2025-08-01"),
     2: ("Cy Lee", 45.0, "2025-10-01"),
+    3: ("Dee Roe", 35.0, "2025-08-01"),
 }
+DEPARTED = {3: dt.datetime(2026, 1, 20)}
+"""Tutors who left, and when: no utilization rows after that month, no roster at its end."""
 MONTHS = [dt.date(2025, m, 1) for m in range(8, 13)] + [dt.date(2026, 1, 1)]
 AS_OF = dt.datetime(2026, 2, 1, 1, 0, 0)
 GENERATED = dt.datetime(2026, 2, 1, 1, 0, 0)
@@ -43,7 +46,7 @@ def _next_month(day: dt.date) -> dt.date:
 
 
 def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataFrame]:
-    """Five gold tables, internally consistent enough to read like a business."""
+    """Seven gold tables, internally consistent enough to read like a business."""
     rng = np.random.default_rng(seed)
     months = [m for m in MONTHS if m <= as_of.date()]
     stamp = {"as_of_ts": as_of, "generated_at": GENERATED}
@@ -70,8 +73,8 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
                             status=status,
                             status_name=status_name,
                             is_billable=billable,
-                            sessions=sessions,
-                            hours=hours,
+                            scheduled_sessions=sessions,
+                            scheduled_hours=hours,
                             billable_hours=hours if billable else 0.0,
                             revenue=revenue,
                             contractor_pay=pay,
@@ -88,22 +91,33 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
             if month < dt.date.fromisoformat(start):
                 continue
             end = min(dt.datetime.combine(_next_month(month), dt.time()), as_of)
+            left = DEPARTED.get(tutor_id)
+            if left and dt.datetime.combine(month, dt.time()) >= left:
+                continue
             active = int(rng.integers(0, 34))
+            if left and left < end:
+                active = 0
             util_rows.append(
                 dict(
                     tutor_id=tutor_id,
                     tutor_name=name,
+                    tutor_status="Departed" if left else "Active",
+                    departed_ts=left,
                     month_start=month,
                     month_end_ts=end,
                     active_students=active,
                     student_cap=30,
-                    utilization=round(active / 30.0, 4),
+                    utilization_pct=round(100 * active / 30.0, 2),
                     **stamp,
                 )
             )
-    utilization = pl.DataFrame(util_rows)
+    utilization = pl.DataFrame(
+        util_rows, schema_overrides={"departed_ts": pl.Datetime("us")}, infer_schema_length=None
+    )
 
-    by_subject = revenue.group_by("month_start", "subject_id").agg(pl.col("sessions").sum())
+    by_subject = revenue.group_by("month_start", "subject_id").agg(
+        pl.col("scheduled_sessions").sum()
+    )
     demand = (
         pl.DataFrame(
             [
@@ -113,12 +127,14 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
             ]
         )
         .join(by_subject, on=["month_start", "subject_id"], how="left")
-        .with_columns(pl.col("sessions").fill_null(0))
+        .with_columns(pl.col("scheduled_sessions").fill_null(0))
         .with_columns(
             new_enrollments=pl.Series(rng.integers(0, 6, len(months) * len(SUBJECTS))),
-            share_of_sessions=(
-                pl.col("sessions") / pl.col("sessions").sum().over("month_start")
-            ).round(4),
+            scheduled_sessions_share_pct=(
+                100
+                * pl.col("scheduled_sessions")
+                / pl.col("scheduled_sessions").sum().over("month_start")
+            ).round(2),
             **{k: pl.lit(v) for k, v in stamp.items()},
         )
     )
@@ -174,7 +190,39 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
             for i in range(37)
         ]
     )
+    ratings = pl.DataFrame(
+        [
+            dict(
+                tutor_id=tutor_id,
+                tutor_name=name,
+                month_start=month,
+                ratings=int(rng.integers(1, 20)),
+                average_rating=round(float(rng.uniform(2.5, 5.0)), 2),
+                **stamp,
+            )
+            for tutor_id, (name, _, start) in TUTORS.items()
+            for month in months
+            if month >= dt.date.fromisoformat(start)
+        ]
+    )
+    scores = pl.DataFrame(
+        [
+            dict(
+                tutor_id=tutor_id,
+                tutor_name=name,
+                test="SAT practice",
+                students=int(rng.integers(1, 12)),
+                average_baseline_score=round(float(rng.uniform(900, 1200)), 1),
+                average_score_change=round(float(rng.uniform(-20, 150)), 1),
+                average_sessions_between=round(float(rng.uniform(2, 12)), 1),
+                **stamp,
+            )
+            for tutor_id, (name, _, _) in TUTORS.items()
+        ]
+    )
     return {
+        "gold.tutor_score_improvement": scores,
+        "gold.tutor_ratings": ratings,
         "gold.monthly_revenue": revenue,
         "gold.contractor_utilization": utilization,
         "gold.subject_demand": demand,
@@ -257,7 +305,8 @@ def expected_cards(settings: Settings) -> dict[str, tuple[str, str]]:
         settings,
         "contractor_utilization",
         "SELECT sum(active_students), sum(student_cap) FROM t "
-        "WHERE month_start = (SELECT max(month_start) FROM t)",
+        "WHERE month_start = (SELECT max(month_start) FROM t) "
+        "AND (departed_ts IS NULL OR departed_ts >= month_end_ts)",
     )[0]
     batches, reconciled = gold(
         settings, "data_quality_daily", "SELECT count(*), count(*) FILTER (is_reconciled) FROM t"

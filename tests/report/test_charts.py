@@ -54,7 +54,7 @@ def test_a_subject_nobody_booked_takes_no_legend_entry():
         {
             "month_start": MONTHS * 3,
             "subject_name": ["Math", "Physics", "Art"],
-            "sessions": [5, 0, 2],
+            "scheduled_sessions": [5, 0, 2],
             "share_pct": [71.4, 0.0, 28.6],
         }
     )
@@ -70,7 +70,7 @@ def test_small_count_axes_tick_at_whole_numbers():
         {
             "month_start": MONTHS * 2,
             "subject_name": ["Math", "Art"],
-            "sessions": [2, 3],
+            "scheduled_sessions": [2, 3],
             "share_pct": [40.0, 60.0],
         }
     )

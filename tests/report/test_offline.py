@@ -54,7 +54,7 @@ def test_plotly_js_is_inlined_exactly_once(report_html: str) -> None:
     assert report_html.count(f'<script id="{PLOTLY_SCRIPT_ID}"') == 1
     # The bundle's licence header appears once: the library is not repeated per chart.
     assert report_html.count(f"plotly.js v{get_plotlyjs_version()}") == 1
-    assert report_html.count("Plotly.newPlot(") == 6
+    assert report_html.count("Plotly.newPlot(") == 8
     assert "cdn.plot.ly" not in outside_library(report_html)
 
 
@@ -67,8 +67,8 @@ def test_no_mathjax_and_no_cloud_links(report_html: str) -> None:
     ours = outside_library(report_html)
     # to_html(include_mathjax="cdn") would add a jsdelivr mathjax@ script and MathJax config
     assert "MathJax" not in ours and "mathjax@" not in ours
-    assert ours.count('"displaylogo": false') == 6
-    assert ours.count('"modeBarButtonsToRemove": ["sendChartToCloud"') == 6
+    assert ours.count('"displaylogo": false') == 8
+    assert ours.count('"modeBarButtonsToRemove": ["sendChartToCloud"') == 8
 
 
 @pytest.mark.parametrize(

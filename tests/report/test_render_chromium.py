@@ -79,7 +79,7 @@ def test_report_renders_every_chart_without_console_errors(
     result = build_report(gold_settings, tmp_path / "report.html")
     rendered = render(result.path, tmp_path / "profile")
     assert rendered.console == []
-    assert len(result.charts) == 6
+    assert len(result.charts) == 8
     for div_id in result.charts:
         part = chart_dom(rendered.dom, div_id)
         assert 'class="main-svg"' in part, div_id

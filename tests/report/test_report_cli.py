@@ -21,7 +21,7 @@ def test_report_command_writes_the_file_and_prints_its_path(
     assert out.is_file() and out.stat().st_size > 4_000_000  # plotly.js is inlined
     printed = " ".join(result.output.split())
     assert f"report written: {out.resolve()}" in printed
-    assert "6 charts" in printed
+    assert "8 charts" in printed
 
 
 def test_report_defaults_to_reports_report_html(

@@ -35,6 +35,8 @@ def test_report_over_materialized_gold(local_settings: Settings, tmp_path: Path)
         "chart-utilization-latest",
         "chart-utilization-history",
         "chart-subjects",
+        "chart-ratings",
+        "chart-scores",
         "chart-data-quality",
     }
     finance = {

@@ -31,6 +31,8 @@ CHARTS = (
     "chart-utilization-latest",
     "chart-utilization-history",
     "chart-subjects",
+    "chart-ratings",
+    "chart-scores",
     "chart-data-quality",
 )
 
@@ -108,6 +110,9 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
         "SELECT tutor_name, active_students FROM t "
         "WHERE month_start = (SELECT max(month_start) FROM t) ORDER BY tutor_id",
     )
+    # a tutor who left during the latest month has no bar (helpers.DEPARTED)
+    assert latest[-1] == ("Dee Roe", 0)
+    latest = latest[:-1]
     assert bars["x"] == [n for _, n in latest]
     assert [label.split(" (#")[0] for label in bars["y"]] == [name for name, _ in latest]
     assert charts["chart-utilization-latest"].layout["shapes"][0]["x0"] == 30  # the cap line
@@ -117,7 +122,7 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
     cells = gold(
         gold_settings,
         "contractor_utilization",
-        "SELECT tutor_name, month_start, utilization FROM t",
+        "SELECT tutor_name, month_start, utilization_pct FROM t",
     )
     shown = {
         (t.split(" (#")[0], m): z
@@ -125,11 +130,33 @@ def test_chart_series_equal_gold(gold_settings: Settings, tmp_path: Path) -> Non
         for m, z in zip(heat["x"], row, strict=True)
         if z is not None
     }
-    assert shown == {(t, _date(m)): pytest.approx(100 * u) for t, m, u in cells}
+    assert shown == {(t, _date(m)): pytest.approx(u) for t, m, u in cells}
+
+    (bars,) = charts["chart-scores"].data
+    improved = gold(
+        gold_settings,
+        "tutor_score_improvement",
+        "SELECT average_score_change FROM t ORDER BY tutor_id",
+    )
+    assert list(bars["x"]) == [c for (c,) in improved]
+
+    (ratings,) = charts["chart-ratings"].data
+    rated = gold(
+        gold_settings, "tutor_ratings", "SELECT tutor_name, month_start, average_rating FROM t"
+    )
+    shown = {
+        (t.split(" (#")[0], m): z
+        for t, row in zip(ratings["y"], ratings["z"], strict=True)
+        for m, z in zip(ratings["x"], row, strict=True)
+        if z is not None
+    }
+    assert shown == {(t, _date(m)): pytest.approx(a) for t, m, a in rated}
 
     subjects = {t["name"]: _by(t["x"], t["y"]) for t in charts["chart-subjects"].data}
     demand = gold(
-        gold_settings, "subject_demand", "SELECT subject_name, month_start, sessions FROM t"
+        gold_settings,
+        "subject_demand",
+        "SELECT subject_name, month_start, scheduled_sessions FROM t",
     )
     assert {(s, _date(m)): n for s, m, n in demand} == {
         (s, m): n for s, series in subjects.items() for m, n in series.items()
@@ -173,7 +200,7 @@ def test_a_missing_gold_table_leaves_a_notice(local_settings: Settings, tmp_path
     result = build_report(local_settings, tmp_path / "r.html")
     html = result.path.read_text(encoding="utf-8")
     assert result.missing_tables == ("gold.data_quality_daily",)
-    assert "chart-data-quality" not in result.charts and len(result.charts) == 5
+    assert "chart-data-quality" not in result.charts and len(result.charts) == 7
     assert "No chart: gold.data_quality_daily is not in the lake yet" in html
     assert card_values(html)["reconciled"] == ("n/a", None)
     assert result.key_figures["active-students"] == 37

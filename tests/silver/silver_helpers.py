@@ -45,7 +45,7 @@ def put_raw(
         if daily and pad and len(row) < len(header):
             row += [f"sim_{day.isoformat()}", f"{day.isoformat()} 00:00:00.100"]
         full.append(row)
-    stem = {"sessions": "sessions", "students": "students", "tutors": "tutors"}[entity]
+    stem = {"sessions": "sessions", "students": "students", "tutors": "tutors"}.get(entity, entity)
     key = f"{partition_prefix(entity, day)}/{name or (stem if not daily else 'new_' + stem)}.csv"
     storage.write_bytes(key, csv_bytes(header, full))
     return key
@@ -66,10 +66,18 @@ def daily(
     sessions: Iterable[Sequence[Any]] = (),
     students: Iterable[Sequence[Any]] = (),
     tutors: Iterable[Sequence[Any]] = (),
+    feedback: Iterable[Sequence[Any]] = (),
+    test_scores: Iterable[Sequence[Any]] = (),
 ) -> None:
     put_raw(storage, "sessions", day, sessions)
     put_raw(storage, "students", day, students, "students_delta")
     put_raw(storage, "tutors", day, tutors, "tutors_delta")
+    feedback = list(feedback)
+    if feedback:
+        put_raw(storage, "feedback", day, feedback, "feedback_delta")
+    test_scores = list(test_scores)
+    if test_scores:
+        put_raw(storage, "test_scores", day, test_scores, "test_scores_delta")
 
 
 def rows(settings: Settings, table: str, order: str = "", where: str = "") -> list[dict]:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from lakehouse.config import Settings
 from lakehouse.lake.storage import Storage
 from lakehouse.silver.ingest import ingest_pending
-from tests.silver.silver_helpers import daily, history, put_raw, rows
+from lakehouse.silver.quality import run_checks
+from tests.silver.silver_helpers import TUTOR, daily, history, put_raw, rows
 
 D1 = date(2026, 1, 5)
 TS = "2026-01-04 15:00:00"
@@ -227,3 +228,107 @@ def test_dimension_corruption_modes_are_repaired_or_superseded(
         ("tutors", 1, "ERR_RATE_UNITS", "repaired"),
     ]
     assert err[0]["detail"] == "contract_rate of 1,000 or more read as cents: divided by 100"
+
+
+def test_missing_fields_are_taken_from_the_version_before(lake: Settings, storage: Storage) -> None:
+    """A delta row with empty fields: an UPDATE takes them from the id's version valid at its
+    `updated`; a new id has no version to take them from, so they stay NULL (flagged)."""
+    history(storage)  # students 1-3: Ada Lovelace, F, 2009-02-01, grade 10, Active, $100
+    created = "2025-01-01 10:00:00"
+    daily(
+        storage,
+        D1,
+        students=[
+            (1, "", "Lovelace", "", "", "10", "Active", "130", created, TS, "UPDATE"),
+            (2, "Ada", "Lovelace", "F", "2009-02-01", "", "", "", "", TS, "UPDATE"),
+            (5, "Eve", "", "F", "", "9", "Active", "130", TS, TS, "INSERT"),
+        ],
+        tutors=[(7, "Tom", "", "", "1990-01-01", "45", "4", "2025-01-01 09:00:00", TS,
+                 "UPDATE")],
+    )  # fmt: skip
+    result = ingest_pending(lake)[-1]
+    students = result.entity("students")
+    # the two UPDATEs are repaired; the new id's NULLs are flagged, not repaired
+    assert (students.raw, students.kept, students.repaired, students.rejected) == (3, 3, 2, 0)
+    assert result.entity("tutors").repaired == 1
+    current = {
+        r["student_id"]: (
+            r["first_name"], r["sex"], r["date_of_birth"], r["grade"], r["status"],
+            r["contract_rate"], r["created_ts"], r["last_name"],
+        )
+        for r in rows(lake, "silver.dim_students", where="is_current")
+    }  # fmt: skip
+    created_ts = datetime(2025, 1, 1, 10)
+    assert current[1] == ("Ada", "F", date(2009, 2, 1), 10, "Active", 130.0, created_ts, "Lovelace")
+    # grade, status, rate and created unchanged since the version before
+    assert current[2] == ("Ada", "F", date(2009, 2, 1), 10, "Active", 100.0, created_ts, "Lovelace")
+    assert current[5] == ("Eve", "F", None, 9, "Active", 130.0, datetime(2026, 1, 4, 15), None)
+    (tom,) = rows(lake, "silver.dim_tutors", where="is_current AND tutor_id = 7")
+    assert (tom["last_name"], tom["sex"], tom["contract_rate"]) == ("Tutor", "M", 45.0)
+    err = rows(lake, "silver.err_dimensions", order="entity, source_row")
+    assert [(e["entity"], e["entity_id"], e["reason_code"], e["action"], e["detail"]) for e in err] == [
+        ("students", 1, "ERR_MISSING_FIELD", "repaired",
+         "empty field(s) taken from the version valid at updated: first_name, sex, date_of_birth"),
+        ("students", 2, "ERR_MISSING_FIELD", "repaired",
+         "empty field(s) taken from the version valid at updated: grade, status, "
+         "contract_rate, created"),
+        ("students", 5, "ERR_MISSING_FIELD", "flagged",
+         "empty field(s) kept NULL, no earlier version to take them from: last_name, "
+         "date_of_birth"),
+        ("tutors", 7, "ERR_MISSING_FIELD", "repaired",
+         "empty field(s) taken from the version valid at updated: last_name, sex"),
+    ]  # fmt: skip
+    report = run_checks(lake, store_result=False)
+    assert report.passed, [c.to_detail() for c in report.checks if not c.passed]
+
+
+def test_an_update_before_its_insert_opens_the_first_version_at_created(
+    lake: Settings, storage: Storage
+) -> None:
+    """An UPDATE of an id silver has never seen (its INSERT did not arrive) becomes the id's
+    first version, an INSERT valid from `created`, so the sessions since then find it; when
+    the INSERT arrives later it slots in before the UPDATE's time."""
+    history(storage)
+    joined = "2026-01-04 09:00:00"
+    daily(
+        storage,
+        D1,
+        sessions=[(50, 6, 7, 2, "2026-01-04 10:00:00", "1.0", "0")],
+        students=[(6, "Liv", "Ng", "F", "2010-03-03", "9", "Active", "130", joined, TS,
+                   "UPDATE")],
+        tutors=[(9, "Ida", "Roe", "F", "1991-01-01", "45", "1", joined, TS, "UPDATE"),
+                # an UPDATE of a known id stays an UPDATE
+                (8, *TUTOR[:4], "45", "3", "2025-01-01 09:00:00", TS, "UPDATE")],
+    )  # fmt: skip
+    result = ingest_pending(lake)[-1]
+    assert result.entity("students").repaired == 1 and result.entity("tutors").repaired == 1
+    (liv,) = rows(lake, "silver.dim_students", where="student_id = 6")
+    assert (liv["change_type"], liv["effective_start_ts"]) == ("INSERT", datetime(2026, 1, 4, 9))
+    (ida,) = rows(lake, "silver.dim_tutors", where="tutor_id = 9")
+    assert (ida["change_type"], ida["effective_start_ts"]) == ("INSERT", datetime(2026, 1, 4, 9))
+    # the session at 10:00, before the UPDATE's time, is keyed to her version, not flagged
+    (session,) = rows(lake, "silver.fct_sessions", where="session_id = 50")
+    assert session["student_sk"] == liv["student_sk"] and not session["is_orphan"]
+    err = rows(lake, "silver.err_dimensions", order="entity, source_row")
+    assert [(e["entity"], e["entity_id"], e["reason_code"], e["action"]) for e in err] == [
+        ("students", 6, "ERR_UPDATE_BEFORE_INSERT", "repaired"),
+        ("tutors", 9, "ERR_UPDATE_BEFORE_INSERT", "repaired"),
+    ]
+    assert not rows(lake, "silver.err_sessions", where="reason_code = 'ERR_BEFORE_FIRST_VERSION'")
+    # the late INSERT arrives the next day: silver already has her from that time on
+    daily(
+        storage,
+        date(2026, 1, 6),
+        students=[(6, "Liv", "Ng", "F", "2010-03-03", "9", "Active", "120", joined, joined,
+                   "INSERT")],
+    )  # fmt: skip
+    late = ingest_pending(lake)[-1].entity("students")
+    assert (late.raw, late.kept, late.superseded) == (1, 0, 1)
+    versions = rows(lake, "silver.dim_students", where="student_id = 6")
+    assert [(v["contract_rate"], v["effective_start_ts"]) for v in versions] == [
+        (130.0, datetime(2026, 1, 4, 9))
+    ]
+    (audit,) = rows(lake, "silver.err_dimensions", where="ingest_date = '2026-01-06'")
+    assert (audit["reason_code"], audit["action"]) == ("ERR_UPDATE_BEFORE_INSERT", "superseded")
+    report = run_checks(lake, store_result=False)
+    assert report.passed, [c.to_detail() for c in report.checks if not c.passed]

@@ -78,7 +78,7 @@ def test_history_rows_are_typed_and_keyed(lake: Settings, storage: Storage) -> N
     assert student["contract_rate"] == 100.0 and student["grade"] == 10
     assert months(lake) == ["2025-03", "2025-04"]
     assert audit(lake) == []
-    assert [r["source_batch_id"] for r in rows(lake, "silver.ingest_batches")] == ["migration"] * 3
+    assert [r["source_batch_id"] for r in rows(lake, "silver.ingest_batches")] == ["migration"] * 5
 
 
 def test_repairs_of_a_daily_batch(lake: Settings, storage: Storage) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from lakehouse.config import Settings, load_settings
 from lakehouse.lake.storage import Storage, open_storage
 from sim import state
 from sim.api import simulate_day, simulate_history
+from sim.corruption import PROFILE_FIELDS
 
 SEED = 42
 DAILY_STEPS = 21
@@ -37,9 +39,75 @@ def lake_files(root: Path) -> dict[str, bytes]:
     }
 
 
-def read_delta(path: Path, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+DELTA_KEYS = {"students": "student_id", "tutors": "tutor_id"}
+DELTA_FIELDS = {
+    "students": ("first_name", "last_name", "sex", "date_of_birth", "grade", "status",
+                 "contract_rate", "created", "updated"),
+    "tutors": ("first_name", "last_name", "sex", "date_of_birth", "contract_rate",
+               "active_students", "created", "updated"),
+}  # fmt: skip
+
+
+def as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as the CSV writer spells it (times to the second, dates ISO)."""
+    return frame.select(
+        pl.col(c).dt.strftime("%Y-%m-%d %H:%M:%S") if dt == pl.Datetime else pl.col(c).cast(str)
+        for c, dt in frame.schema.items()
+    )
+
+
+def delta_fates(storage: Storage, days: list[date]) -> dict[str, Counter[str]]:
+    """Each landed delta row's fate, re-derived from the simulator's clean state of its day;
+    fails on a row that is not its clean row changed by exactly one mode."""
+    fates: dict[str, Counter[str]] = {entity: Counter() for entity in DELTA_KEYS}
+    for day in days:
+        for entity, key in DELTA_KEYS.items():
+            raw_key = f"raw/{entity}/ingest_date={day + timedelta(days=1)}/{entity}_delta.csv"
+            raw = pl.read_csv(io.BytesIO(storage.read_bytes(raw_key)), infer_schema=False)
+            snap = pl.read_parquet(
+                io.BytesIO(storage.read_bytes(f"{state.snapshot_prefix(day)}/{entity}.parquet"))
+            )
+            truth = {
+                r[key]: r
+                for r in as_text(snap.select(key, *DELTA_FIELDS[entity])).iter_rows(named=True)
+            }
+            seen: set[tuple[str | None, ...]] = set()
+            for row in raw.iter_rows(named=True):
+                record = tuple(row.values())
+                if record in seen:
+                    fates[entity]["duplicated"] += 1
+                    continue
+                seen.add(record)
+                clean = truth[row[key]]
+                inserted = clean["created"][:10] == day.isoformat()
+                differs = {f for f in DELTA_FIELDS[entity] if row[f] != clean[f]}
+                labelled = row["change_type"] != ("INSERT" if inserted else "UPDATE")
+                if not differs and not labelled:
+                    fates[entity]["clean"] += 1
+                elif labelled and not differs:
+                    assert inserted and row["change_type"] == "UPDATE", row
+                    fates[entity]["update_before_insert"] += 1
+                elif differs == {"contract_rate"}:
+                    assert int(row["contract_rate"]) == 100 * int(clean["contract_rate"]), row
+                    fates[entity]["rate_in_cents"] += 1
+                elif differs == {"date_of_birth"} and row["date_of_birth"] is not None:
+                    y, m, d = (int(p) for p in clean["date_of_birth"].split("-"))
+                    assert row["date_of_birth"] == f"{m}/{d}/{y}", row
+                    fates[entity]["us_date"] += 1
+                else:
+                    assert differs <= set(PROFILE_FIELDS) and not inserted, (row, clean)
+                    assert all(row[f] is None for f in differs), row
+                    fates[entity]["missing_fields"] += 1
+    return fates
+
+
+def read_delta(
+    path: Path, key: str, profiles: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A landed delta file as written (dates of birth as text), and the rows it stands for:
-    exact repeats dropped, a rate of 1,000 or more read as cents, MM/DD/YYYY dates read."""
+    exact repeats dropped, a rate of 1,000 or more read as cents, MM/DD/YYYY dates read, an
+    UPDATE of an id created that day read as its INSERT, and empty profile fields taken from
+    `profiles` (the simulator's state of the day) when given."""
     raw = pl.read_csv(
         path,
         schema_overrides={
@@ -58,7 +126,18 @@ def read_delta(path: Path, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         date_of_birth=pl.coalesce(
             dob.str.to_date("%Y-%m-%d", strict=False), dob.str.to_date("%m/%d/%Y", strict=False)
         ),
+        change_type=pl.when(pl.col("created").dt.date() == pl.col("updated").dt.date())
+        .then(pl.lit("INSERT"))
+        .otherwise(pl.col("change_type")),
     )
+    if profiles is not None:
+        known = profiles.select(key, *(pl.col(f).alias(f"_{f}") for f in PROFILE_FIELDS))
+        clean = (
+            clean.with_columns(pl.col(f).cast(known[f"_{f}"].dtype) for f in PROFILE_FIELDS)
+            .join(known, on=key, how="left", maintain_order="left")
+            .with_columns(pl.coalesce(f, f"_{f}").alias(f) for f in PROFILE_FIELDS)
+            .drop(f"_{f}" for f in PROFILE_FIELDS)
+        )
     return raw, clean
 
 

@@ -30,7 +30,7 @@ def test_same_seed_gives_identical_files_different_seed_differs(tmp_path):
     assert runs["a"] == runs["b"]
     assert runs["a"].keys() == runs["c"].keys()
     raw = [k for k in runs["a"] if k.startswith("raw/")]
-    assert len(raw) == 9
+    assert len(raw) == 13  # with the default scenario's feedback and test-score files
     assert all(runs["a"][k] != runs["c"][k] for k in raw if "sessions" in k)
 
 

@@ -93,6 +93,7 @@ CREATE TABLE IF NOT EXISTS tutor_silver.dim_tutors (
   date_of_birth DATE,
   contract_rate DOUBLE,
   active_students INT,
+  status STRING,
   created_ts TIMESTAMP,
   updated_ts TIMESTAMP,
   effective_start_ts TIMESTAMP,
@@ -147,6 +148,88 @@ CREATE TABLE IF NOT EXISTS tutor_silver.dim_appt_status (
   is_billable BOOLEAN
 )
 LOCATION 's3://tutor-test-lake/lake/iceberg/silver/dim_appt_status/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_silver.fct_feedback (
+  session_id BIGINT,
+  rating INT,
+  comment STRING,
+  submitted_ts TIMESTAMP,
+  is_orphan BOOLEAN,
+  source_batch_id STRING,
+  ingest_date DATE,
+  raw_ingest_ts TIMESTAMP,
+  slv_ingest_ts TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/fct_feedback/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_silver.err_feedback (
+  source_batch_id STRING,
+  source_file STRING,
+  source_row BIGINT,
+  raw_id STRING,
+  raw_record STRING,
+  session_id BIGINT,
+  reason_code STRING,
+  action STRING,
+  detail STRING,
+  slv_ingest_ts TIMESTAMP,
+  ingest_date DATE
+)
+PARTITIONED BY (
+  ingest_date
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/err_feedback/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_silver.fct_test_scores (
+  student_id BIGINT,
+  test STRING,
+  test_date DATE,
+  score INT,
+  is_orphan BOOLEAN,
+  source_batch_id STRING,
+  ingest_date DATE,
+  raw_ingest_ts TIMESTAMP,
+  slv_ingest_ts TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/fct_test_scores/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_silver.err_test_scores (
+  source_batch_id STRING,
+  source_file STRING,
+  source_row BIGINT,
+  raw_id STRING,
+  raw_record STRING,
+  student_id BIGINT,
+  reason_code STRING,
+  action STRING,
+  detail STRING,
+  slv_ingest_ts TIMESTAMP,
+  ingest_date DATE
+)
+PARTITIONED BY (
+  ingest_date
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/silver/err_test_scores/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',

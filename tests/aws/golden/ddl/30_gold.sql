@@ -14,9 +14,9 @@ CREATE TABLE IF NOT EXISTS tutor_gold.active_students (
   current_subject_name STRING,
   current_tutor_id BIGINT,
   current_tutor_name STRING,
-  first_session_ts TIMESTAMP,
-  last_session_ts TIMESTAMP,
-  lifetime_sessions BIGINT,
+  first_billable_session_ts TIMESTAMP,
+  last_billable_session_ts TIMESTAMP,
+  lifetime_scheduled_sessions BIGINT,
   lifetime_completed_sessions BIGINT,
   lifetime_no_show_sessions BIGINT,
   lifetime_billable_sessions BIGINT,
@@ -36,14 +36,16 @@ TBLPROPERTIES (
 CREATE TABLE IF NOT EXISTS tutor_gold.contractor_utilization (
   tutor_id BIGINT,
   tutor_name STRING,
+  tutor_status STRING,
+  departed_ts TIMESTAMP,
   month_start DATE,
   month_end_ts TIMESTAMP,
   active_students BIGINT,
   student_cap INT,
-  utilization DOUBLE,
-  sessions BIGINT,
+  utilization_pct DOUBLE,
+  scheduled_sessions BIGINT,
   billable_sessions BIGINT,
-  hours DOUBLE,
+  scheduled_hours DOUBLE,
   billable_hours DOUBLE,
   revenue DECIMAL(18, 2),
   contractor_pay DECIMAL(18, 2),
@@ -107,8 +109,8 @@ CREATE TABLE IF NOT EXISTS tutor_gold.monthly_revenue (
   status INT,
   status_name STRING,
   is_billable BOOLEAN,
-  sessions BIGINT,
-  hours DOUBLE,
+  scheduled_sessions BIGINT,
+  scheduled_hours DOUBLE,
   billable_hours DOUBLE,
   revenue DECIMAL(18, 2),
   contractor_pay DECIMAL(18, 2),
@@ -124,26 +126,91 @@ TBLPROPERTIES (
   'write_compression'='zstd'
 );
 
+CREATE TABLE IF NOT EXISTS tutor_gold.student_score_improvement (
+  student_id BIGINT,
+  test STRING,
+  tutor_id BIGINT,
+  tutor_name STRING,
+  baseline_date DATE,
+  baseline_score INT,
+  latest_date DATE,
+  latest_score INT,
+  score_change INT,
+  tests_taken BIGINT,
+  sessions_between BIGINT,
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/student_score_improvement/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
 CREATE TABLE IF NOT EXISTS tutor_gold.subject_demand (
   month_start DATE,
   subject_id INT,
   subject_name STRING,
   is_test_prep BOOLEAN,
-  sessions BIGINT,
+  scheduled_sessions BIGINT,
   billable_sessions BIGINT,
-  hours DOUBLE,
+  scheduled_hours DOUBLE,
   distinct_students BIGINT,
   new_enrollments BIGINT,
   new_students BIGINT,
   returning_students BIGINT,
-  share_of_sessions DOUBLE,
-  sessions_previous_month BIGINT,
-  sessions_change BIGINT,
-  sessions_change_pct DOUBLE,
+  scheduled_sessions_share_pct DOUBLE,
+  scheduled_sessions_previous_month BIGINT,
+  scheduled_sessions_change BIGINT,
+  scheduled_sessions_change_pct DOUBLE,
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
 )
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/subject_demand/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_gold.tutor_ratings (
+  tutor_id BIGINT,
+  tutor_name STRING,
+  month_start DATE,
+  ratings BIGINT,
+  average_rating DOUBLE,
+  good_ratings BIGINT,
+  poor_ratings BIGINT,
+  completed_sessions BIGINT,
+  rated_sessions_pct DOUBLE,
+  previous_month_average_rating DOUBLE,
+  running_ratings DECIMAL(38, 0),
+  running_average_rating DOUBLE,
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/tutor_ratings/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
+CREATE TABLE IF NOT EXISTS tutor_gold.tutor_score_improvement (
+  tutor_id BIGINT,
+  tutor_name STRING,
+  test STRING,
+  students BIGINT,
+  average_baseline_score DOUBLE,
+  average_latest_score DOUBLE,
+  average_score_change DOUBLE,
+  average_sessions_between DOUBLE,
+  score_change_per_session DOUBLE,
+  as_of_ts TIMESTAMP,
+  generated_at TIMESTAMP
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/tutor_score_improvement/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
   'format'='parquet',

@@ -1,4 +1,4 @@
--- gold.active_students (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- gold.active_students (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_gold.active_students__stage;
 
@@ -42,9 +42,9 @@ WITH profiles AS (
 ), lifetime AS (
   SELECT
     student_id,
-    MIN(session_ts) AS first_session_ts,
-    MAX(session_ts) AS last_session_ts,
-    COUNT(*) AS sessions,
+    MIN(CASE WHEN is_billable THEN session_ts END) AS first_billable_session_ts,
+    MAX(CASE WHEN is_billable THEN session_ts END) AS last_billable_session_ts,
+    COUNT(*) AS scheduled_sessions,
     COUNT(CASE WHEN status = 0 THEN 1 END) AS completed_sessions,
     COUNT(CASE WHEN status = 1 THEN 1 END) AS no_show_sessions,
     COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
@@ -77,9 +77,9 @@ WITH profiles AS (
     sub.subject_name AS current_subject_name,
     ls.tutor_id AS current_tutor_id,
     tn.tutor_name AS current_tutor_name,
-    lt.first_session_ts,
-    lt.last_session_ts,
-    COALESCE(lt.sessions, 0) AS lifetime_sessions,
+    lt.first_billable_session_ts,
+    lt.last_billable_session_ts,
+    COALESCE(lt.scheduled_sessions, 0) AS lifetime_scheduled_sessions,
     COALESCE(lt.completed_sessions, 0) AS lifetime_completed_sessions,
     COALESCE(lt.no_show_sessions, 0) AS lifetime_no_show_sessions,
     COALESCE(lt.billable_sessions, 0) AS lifetime_billable_sessions,
@@ -120,9 +120,9 @@ INSERT INTO tutor_gold.active_students (
   current_subject_name,
   current_tutor_id,
   current_tutor_name,
-  first_session_ts,
-  last_session_ts,
-  lifetime_sessions,
+  first_billable_session_ts,
+  last_billable_session_ts,
+  lifetime_scheduled_sessions,
   lifetime_completed_sessions,
   lifetime_no_show_sessions,
   lifetime_billable_sessions,
@@ -146,9 +146,9 @@ SELECT
   current_subject_name,
   current_tutor_id,
   current_tutor_name,
-  first_session_ts,
-  last_session_ts,
-  lifetime_sessions,
+  first_billable_session_ts,
+  last_billable_session_ts,
+  lifetime_scheduled_sessions,
   lifetime_completed_sessions,
   lifetime_no_show_sessions,
   lifetime_billable_sessions,

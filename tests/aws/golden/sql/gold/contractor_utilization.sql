@@ -1,4 +1,4 @@
--- gold.contractor_utilization (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- gold.contractor_utilization (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_gold.contractor_utilization__stage;
 
@@ -28,14 +28,29 @@ WITH bounds AS (
     NOT tutor_id IS NULL
   GROUP BY
     tutor_id
+), departures /* when a tutor left: the start of their first Departed version known at the as-of time */ AS (
+  SELECT
+    tutor_id,
+    MIN(effective_start_ts) AS departed_ts
+  FROM tutor_silver.dim_tutors
+  WHERE
+    status = 'Departed'
+    AND effective_start_ts <= CAST('2026-01-15 00:00:00' AS TIMESTAMP)
+  GROUP BY
+    tutor_id
 ), tutor_months AS (
   SELECT
     t.tutor_id,
     m.month_start,
-    m.month_end_ts
+    m.month_end_ts,
+    d.departed_ts
   FROM tutor_first_month AS t
   INNER JOIN months AS m
     ON m.month_start >= t.first_month
+  LEFT JOIN departures AS d
+    ON d.tutor_id = t.tutor_id /* a departed tutor's months end with the month they left */
+  WHERE
+    d.departed_ts IS NULL OR CAST(m.month_start AS TIMESTAMP) < d.departed_ts
 ), last_week_sessions /* each student's latest session in the last 7 days before each month end */ AS (
   SELECT
     m.month_start,
@@ -66,9 +81,9 @@ WITH bounds AS (
   SELECT
     tutor_id,
     month_start,
-    COUNT(*) AS sessions,
+    COUNT(*) AS scheduled_sessions,
     COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
-    SUM(duration_hours) AS hours,
+    SUM(duration_hours) AS scheduled_hours,
     SUM(billable_hours) AS billable_hours,
     SUM(revenue) AS revenue,
     SUM(contractor_pay) AS contractor_pay
@@ -79,7 +94,8 @@ WITH bounds AS (
 ), tutor_names AS (
   SELECT
     tutor_id,
-    CONCAT(CAST(first_name AS VARCHAR), CAST(' ' AS VARCHAR), CAST(last_name AS VARCHAR)) AS tutor_name
+    CONCAT(CAST(first_name AS VARCHAR), CAST(' ' AS VARCHAR), CAST(last_name AS VARCHAR)) AS tutor_name,
+    status AS tutor_status
   FROM tutor_silver.dim_tutors
   WHERE
     effective_start_ts <= CAST('2026-01-15 00:00:00' AS TIMESTAMP)
@@ -88,14 +104,16 @@ WITH bounds AS (
   SELECT
     tm.tutor_id,
     n.tutor_name,
+    n.tutor_status,
+    tm.departed_ts,
     tm.month_start,
     tm.month_end_ts,
     COALESCE(r.active_students, 0) AS active_students,
     30 AS student_cap,
-    ROUND(CAST(COALESCE(r.active_students, 0) AS DOUBLE) / 30.0, 4) AS utilization,
-    COALESCE(a.sessions, 0) AS sessions,
+    ROUND(CAST(100.0 * CAST(COALESCE(r.active_students, 0) AS DOUBLE) AS DOUBLE) / 30, 2) AS utilization_pct,
+    COALESCE(a.scheduled_sessions, 0) AS scheduled_sessions,
     COALESCE(a.billable_sessions, 0) AS billable_sessions,
-    ROUND(COALESCE(a.hours, 0), 4) AS hours,
+    ROUND(COALESCE(a.scheduled_hours, 0), 4) AS scheduled_hours,
     ROUND(COALESCE(a.billable_hours, 0), 4) AS billable_hours,
     CAST(COALESCE(a.revenue, 0) AS DECIMAL(18, 2)) AS revenue,
     CAST(COALESCE(a.contractor_pay, 0) AS DECIMAL(18, 2)) AS contractor_pay,
@@ -122,14 +140,16 @@ DELETE FROM tutor_gold.contractor_utilization;
 INSERT INTO tutor_gold.contractor_utilization (
   tutor_id,
   tutor_name,
+  tutor_status,
+  departed_ts,
   month_start,
   month_end_ts,
   active_students,
   student_cap,
-  utilization,
-  sessions,
+  utilization_pct,
+  scheduled_sessions,
   billable_sessions,
-  hours,
+  scheduled_hours,
   billable_hours,
   revenue,
   contractor_pay,
@@ -140,14 +160,16 @@ INSERT INTO tutor_gold.contractor_utilization (
 SELECT
   tutor_id,
   tutor_name,
+  tutor_status,
+  departed_ts,
   month_start,
   month_end_ts,
   active_students,
   student_cap,
-  utilization,
-  sessions,
+  utilization_pct,
+  scheduled_sessions,
   billable_sessions,
-  hours,
+  scheduled_hours,
   billable_hours,
   revenue,
   contractor_pay,

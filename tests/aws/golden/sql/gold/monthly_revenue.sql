@@ -1,4 +1,4 @@
--- gold.monthly_revenue (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- gold.monthly_revenue (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_gold.monthly_revenue__stage;
 
@@ -12,8 +12,8 @@ WITH grouped AS (
     tutor_id,
     subject_id,
     status,
-    COUNT(*) AS sessions,
-    SUM(duration_hours) AS hours,
+    COUNT(*) AS scheduled_sessions,
+    SUM(duration_hours) AS scheduled_hours,
     SUM(billable_hours) AS billable_hours,
     SUM(revenue) AS revenue,
     SUM(contractor_pay) AS contractor_pay,
@@ -42,8 +42,8 @@ WITH grouped AS (
     g.status,
     st.status_name,
     st.is_billable,
-    g.sessions,
-    ROUND(g.hours, 4) AS hours,
+    g.scheduled_sessions,
+    ROUND(g.scheduled_hours, 4) AS scheduled_hours,
     ROUND(g.billable_hours, 4) AS billable_hours,
     CAST(g.revenue AS DECIMAL(18, 2)) AS revenue,
     CAST(g.contractor_pay AS DECIMAL(18, 2)) AS contractor_pay,
@@ -79,8 +79,8 @@ INSERT INTO tutor_gold.monthly_revenue (
   status,
   status_name,
   is_billable,
-  sessions,
-  hours,
+  scheduled_sessions,
+  scheduled_hours,
   billable_hours,
   revenue,
   contractor_pay,
@@ -98,8 +98,8 @@ SELECT
   status,
   status_name,
   is_billable,
-  sessions,
-  hours,
+  scheduled_sessions,
+  scheduled_hours,
   billable_hours,
   revenue,
   contractor_pay,

@@ -1,4 +1,4 @@
--- gold.subject_demand (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- gold.subject_demand (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_gold.subject_demand__stage;
 
@@ -30,7 +30,9 @@ WITH bounds AS (
     month_start,
     session_ts,
     LAG(session_ts) OVER (PARTITION BY student_id ORDER BY session_ts, session_id) AS previous_session_ts
-  FROM tutor_gold.int_priced_sessions
+  FROM tutor_gold.int_priced_sessions /* the rosters' rule: a stamp before the student existed starts no enrollment */
+  WHERE
+    NOT is_before_student_start
 ), enrollments AS (
   SELECT
     month_start,
@@ -45,9 +47,9 @@ WITH bounds AS (
   SELECT
     month_start,
     subject_id,
-    COUNT(*) AS sessions,
+    COUNT(*) AS scheduled_sessions,
     COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
-    SUM(duration_hours) AS hours,
+    SUM(duration_hours) AS scheduled_hours,
     COUNT(DISTINCT student_id) AS distinct_students
   FROM tutor_gold.int_priced_sessions
   GROUP BY
@@ -59,9 +61,9 @@ WITH bounds AS (
     sp.subject_id,
     sp.subject_name,
     sp.is_test_prep,
-    COALESCE(a.sessions, 0) AS sessions,
+    COALESCE(a.scheduled_sessions, 0) AS scheduled_sessions,
     COALESCE(a.billable_sessions, 0) AS billable_sessions,
-    ROUND(COALESCE(a.hours, 0), 4) AS hours,
+    ROUND(COALESCE(a.scheduled_hours, 0), 4) AS scheduled_hours,
     COALESCE(a.distinct_students, 0) AS distinct_students,
     COALESCE(e.new_students, 0) AS new_students,
     COALESCE(e.returning_students, 0) AS returning_students
@@ -73,8 +75,8 @@ WITH bounds AS (
 ), with_context AS (
   SELECT
     *,
-    CAST(SUM(sessions) OVER (PARTITION BY month_start) AS BIGINT) AS month_sessions,
-    LAG(sessions) OVER (PARTITION BY subject_id ORDER BY month_start) AS previous_sessions
+    CAST(SUM(scheduled_sessions) OVER (PARTITION BY month_start) AS BIGINT) AS month_sessions,
+    LAG(scheduled_sessions) OVER (PARTITION BY subject_id ORDER BY month_start) AS previous_sessions
   FROM filled
 ), final AS (
   SELECT
@@ -82,22 +84,25 @@ WITH bounds AS (
     subject_id,
     subject_name,
     is_test_prep,
-    sessions,
+    scheduled_sessions,
     billable_sessions,
-    hours,
+    scheduled_hours,
     distinct_students,
     new_students + returning_students AS new_enrollments,
     new_students,
     returning_students,
-    ROUND(CAST(sessions AS DOUBLE) / NULLIF(month_sessions, 0), 4) AS share_of_sessions,
-    previous_sessions AS sessions_previous_month,
-    sessions - previous_sessions AS sessions_change,
+    ROUND(
+      CAST(100.0 * CAST(scheduled_sessions AS DOUBLE) AS DOUBLE) / NULLIF(month_sessions, 0),
+      2
+    ) AS scheduled_sessions_share_pct,
+    previous_sessions AS scheduled_sessions_previous_month,
+    scheduled_sessions - previous_sessions AS scheduled_sessions_change,
     ROUND(
       CAST(100.0 * (
-        sessions - previous_sessions
+        scheduled_sessions - previous_sessions
       ) AS DOUBLE) / NULLIF(previous_sessions, 0),
       2
-    ) AS sessions_change_pct,
+    ) AS scheduled_sessions_change_pct,
     CAST('2026-01-15 00:00:00' AS TIMESTAMP) AS as_of_ts,
     CAST('2026-01-15 02:00:00' AS TIMESTAMP) AS generated_at
   FROM with_context
@@ -116,17 +121,17 @@ INSERT INTO tutor_gold.subject_demand (
   subject_id,
   subject_name,
   is_test_prep,
-  sessions,
+  scheduled_sessions,
   billable_sessions,
-  hours,
+  scheduled_hours,
   distinct_students,
   new_enrollments,
   new_students,
   returning_students,
-  share_of_sessions,
-  sessions_previous_month,
-  sessions_change,
-  sessions_change_pct,
+  scheduled_sessions_share_pct,
+  scheduled_sessions_previous_month,
+  scheduled_sessions_change,
+  scheduled_sessions_change_pct,
   as_of_ts,
   generated_at
 )
@@ -135,17 +140,17 @@ SELECT
   subject_id,
   subject_name,
   is_test_prep,
-  sessions,
+  scheduled_sessions,
   billable_sessions,
-  hours,
+  scheduled_hours,
   distinct_students,
   new_enrollments,
   new_students,
   returning_students,
-  share_of_sessions,
-  sessions_previous_month,
-  sessions_change,
-  sessions_change_pct,
+  scheduled_sessions_share_pct,
+  scheduled_sessions_previous_month,
+  scheduled_sessions_change,
+  scheduled_sessions_change_pct,
   as_of_ts,
   generated_at
 FROM tutor_gold.subject_demand__stage;

@@ -8,4 +8,10 @@ UNLOAD (SELECT * FROM tutor_gold.data_quality_daily) TO 's3://tutor-test-lake/la
 
 UNLOAD (SELECT * FROM tutor_gold.monthly_revenue) TO 's3://tutor-test-lake/lake/_staging/unload/2026-01-15-example/monthly_revenue/' WITH (format = 'PARQUET', compression = 'SNAPPY');
 
+UNLOAD (SELECT * FROM tutor_gold.student_score_improvement) TO 's3://tutor-test-lake/lake/_staging/unload/2026-01-15-example/student_score_improvement/' WITH (format = 'PARQUET', compression = 'SNAPPY');
+
 UNLOAD (SELECT * FROM tutor_gold.subject_demand) TO 's3://tutor-test-lake/lake/_staging/unload/2026-01-15-example/subject_demand/' WITH (format = 'PARQUET', compression = 'SNAPPY');
+
+UNLOAD (SELECT * FROM tutor_gold.tutor_ratings) TO 's3://tutor-test-lake/lake/_staging/unload/2026-01-15-example/tutor_ratings/' WITH (format = 'PARQUET', compression = 'SNAPPY');
+
+UNLOAD (SELECT * FROM tutor_gold.tutor_score_improvement) TO 's3://tutor-test-lake/lake/_staging/unload/2026-01-15-example/tutor_score_improvement/' WITH (format = 'PARQUET', compression = 'SNAPPY');

@@ -1,4 +1,4 @@
--- silver.dim_tutors (@kind scd2): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- silver.dim_tutors (@kind scd2): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_silver.dim_tutors__stage;
 
@@ -15,6 +15,7 @@ WITH incoming AS (
     date_of_birth,
     contract_rate,
     active_students,
+    status,
     created_ts,
     updated_ts,
     valid_from AS effective_start_ts,
@@ -48,6 +49,7 @@ WITH incoming AS (
     date_of_birth,
     contract_rate,
     active_students,
+    status,
     created_ts,
     updated_ts,
     effective_start_ts,
@@ -72,6 +74,7 @@ WITH incoming AS (
     date_of_birth,
     contract_rate,
     active_students,
+    status,
     created_ts,
     updated_ts,
     effective_start_ts,
@@ -95,6 +98,7 @@ WITH incoming AS (
     CAST(date_of_birth AS DATE) AS date_of_birth,
     CAST(contract_rate AS DOUBLE) AS contract_rate,
     CAST(active_students AS INTEGER) AS active_students,
+    status,
     CAST(created_ts AS TIMESTAMP) AS created_ts,
     CAST(updated_ts AS TIMESTAMP) AS updated_ts,
     CAST(effective_start_ts AS TIMESTAMP) AS effective_start_ts,
@@ -127,6 +131,7 @@ WHEN MATCHED THEN UPDATE SET
   date_of_birth = s.date_of_birth,
   contract_rate = s.contract_rate,
   active_students = s.active_students,
+  status = s.status,
   created_ts = s.created_ts,
   updated_ts = s.updated_ts,
   effective_start_ts = s.effective_start_ts,
@@ -145,6 +150,7 @@ WHEN NOT MATCHED THEN INSERT (
   date_of_birth,
   contract_rate,
   active_students,
+  status,
   created_ts,
   updated_ts,
   effective_start_ts,
@@ -163,6 +169,7 @@ WHEN NOT MATCHED THEN INSERT (
   s.date_of_birth,
   s.contract_rate,
   s.active_students,
+  s.status,
   s.created_ts,
   s.updated_ts,
   s.effective_start_ts,

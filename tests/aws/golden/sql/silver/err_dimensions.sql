@@ -1,4 +1,4 @@
--- silver.err_dimensions (@kind incremental_by_partition): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- silver.err_dimensions (@kind incremental_by_partition): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_silver.err_dimensions__stage;
 
@@ -22,6 +22,9 @@ WITH staged AS (
     fix_ingest_ts,
     fix_rate_units,
     fix_date_format,
+    missing_fields,
+    unfilled_fields,
+    fix_update_before_insert,
     change_type,
     change_type_text
   FROM tutor_silver.stg_students
@@ -41,6 +44,9 @@ WITH staged AS (
     fix_ingest_ts,
     fix_rate_units,
     fix_date_format,
+    missing_fields,
+    unfilled_fields,
+    fix_update_before_insert,
     change_type,
     change_type_text
   FROM tutor_silver.stg_tutors
@@ -58,10 +64,17 @@ WITH staged AS (
     s.*,
     reason_code AS event_code,
     'superseded' AS action,
-    CONCAT(
-      CAST('a later row of the same id in this batch is kept (latest validity time, then ' AS VARCHAR),
-      CAST('ingest time, then file order)' AS VARCHAR)
-    ) AS detail
+    CASE reason_code
+      WHEN 'ERR_UPDATE_BEFORE_INSERT'
+      THEN CONCAT(
+        CAST('INSERT of an id silver has from this time or earlier (its UPDATE came ' AS VARCHAR),
+        CAST('first): that version is kept' AS VARCHAR)
+      )
+      ELSE CONCAT(
+        CAST('a later row of the same id in this batch is kept (latest validity time, ' AS VARCHAR),
+        CAST('then ingest time, then file order)' AS VARCHAR)
+      )
+    END AS detail
   FROM staged AS s
   WHERE
     disposition = 'superseded'
@@ -110,6 +123,39 @@ WITH staged AS (
   FROM staged AS s
   WHERE
     disposition = 'kept' AND fix_date_format
+  UNION ALL
+  SELECT
+    s.*,
+    'ERR_MISSING_FIELD' AS event_code,
+    'repaired' AS action,
+    CONCAT(
+      CAST('empty field(s) taken from the version valid at updated: ' AS VARCHAR),
+      CAST(missing_fields AS VARCHAR)
+    ) AS detail
+  FROM staged AS s
+  WHERE
+    disposition = 'kept' AND missing_fields <> ''
+  UNION ALL
+  SELECT
+    s.*,
+    'ERR_MISSING_FIELD' AS event_code,
+    'flagged' AS action,
+    CONCAT(
+      CAST('empty field(s) kept NULL, no earlier version to take them from: ' AS VARCHAR),
+      CAST(unfilled_fields AS VARCHAR)
+    ) AS detail
+  FROM staged AS s
+  WHERE
+    disposition = 'kept' AND unfilled_fields <> ''
+  UNION ALL
+  SELECT
+    s.*,
+    'ERR_UPDATE_BEFORE_INSERT' AS event_code,
+    'repaired' AS action,
+    'UPDATE of an id with no version and no INSERT: its first version, INSERT from created' AS detail
+  FROM staged AS s
+  WHERE
+    disposition = 'kept' AND fix_update_before_insert
   UNION ALL
   SELECT
     s.*,

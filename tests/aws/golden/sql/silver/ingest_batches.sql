@@ -1,4 +1,4 @@
--- silver.ingest_batches (@kind incremental_by_unique_key): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- silver.ingest_batches (@kind incremental_by_unique_key): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_silver.ingest_batches__stage;
 
@@ -50,6 +50,8 @@ WITH sessions AS (
           OR fix_ingest_ts
           OR fix_rate_units
           OR fix_date_format
+          OR missing_fields <> ''
+          OR fix_update_before_insert
         )
         THEN 1
         ELSE 0
@@ -73,6 +75,8 @@ WITH sessions AS (
           OR fix_ingest_ts
           OR fix_rate_units
           OR fix_date_format
+          OR missing_fields <> ''
+          OR fix_update_before_insert
         )
         THEN 1
         ELSE 0
@@ -81,6 +85,34 @@ WITH sessions AS (
     SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
     SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
   FROM tutor_silver.stg_tutors
+), feedback AS (
+  SELECT
+    'feedback' AS entity,
+    'raw/feedback/ingest_date=2026-01-15/feedback_delta.csv' AS source_files,
+    COUNT(*) AS raw_rows,
+    SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
+    SUM(CASE WHEN disposition = 'kept' AND fix_ingest_ts THEN 1 ELSE 0 END) AS repaired_rows,
+    SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
+    SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
+  FROM tutor_silver.stg_feedback
+), test_scores AS (
+  SELECT
+    'test_scores' AS entity,
+    'raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv' AS source_files,
+    COUNT(*) AS raw_rows,
+    SUM(CASE WHEN disposition = 'kept' THEN 1 ELSE 0 END) AS kept_rows,
+    SUM(
+      CASE
+        WHEN disposition = 'kept' AND (
+          fix_ingest_ts OR fix_date_format
+        )
+        THEN 1
+        ELSE 0
+      END
+    ) AS repaired_rows,
+    SUM(CASE WHEN disposition = 'superseded' THEN 1 ELSE 0 END) AS superseded_rows,
+    SUM(CASE WHEN disposition = 'rejected' THEN 1 ELSE 0 END) AS rejected_rows
+  FROM tutor_silver.stg_test_scores
 ), counted AS (
   SELECT
     *
@@ -93,6 +125,14 @@ WITH sessions AS (
   SELECT
     *
   FROM tutors
+  UNION ALL
+  SELECT
+    *
+  FROM feedback
+  UNION ALL
+  SELECT
+    *
+  FROM test_scores
 ), final AS (
   SELECT
     CAST(CAST('2026-01-15' AS DATE) AS DATE) AS ingest_date,

@@ -1,4 +1,4 @@
--- silver.stg_tutors (@kind view): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- silver.stg_tutors (@kind view): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_silver.stg_tutors;
 
@@ -26,7 +26,8 @@ WITH raw AS (
       CAST(COALESCE(updated, '') AS VARCHAR),
       CAST(COALESCE(change_type, '') AS VARCHAR),
       CAST(COALESCE(source_batch_id, '') AS VARCHAR),
-      CAST(COALESCE(ingest_ts, '') AS VARCHAR)
+      CAST(COALESCE(ingest_ts, '') AS VARCHAR),
+      CAST(status /* optional: left out when the file has none */ AS VARCHAR)
     ) AS raw_record, /* the raw row as in the file, for the audit */
     NULLIF(TRIM(tutor_id), '') AS id_text,
     NULLIF(TRIM(first_name), '') AS first_name,
@@ -35,6 +36,7 @@ WITH raw AS (
     NULLIF(TRIM(date_of_birth), '') AS date_of_birth_text,
     NULLIF(TRIM(contract_rate), '') AS contract_rate_text,
     NULLIF(TRIM(active_students), '') AS active_students_text,
+    NULLIF(TRIM(status), '') AS status_text,
     NULLIF(TRIM(created), '') AS created_text,
     NULLIF(TRIM(updated), '') AS updated_text,
     UPPER(NULLIF(TRIM(change_type), '')) AS change_type_text,
@@ -68,6 +70,14 @@ WITH raw AS (
       WHEN REGEXP_LIKE(active_students_text, '^[0-9]+(\.0*)?$')
       THEN TRY_CAST(REGEXP_REPLACE(active_students_text, '\.0*$', '') AS INTEGER)
     END AS active_students,
+    CASE LOWER(status_text)
+      WHEN 'active'
+      THEN 'Active'
+      WHEN 'leaving'
+      THEN 'Leaving'
+      WHEN 'departed'
+      THEN 'Departed'
+    END AS status_value,
     CASE
       WHEN REGEXP_LIKE(
         created_text,
@@ -90,6 +100,90 @@ WITH raw AS (
       THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
     END AS ingest_ts_value
   FROM raw
+), first_versions /* Rule "missing fields": an empty attribute of a daily row takes the value of the tutor's */ /* version valid at the row's `updated` (silver before this batch): an update that left out */ /* the fields it did not change (ERR_MISSING_FIELD, repaired). With no such version (a new */ /* id, or a time before its first version) the field stays NULL (ERR_MISSING_FIELD, flagged). */ /* Rule "update before its insert": an UPDATE of an id silver has no version of, with no */ /* INSERT of it in this batch, is the id's first version: INSERT, valid from `created` */ /* (ERR_UPDATE_BEFORE_INSERT, repaired). An INSERT arriving for an id silver already has a */ /* version of from its time or earlier (its UPDATE came first) adds nothing: superseded by */ /* that version (ERR_UPDATE_BEFORE_INSERT, superseded). */ AS (
+  SELECT
+    tutor_id,
+    MIN(effective_start_ts) AS first_start_ts
+  FROM tutor_silver.dim_tutors
+  GROUP BY
+    tutor_id
+), with_previous AS (
+  SELECT
+    t.source_file,
+    t.source_row,
+    t.file_kind,
+    t.parse_error,
+    t.raw_id,
+    t.raw_record,
+    t.id_text,
+    t.date_of_birth_text,
+    t.contract_rate_text,
+    t.active_students_text,
+    t.status_text,
+    t.created_text,
+    t.updated_text,
+    t.change_type_text,
+    t.ingest_ts_text,
+    t.tutor_id,
+    t.is_us_date,
+    t.updated_ts,
+    t.ingest_ts_value,
+    COALESCE(t.first_name, p.first_name) AS first_name,
+    COALESCE(t.last_name, p.last_name) AS last_name,
+    COALESCE(t.sex, p.sex) AS sex,
+    CASE WHEN t.date_of_birth_text IS NULL THEN p.date_of_birth ELSE t.date_of_birth END AS date_of_birth,
+    CASE
+      WHEN t.contract_rate_text IS NULL
+      THEN p.contract_rate
+      ELSE t.contract_rate_value
+    END AS contract_rate_value,
+    CASE
+      WHEN t.active_students_text IS NULL
+      THEN p.active_students
+      ELSE t.active_students
+    END AS active_students,
+    CASE
+      WHEN t.status_text IS NULL
+      THEN COALESCE(p.status, 'Active')
+      ELSE t.status_value
+    END AS status, /* Rule "tutor status": optional (the original's files have no status column); empty */ /* or absent, the tutor's status is unchanged: the version before's, Active for a new one */
+    CASE WHEN t.created_text IS NULL THEN p.created_ts ELSE t.created_ts END AS created_ts,
+    CASE
+      WHEN t.file_kind = 'daily'
+      THEN CONCAT_WS(
+        ', ',
+        CAST(CASE WHEN t.first_name IS NULL THEN 'first_name' END AS VARCHAR),
+        CAST(CASE WHEN t.last_name IS NULL THEN 'last_name' END AS VARCHAR),
+        CAST(CASE WHEN t.sex IS NULL THEN 'sex' END AS VARCHAR),
+        CAST(CASE WHEN t.date_of_birth_text IS NULL THEN 'date_of_birth' END AS VARCHAR),
+        CAST(CASE WHEN t.contract_rate_text IS NULL THEN 'contract_rate' END AS VARCHAR),
+        CAST(CASE WHEN t.active_students_text IS NULL THEN 'active_students' END AS VARCHAR),
+        CAST(CASE WHEN t.created_text IS NULL THEN 'created' END AS VARCHAR)
+      )
+      ELSE ''
+    END AS empty_fields,
+    NOT p.tutor_id IS NULL AS has_previous,
+    COALESCE(
+      t.file_kind = 'daily'
+      AND t.change_type_text = 'UPDATE'
+      AND f.first_start_ts IS NULL
+      AND MAX(CASE WHEN t.change_type_text = 'INSERT' THEN 1 ELSE 0 END) OVER (PARTITION BY t.tutor_id) = 0,
+      FALSE
+    ) AS fix_update_before_insert,
+    COALESCE(
+      t.file_kind = 'daily'
+      AND t.change_type_text = 'INSERT'
+      AND f.first_start_ts <= t.updated_ts,
+      FALSE
+    ) AS is_late_insert
+  FROM typed AS t
+  LEFT JOIN first_versions AS f
+    ON f.tutor_id = t.tutor_id
+  LEFT JOIN tutor_silver.dim_tutors AS p
+    ON t.file_kind = 'daily'
+    AND p.tutor_id = t.tutor_id
+    AND p.effective_start_ts <= t.updated_ts
+    AND t.updated_ts < p.effective_end_ts
 ), checked /* Rule "version validity" (above), Rule "ingest time" (as for sessions), and */ /* Rule "change type": INSERT or UPDATE as written; the history is MIGRATION; a daily row */ /* with another value gets INSERT when created = updated, else UPDATE (ERR_INVALID_CHANGE_TYPE). */ AS (
   SELECT
     *,
@@ -98,9 +192,17 @@ WITH raw AS (
       THEN CAST(contract_rate_value AS DOUBLE) / 100
       ELSE contract_rate_value
     END AS contract_rate, /* Rule "rate in cents": an hourly rate of 1,000 or more was written in cents: / 100 */ /* (ERR_RATE_UNITS, repaired; the business's rates are whole dollars below 1,000) */
+    CASE WHEN has_previous THEN empty_fields ELSE '' END AS missing_fields,
+    CASE WHEN has_previous THEN '' ELSE empty_fields END AS unfilled_fields,
     COALESCE(contract_rate_value >= 1000, FALSE) AS fix_rate_units,
     is_us_date AND NOT date_of_birth IS NULL AS fix_date_format,
-    CASE WHEN file_kind = 'history' THEN created_ts ELSE updated_ts END AS valid_from,
+    CASE
+      WHEN file_kind = 'history'
+      THEN created_ts
+      WHEN fix_update_before_insert AND created_ts < updated_ts
+      THEN created_ts
+      ELSE updated_ts
+    END AS valid_from,
     file_kind = 'daily'
     AND (
       ingest_ts_value IS NULL
@@ -117,6 +219,8 @@ WITH raw AS (
     CASE
       WHEN file_kind = 'history'
       THEN 'MIGRATION'
+      WHEN fix_update_before_insert
+      THEN 'INSERT'
       WHEN change_type_text IN ('INSERT', 'UPDATE')
       THEN change_type_text
       WHEN created_ts = updated_ts
@@ -137,6 +241,7 @@ WITH raw AS (
         WHEN NOT active_students_text IS NULL AND active_students IS NULL
         THEN 'active_students'
       END AS VARCHAR),
+      CAST(CASE WHEN NOT status_text IS NULL AND status IS NULL THEN 'status' END AS VARCHAR),
       CAST(CASE WHEN NOT created_text IS NULL AND created_ts IS NULL THEN 'created' END AS VARCHAR),
       CAST(CASE WHEN NOT updated_text IS NULL AND updated_ts IS NULL THEN 'updated' END AS VARCHAR)
     ) AS unparseable_fields, /* attributes that are present but unusable are kept as NULL (ERR_UNPARSEABLE) */
@@ -152,7 +257,7 @@ WITH raw AS (
       ) IS NULL
       THEN 'ERR_MALFORMED_STAMP'
     END AS reject_code
-  FROM typed
+  FROM with_previous
 ), ranked /* Rule "duplicates within a batch": of the valid rows of one tutor, keep the latest by */ /* validity time, then ingest time, then file order (DUPLICATE_EMISSION for the others). */ AS (
   SELECT
     *,
@@ -171,7 +276,7 @@ WITH raw AS (
     CASE
       WHEN NOT reject_code IS NULL
       THEN 'rejected'
-      WHEN emission_rank > 1
+      WHEN emission_rank > 1 OR is_late_insert
       THEN 'superseded'
       ELSE 'kept'
     END AS disposition,
@@ -180,6 +285,8 @@ WITH raw AS (
       THEN reject_code
       WHEN emission_rank > 1
       THEN 'DUPLICATE_EMISSION'
+      WHEN is_late_insert
+      THEN 'ERR_UPDATE_BEFORE_INSERT'
     END AS reason_code,
     CASE reject_code
       WHEN 'ERR_MALFORMED_ROW'
@@ -206,6 +313,7 @@ WITH raw AS (
     date_of_birth,
     contract_rate,
     active_students,
+    status,
     created_ts,
     updated_ts,
     valid_from,
@@ -216,6 +324,9 @@ WITH raw AS (
     COALESCE(fix_ingest_ts, FALSE) AS fix_ingest_ts,
     fix_rate_units,
     fix_date_format,
+    missing_fields,
+    unfilled_fields,
+    fix_update_before_insert,
     change_type_text
   FROM ranked
 )
