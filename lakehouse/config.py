@@ -97,6 +97,14 @@ class MaintainSettings:
 
 
 @dataclass(frozen=True)
+class GoldSettings:
+    incremental_from_sessions: int = 500_000
+    """A daily `materialize` updates gold incrementally once gold.int_priced_sessions holds
+    this many sessions; a smaller gold is rebuilt whole, which costs less there (0: always
+    incremental; docs/benchmarks.md)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     lake: str = "./lake"
     """Lake root: a folder path, or s3://bucket/prefix."""
@@ -111,6 +119,7 @@ class Settings:
     athena: AthenaSettings = field(default_factory=AthenaSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
     maintain: MaintainSettings = field(default_factory=MaintainSettings)
+    gold: GoldSettings = field(default_factory=GoldSettings)
     source: str = "defaults"
     """Where the settings came from (file and profile), for messages."""
     origins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -142,6 +151,7 @@ _SECTIONS: dict[str, type] = {
     "athena": AthenaSettings,
     "export": ExportSettings,
     "maintain": MaintainSettings,
+    "gold": GoldSettings,
 }
 _TOP_LEVEL = ("lake", "engine", "catalog")
 SECRET_SETTINGS = ("s3.secret_access_key", "s3.session_token")

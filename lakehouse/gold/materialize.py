@@ -188,6 +188,7 @@ def plan_build(
     *,
     full: bool,
     priced_stored: bool,
+    incremental_from: int = 0,
 ) -> BuildPlan:
     """Whether the batches since the last build can be applied to gold incrementally."""
     if full:
@@ -217,7 +218,14 @@ def plan_build(
         return BuildPlan(True, "the gold SQL changed since the last build")
     if info.get("fixed_inputs") != fixed_inputs:
         return BuildPlan(True, "subjects or session statuses changed since the last build")
-    return BuildPlan(False, since=since, priced_rows=int(last.rows.get(PRICED, 0)))
+    priced_rows = int(last.rows.get(PRICED, 0))
+    if priced_rows < incremental_from:
+        return BuildPlan(
+            True,
+            f"a small gold ({priced_rows:,} sessions, below gold.incremental_from_sessions = "
+            f"{incremental_from:,}) is rebuilt whole",
+        )
+    return BuildPlan(False, since=since, priced_rows=priced_rows)
 
 
 def register_gold_views(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> list[str]:
@@ -273,6 +281,7 @@ def materialize(
                 fixed_inputs,
                 full=full,
                 priced_stored=PRICED in present,
+                incremental_from=settings.gold.incremental_from_sessions,
             )
             sessions = plan.priced_rows
             if plan.full:

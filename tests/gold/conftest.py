@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import GoldSettings, Settings, load_settings
 from lakehouse.gold.materialize import MaterializeResult, materialize
 from lakehouse.lake.catalog import open_catalog
 from tests.gold import scenario
@@ -17,9 +18,17 @@ Query = Callable[[str], list[tuple[Any, ...]]]
 
 @pytest.fixture
 def scenario_lake(local_settings: Settings) -> Settings:
-    """A local lake holding the scenario's silver tables (no gold yet), for tests that write."""
-    scenario.build().write(local_settings)
-    return local_settings
+    """A local lake holding the scenario's silver tables (no gold yet), for tests that write.
+    Its daily builds are incremental however small it is (gold.incremental_from_sessions 0)."""
+    settings = always_incremental(local_settings)
+    scenario.build().write(settings)
+    return settings
+
+
+def always_incremental(settings: Settings) -> Settings:
+    """The settings with incremental gold builds at any size (the default waits for a large
+    gold, where they pay)."""
+    return dataclasses.replace(settings, gold=GoldSettings(incremental_from_sessions=0))
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,9 @@ def read_table(settings: Settings, table: str) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def sim_lake(tmp_path_factory: pytest.TempPathFactory) -> SimulatedLake:
     root = tmp_path_factory.mktemp("gold-sim") / "lake"
-    settings = load_settings(environ={}, overrides={"lake": str(root)})
+    settings = load_settings(
+        environ={}, overrides={"lake": str(root), "gold.incremental_from_sessions": 0}
+    )
     history = simulate_history(settings, seed=7, scale=1.0)
     ingest_batch(settings, history.ingest_date)
     materialize(settings)

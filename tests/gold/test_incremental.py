@@ -8,6 +8,7 @@ whole files only (no delete files), and the catalog's table-wide statistics cove
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from lakehouse.lake.storage import init_lake, open_storage
 from lakehouse.orchestration.rollback import rollback
 from lakehouse.silver.ingest import ingest_batch, ingest_pending, waiting_batches
 from sim.api import simulate_day, simulate_history
+from tests.gold.conftest import always_incremental
 from tests.silver.silver_helpers import snapshot
 
 STAMPS = ("as_of_ts", "generated_at")
@@ -74,7 +76,7 @@ def statistics_outside_rows(settings: Settings) -> list[str]:
                 f"SELECT column_type FROM (DESCRIBE {ALIAS}.gold.{table}) WHERE column_name = ?",
                 [column],
             ).fetchall()
-            values = con.execute(f"SELECT {column} FROM {ALIAS}.gold.{table}").fetch_arrow_table()
+            values = con.execute(f"SELECT {column} FROM {ALIAS}.gold.{table}").to_arrow_table()
             values = values.column(0)
             if values.null_count == len(values):
                 continue
@@ -115,7 +117,9 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Mater
     """History, then six days each ingested and built incrementally (the first crosses from
     December into January)."""
     root = tmp_path_factory.mktemp("incremental") / "lake"
-    settings = load_settings(environ={}, overrides={"lake": str(root)})
+    settings = load_settings(
+        environ={}, overrides={"lake": str(root), "gold.incremental_from_sessions": 0}
+    )
     init_lake(settings)
     history = simulate_history(settings, seed=3, scale=0.5)
     ingest_batch(settings, history.ingest_date)
@@ -151,7 +155,7 @@ def test_gold_is_written_in_whole_files_with_statistics_that_cover_its_rows(simu
 
 def test_incremental_gold_equals_a_full_rebuild_on_simulated_days(simulated, tmp_path) -> None:
     settings, last = simulated
-    copy = load_settings(environ={}, overrides={"lake": str(tmp_path / "lake")})
+    copy = dataclasses.replace(settings, lake=str(tmp_path / "lake"))
     shutil.copytree(settings.lake, copy.lake)
     assert_equals_full_rebuild(copy, last)
     # after a full rebuild the next day is incremental again
@@ -162,7 +166,7 @@ def test_incremental_gold_equals_a_full_rebuild_on_simulated_days(simulated, tmp
 
 def test_a_rerun_and_a_rebuild_after_rollback_are_handled(simulated, tmp_path) -> None:
     settings, _ = simulated
-    copy = load_settings(environ={}, overrides={"lake": str(tmp_path / "lake")})
+    copy = dataclasses.replace(settings, lake=str(tmp_path / "lake"))
     shutil.copytree(settings.lake, copy.lake)
     con = connect_lake(copy, read_only=True)
     batches = sorted({s.batch for s in snapshots(con) if s.batch})
@@ -179,10 +183,11 @@ def test_a_rerun_and_a_rebuild_after_rollback_are_handled(simulated, tmp_path) -
 
 @pytest.fixture
 def replay_lake(local_settings: Settings, seed_data: Path) -> Settings:
-    """An empty lake with the original project's replay batches landed."""
-    init_lake(local_settings)
-    land(local_settings, seed_data / "replay" / "raw")
-    return local_settings
+    """An empty lake with the original project's replay batches landed (incremental builds)."""
+    settings = always_incremental(local_settings)
+    init_lake(settings)
+    land(settings, seed_data / "replay" / "raw")
+    return settings
 
 
 def build_daily(lake: Settings, batches: int | None) -> MaterializeResult:
@@ -210,3 +215,16 @@ def test_incremental_gold_equals_a_full_rebuild_over_the_whole_replay(replay_lak
     assert delete_files(replay_lake) == 0
     assert statistics_outside_rows(replay_lake) == []
     assert_equals_full_rebuild(replay_lake, last)
+
+
+def test_a_small_gold_is_rebuilt_whole_by_default(local_settings: Settings) -> None:
+    """Below gold.incremental_from_sessions a full rebuild is cheaper (docs/benchmarks.md)."""
+    init_lake(local_settings)
+    history = simulate_history(local_settings, seed=3, scale=0.2)
+    ingest_batch(local_settings, history.ingest_date)
+    materialize(local_settings)
+    day = simulate_day(local_settings)
+    ingest_batch(local_settings, day.ingest_date)
+    result = materialize(local_settings)
+    assert result.mode == "full"
+    assert "below gold.incremental_from_sessions = 500,000" in result.reason
