@@ -21,7 +21,10 @@ GOLD = (
     "contractor_utilization",
     "data_quality_daily",
     "monthly_revenue",
+    "student_score_improvement",
     "subject_demand",
+    "tutor_ratings",
+    "tutor_score_improvement",
 )
 
 
