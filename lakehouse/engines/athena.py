@@ -15,7 +15,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
@@ -187,18 +189,25 @@ def _human_bytes(n: int) -> str:
 
 
 def _convert(value: str | None, athena_type: str) -> Any:
-    """Athena returns every value as text; give it the column's Python type."""
+    """Athena returns every value as text; give it the column's Python type, exactly: DECIMAL
+    as `Decimal` (money must not pass through a float), timestamps with their zone, a missing
+    value (NULL) as None and an empty string as ''."""
     if value is None:
         return None
-    kind = athena_type.lower().split("(")[0]
+    kind = athena_type.lower().split("(")[0].strip()
     if kind in ("tinyint", "smallint", "integer", "int", "bigint"):
         return int(value)
-    if kind in ("double", "float", "real", "decimal"):
+    if kind == "decimal":
+        return Decimal(value)
+    if kind in ("double", "float", "real"):
         return float(value)
     if kind == "boolean":
         return value.lower() == "true"
     if kind == "date":
         return date.fromisoformat(value)
+    if kind == "timestamp with time zone":
+        stamp, _, zone = value.rpartition(" ")
+        return datetime.fromisoformat(stamp).replace(tzinfo=ZoneInfo(zone))
     if kind.startswith("timestamp"):
         return datetime.fromisoformat(value)
     return value
