@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lakehouse.config import Settings, mask_url_password
-from lakehouse.errors import ConfigError, EngineError, LakehouseError
+from lakehouse.errors import ConfigError, EngineError, LakehouseError, UsageError
 from lakehouse.storage import open_storage
 
 if TYPE_CHECKING:
@@ -392,16 +392,10 @@ def open_catalog(
         con.execute("BEGIN TRANSACTION")
         expose(con, layers)
         return con
-    con = connect(settings, extensions=location(settings).extensions if ducklake else ())
+    if not ducklake:
+        return _open_iceberg(settings, layers, at_batch)
+    con = connect(settings, extensions=location(settings).extensions)
     try:
-        if not ducklake:
-            from lakehouse.aws.publish import published_views
-
-            for layer in layers:
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-            if "gold" in layers:
-                published_views(con, open_storage(settings))
-            return con
         try:
             attach(con, settings, read_only=True)
         except CatalogMissing:
@@ -418,6 +412,27 @@ def open_catalog(
         # one read transaction for the whole session: every query sees the same snapshot
         con.execute("BEGIN TRANSACTION")
         expose(con, layers, at=pinned)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open_iceberg(
+    settings: Settings, layers: tuple[str, ...], at_batch: date | None
+) -> duckdb.DuckDBPyConnection:
+    """The read session of an Athena lake: its Iceberg tables, found through Glue."""
+    from lakehouse.aws import iceberg
+    from lakehouse.engines.duckdb import connect
+
+    if at_batch is not None:
+        raise UsageError(
+            f"reading the lake as of batch {at_batch} needs the DuckLake snapshots of "
+            "engine = duckdb; the Athena engine reads each Iceberg table's current snapshot"
+        )
+    con = connect(settings, extensions=iceberg.EXTENSIONS)
+    try:
+        iceberg.expose(con, settings, layers)
     except BaseException:
         con.close()
         raise

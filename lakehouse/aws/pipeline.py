@@ -10,9 +10,8 @@ order, with the same parameters, and it relies on being idempotent:
   (`ddl.bronze_batch_views`), read the batch id with the `bronze.batch_id` model, run the
   ingest's steps (`STEPS`), then write the batch's record `_ops/ingest/batches/ingest_date=D.json`
   last: it is the commit marker that a batch's statements all ran;
-- materialize D: run the gold models with `model_params(D)`, then publish each gold table as
-  plain Parquet under `gold/<table>/` (`lakehouse.aws.publish`: UNLOAD, then copy), so export,
-  report and `lakehouse query` read gold the same way on both engines.
+- materialize D: run the gold models with `model_params(D)`. Each write is an Iceberg commit
+  that export, the report and `lakehouse query` read directly (`lakehouse.aws.iceberg`).
 
 Each returns the event detail its stage emits (business date, row counts).
 """
@@ -132,8 +131,7 @@ def ingest_through(
 
 
 def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None = None) -> dict:
-    """Rebuild the gold Iceberg tables as of the batch `as_of`, then publish them as Parquet."""
-    from lakehouse.aws.publish import publish_gold
+    """Rebuild the gold Iceberg tables as of the batch `as_of`."""
     from lakehouse.stages.materialize import gold_models, model_params
 
     engine = engine or AthenaEngine(settings)
@@ -144,12 +142,10 @@ def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None 
         if model.kind != "view":
             stored.append(model.name)
     row_counts = {name: _count(engine, name) for name in stored}
-    published = publish_gold(settings, engine, open_storage(settings), stored, as_of)
     return {
         "as_of": as_of.isoformat(),
         "engine": engine.name,
         "row_counts": row_counts,
-        "published": published,
         "bytes_scanned": sum(q.scanned_bytes for q in engine.client.history),
         "cost_usd": round(sum(q.cost_usd for q in engine.client.history), 6),
     }

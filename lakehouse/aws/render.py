@@ -6,7 +6,6 @@
     <out>/ddl/20_silver.sql          Iceberg tables of the silver contract
     <out>/ddl/30_gold.sql            Iceberg tables with the gold models' output types
     <out>/sql/<layer>/<model>.sql    each model's Athena statements, bound to an example batch
-    <out>/sql/publish/gold.sql       the UNLOADs that stage gold as Parquet for `gold/<table>/`
     <out>/lambda/                    the functions' image: Dockerfile, requirements, lakehouse/,
                                      sim/, lakehouse_sql/ (SAM builds it with Docker)
 
@@ -39,8 +38,6 @@ CODE_PACKAGES = ("lakehouse", "sim", "lakehouse_sql")
 RUNTIME_PROVIDED = ("boto3",)
 """Dependencies the Lambda Python runtime already ships (left out of requirements.txt)."""
 EXAMPLE_LAKE = "s3://my-tutor-lakehouse/lake"
-EXAMPLE_RUN = "2026-01-15-example"
-"""The staging run id the rendered UNLOADs use (a real run adds a random suffix)."""
 
 
 def deploy_settings(settings: Settings, lake: str | None = None) -> Settings:
@@ -58,7 +55,6 @@ def _script(statements: list[exp.Expression] | list[str], header: str) -> str:
 
 def sql_files(settings: Settings, params: dict[str, Any] | None = None) -> dict[str, str]:
     """Relative path -> text of the DDL scripts and every model's Athena statements."""
-    from lakehouse.aws.publish import unload_sql
     from lakehouse.engines.athena import AthenaEngine
 
     params = example_params() if params is None else params
@@ -86,12 +82,6 @@ def sql_files(settings: Settings, params: dict[str, Any] | None = None) -> dict[
         files[f"sql/{model.layer}/{model.table}.sql"] = _script(
             engine.statements(model, params, pretty=True), header
         )
-    stored = [m.name for m in athena_models() if m.layer == "gold" and m.kind != "view"]
-    files["sql/publish/gold.sql"] = _script(
-        [unload_sql(settings, table, EXAMPLE_RUN) for table in stored],
-        "gold published as Parquet under gold/<table>/: one UNLOAD per table into the run's "
-        f"staging prefix (run {EXAMPLE_RUN}), then copied by `lakehouse.aws.publish`",
-    )
     return dict(sorted(files.items()))
 
 

@@ -50,7 +50,7 @@ class Engine(ABC):
 
     TABLE_FORMAT: ClassVar[str] = ""
     """What the engine keeps tables in: `ducklake` (read by `lakehouse.catalog`) or `iceberg`
-    (Glue; its gold is also published as Parquet for the lake's readers)."""
+    (Glue; read sessions find the tables there, `lakehouse.aws.iceberg`)."""
     SUPPORTS_MERGE: ClassVar[bool] = False
     """`MERGE INTO` updates rows in place (needs a table format with row-level changes)."""
     SUPPORTS_TRANSACTIONS: ClassVar[bool] = False

@@ -234,9 +234,7 @@ def test_results_keep_each_athena_type_across_pages(athena_settings):
             "ResultSetMetadata": info,
         }
     }
-    stub.add_response(
-        "get_query_results", first, {"QueryExecutionId": "q-7", "MaxResults": 1000}
-    )
+    stub.add_response("get_query_results", first, {"QueryExecutionId": "q-7", "MaxResults": 1000})
     stub.add_response(
         "get_query_results",
         second,
