@@ -12,12 +12,18 @@ engine adapters do), so a caller branches on a capability, never on an engine's 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from lakehouse.models import Model, get_model
-from lakehouse.statements import STAGE_SUFFIX, Capabilities, StatementBuilder, validate_model
+from lakehouse.statements import (
+    STAGE_SUFFIX,
+    Capabilities,
+    StatementBuilder,
+    partition_ranges,
+    validate_model,
+)
 
 if TYPE_CHECKING:
     from lakehouse.config import Settings
@@ -61,6 +67,8 @@ class Engine(ABC):
     """A table missing on first write is created from the result's columns."""
     READS_LAKE_FILES_DIRECTLY: ClassVar[bool] = False
     """SQL may read files by path (`read_parquet('...')`); otherwise only catalog tables."""
+    MAX_PARTITIONS_PER_WRITE: ClassVar[int | None] = None
+    """Partitions one INSERT/MERGE may write; a larger write is split by partition range."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -72,6 +80,7 @@ class Engine(ABC):
             transactions=cls.SUPPORTS_TRANSACTIONS,
             temp_tables=cls.SUPPORTS_TEMP_TABLES,
             creates_targets=cls.CREATES_TARGETS,
+            max_partitions=cls.MAX_PARTITIONS_PER_WRITE,
         )
 
     @property
@@ -104,9 +113,18 @@ class Engine(ABC):
         """The output columns of the model (its rows are in `stage`)."""
 
     # -- materialization ---------------------------------------------------------------------
-    def plan(self, model: Model, params: dict[str, Any] | None = None) -> Iterator[str]:
+    def plan(
+        self,
+        model: Model,
+        params: dict[str, Any] | None = None,
+        partitions: Callable[[Model, str], Sequence[Any]] | None = None,
+    ) -> Iterator[str]:
         """The statements that materialize the model, in order. A generator: each statement is
-        produced after the ones before it ran, so the stage's columns can be read from it."""
+        produced after the ones before it ran, so the stage's columns can be read from it.
+
+        On an engine with MAX_PARTITIONS_PER_WRITE, `partitions(model, stage)` gives the
+        partition values the stage holds, and a write of more than the limit is split by
+        range (`lakehouse.statements.partition_ranges`); without it nothing is split."""
         validate_model(model)
         builder = self.builder
         select = self.render(model, params)
@@ -119,7 +137,11 @@ class Engine(ABC):
         columns = self.stage_columns(model, stage, select)
         if not self.exists(model):
             yield from builder.create_target(model, target, stage)
-        yield from builder.apply(model, target, stage, columns)
+        limit = self.MAX_PARTITIONS_PER_WRITE
+        ranges = None
+        if limit is not None and partitions is not None and model.partitioned_by:
+            ranges = partition_ranges(partitions(model, stage), limit)
+        yield from builder.apply(model, target, stage, columns, ranges)
         if not self.SUPPORTS_TEMP_TABLES:
             yield builder.drop(stage)
 
@@ -129,10 +151,18 @@ class Engine(ABC):
         """Bring the model's table up to date with the strategy its `@kind` declares."""
         model = get_model(model) if isinstance(model, str) else model
         count = scanned = 0
-        for sql in self.plan(model, params):
+        for sql in self.plan(model, params, self.stage_partitions):
             scanned += self.execute(sql)
             count += 1
         return MaterializeResult(model.name, model.kind, self.name, count, scanned)
+
+    def stage_partitions(self, model: Model, stage: str) -> list[Any]:
+        """The distinct `@partitioned_by` values of the rows waiting in `stage`."""
+        from sqlglot import exp
+
+        column = exp.column(model.partitioned_by or "")
+        query = exp.select(column).distinct().from_(exp.to_table(stage, dialect=self.dialect))
+        return [row[0] for row in self.query(query.order_by(column.copy()).sql(self.dialect))]
 
     def stage_name(self, model: Model) -> str:
         """Where the model's rows wait before they are applied to its table."""

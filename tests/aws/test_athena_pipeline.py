@@ -84,6 +84,19 @@ def sent() -> list[str]:
     return [e.query for e in backend().executions.values()]
 
 
+def expected_queries(engine, name, params) -> list[str]:
+    """What materialize sends for one model: its statements, and for a partitioned model the
+    read of the stage's partition values (moto answers none, so nothing is split)."""
+    model = get_model(name) if isinstance(name, str) else name
+    statements = engine.statements(model, params)
+    if model.kind == "view" or not model.partitioned_by:
+        return statements
+    column, stage = model.partitioned_by, engine.stage_name(model)
+    # drop the stale stage, CTAS the stage, read its partitions, then the DML
+    read = f"SELECT DISTINCT {column} FROM {stage} ORDER BY {column}"
+    return [*statements[:2], read, *statements[2:]]
+
+
 def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_order(lake):
     from lakehouse.stages.ingest import STEPS
 
@@ -100,7 +113,7 @@ def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_ord
     expected = [v.sql(dialect="athena") for v in bronze_batch_views(lake, DAY)]
     expected.append(engine.render(get_model("bronze.batch_id")))
     for name in STEPS:
-        expected += engine.statements(name, params)
+        expected += expected_queries(engine, name, params)
     expected += [
         "SELECT COUNT(*) AS n FROM tutor_silver.fct_sessions",
         "SELECT COUNT(*) AS n FROM tutor_silver.err_sessions "
@@ -117,6 +130,22 @@ def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_ord
         "tutor_silver.dim_tutors",
         "tutor_silver.fct_sessions",
         "tutor_silver.ingest_batches",
+    ]
+
+
+def test_an_ingest_of_more_than_100_months_merges_fct_sessions_by_month_range(lake):
+    months = [f"{y}-{m:02d}" for y in range(2017, 2026) for m in range(1, 13)]  # 108
+    answers = {
+        "FROM tutor_raw.tutors": (["source_batch_id"], [["sim_2026-01-15"]]),
+        "SELECT DISTINCT session_month": (["session_month"], [[m] for m in months]),
+        "COUNT(*) AS n": (["n"], [[1]]),
+    }
+    engine = AthenaEngine(lake, client=CannedAthena(lake, answers))
+    pipeline.ingest(lake, DAY, engine)
+    merges = [q for q in sent() if q.startswith("MERGE INTO tutor_silver.fct_sessions")]
+    assert [q.split("WHERE session_month ", 1)[1].split(")")[0] for q in merges] == [
+        "BETWEEN '2017-01' AND '2025-04'",
+        "BETWEEN '2025-05' AND '2025-12'",
     ]
 
 
@@ -149,7 +178,7 @@ def test_materialize_runs_every_gold_model_then_counts_rows_and_copies_nothing(l
     detail = pipeline.materialize(lake, DAY, engine)
     expected = []
     for model in gold_models():
-        expected += engine.statements(model, model_params(DAY))
+        expected += expected_queries(engine, model, model_params(DAY))
     stored = [m.table for m in gold_models() if m.kind != "view"]
     expected += [f"SELECT COUNT(*) AS n FROM tutor_gold.{t}" for t in stored]
     assert sent() == expected  # no UNLOAD: readers open the Iceberg tables themselves
