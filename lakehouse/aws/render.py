@@ -1,6 +1,8 @@
 """`lakehouse deploy render`: everything a deployment needs, written without an AWS account.
 
     <out>/template.yaml              the SAM template (`sam build && sam deploy --guided`)
+    <out>/statemachine.asl.json      the Step Functions definition the template embeds (for
+                                     review; `${...}` are filled in by the template)
     <out>/ddl/00_databases.sql       Glue databases (also in the template; kept for manual setup)
     <out>/ddl/10_bronze.sql          external CSV tables with partition projection
     <out>/ddl/20_silver.sql          Iceberg tables of the silver contract
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakehouse.aws.ddl import bronze_ddl, create_databases, iceberg_table
 from lakehouse.aws.schemas import athena_models, example_params, partition_column, stored_schemas
+from lakehouse.aws.template import ORCHESTRATIONS
 from lakehouse.transpile import layer_databases
 
 if TYPE_CHECKING:
@@ -129,23 +132,38 @@ def dockerfile() -> str:
     )
 
 
-def template_yaml(settings: Settings) -> str:
+def template_yaml(settings: Settings, orchestration: str = ORCHESTRATIONS[0]) -> str:
     import yaml
 
     from lakehouse.aws.template import template
 
     databases = layer_databases(settings.athena)
     layers = {"raw": databases["raw"], "silver": databases["silver"], "gold": databases["gold"]}
-    body = yaml.safe_dump(template(layers), sort_keys=False, width=100)
+    body = yaml.safe_dump(template(layers, orchestration=orchestration), sort_keys=False, width=100)
     return (
         "# Rendered by `lakehouse deploy render`; edit lakehouse/aws/template.py instead.\n" + body
     )
 
 
-def write_bundle(settings: Settings, out: Path, *, with_code: bool = True) -> list[Path]:
-    """Write the deployment bundle under `out`; return the files written (code excluded)."""
+def write_bundle(
+    settings: Settings,
+    out: Path,
+    *,
+    with_code: bool = True,
+    orchestration: str = ORCHESTRATIONS[0],
+) -> list[Path]:
+    """Write the deployment bundle under `out`; return the files written (code excluded).
+    `orchestration` is the default of the template's `Orchestration` parameter."""
+    import json
+
+    from lakehouse.aws.statemachine import definition
+
     settings = deploy_settings(settings) if settings.storage != "s3" else settings
-    files = {**sql_files(settings), "template.yaml": template_yaml(settings)}
+    files = {
+        **sql_files(settings),
+        "template.yaml": template_yaml(settings, orchestration),
+        "statemachine.asl.json": json.dumps(definition(), indent=2) + "\n",
+    }
     if with_code:
         files["lambda/requirements.txt"] = requirements()
         files["lambda/Dockerfile"] = dockerfile()
