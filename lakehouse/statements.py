@@ -15,8 +15,8 @@ A model is one SELECT plus a `@kind`; what the kind means is written here once:
     updating matched rows and inserting the others (for SCD2 the SELECT returns the changed
     versions, closed and new, so merging them on the version key applies them).
 
-An engine that writes at most N partitions per statement (`max_partitions`: Athena's 100 per
-CTAS/INSERT) gets the writes of a partitioned model split by partition range: one DML per
+An engine that writes at most N partitions per statement (`MAX_PARTITIONS_PER_WRITE`: Athena's
+100 per CTAS/INSERT) gets the writes of a partitioned model split by partition range: one DML per
 range of at most N of the stage's partition values, in order, each reading only its range of the
 stage (and one for the NULL partition). A daily batch touches a few partitions and keeps its
 single statement; the history load of a table partitioned by month needs the split once the
@@ -64,8 +64,6 @@ class Capabilities:
     """Session-local temporary tables hold stages and ephemeral results."""
     creates_targets: bool
     """A missing target table is created on first write (else it must exist already)."""
-    max_partitions: int | None = None
-    """Partitions one statement may write (None: no limit)."""
 
 
 def validate_model(model: Model) -> None:

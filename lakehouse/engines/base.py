@@ -80,7 +80,6 @@ class Engine(ABC):
             transactions=cls.SUPPORTS_TRANSACTIONS,
             temp_tables=cls.SUPPORTS_TEMP_TABLES,
             creates_targets=cls.CREATES_TARGETS,
-            max_partitions=cls.MAX_PARTITIONS_PER_WRITE,
         )
 
     @property
