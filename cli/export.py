@@ -40,17 +40,28 @@ def export_command(
         help="Gold tables to export, comma-separated or repeated. Default: every gold table "
         "(and only then are exports of tables that left gold removed).",
     ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Publish every table, also those a target already holds at their current "
+        "version (by default an unchanged table is not read or sent again).",
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print the ExportCompleted event detail as JSON."
     ),
     break_lock: bool = break_lock_option(),
 ) -> None:
-    """Export gold tables: CSV + Parquet under exports/, and/or a Google Sheet per table."""
+    """Export gold tables: CSV + Parquet under exports/, and/or a Google Sheet per table.
+
+    Tables whose rows did not change since a target last received them are left alone
+    (shown as `unchanged`); --force sends them again."""
     from lakehouse.stages.export import export
 
     cfg = lake_settings(ctx)
     with lake_lock(cfg, "export", break_lock):
-        result = export(cfg, targets=_split(target) or None, tables=_split(tables) or None)
+        result = export(
+            cfg, targets=_split(target) or None, tables=_split(tables) or None, force=force
+        )
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return

@@ -20,29 +20,39 @@ def materialize_command(
         "--date",
         help="Ingest date to build gold as of (YYYY-MM-DD). Default: the latest ingested batch.",
     ),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="Rebuild every gold row from silver instead of only the rows the batches since "
+        "the last build can change (both give the same rows).",
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print the MaterializationCompleted event detail as JSON."
     ),
     break_lock: bool = break_lock_option(),
 ) -> None:
-    """Build the gold tables from silver (a full rebuild; reruns give identical tables)."""
+    """Build the gold tables from silver: incrementally (only the rows the new batches can
+    change) when the last build can be updated, else in full. Reruns change nothing."""
     from lakehouse.stages.materialize import materialize
 
     cfg = lake_settings(ctx)
     as_of = parse_date(date)
     with lake_lock(cfg, "materialize", break_lock):
-        result = materialize(cfg, as_of=as_of)
+        result = materialize(cfg, as_of=as_of, full=full)
     if as_json:
         typer.echo(json.dumps(result.to_detail(), indent=2))
         return
+    how = "full build" if result.mode == "full" else "incremental build"
     view = Table(
         title=f"gold as of {result.as_of} (as_of_ts {result.as_of_ts}, "
-        f"generated_at {result.generated_at})"
+        f"generated_at {result.generated_at})",
+        caption=f"{how}{f': {escape(result.reason)}' if result.reason else ''}",
     )
     view.add_column("table")
     view.add_column("rows", justify="right")
+    view.add_column("this build")
     for name, rows in result.row_counts.items():
-        view.add_row(name, f"{rows:,}")
+        view.add_row(name, f"{rows:,}", "rebuilt" if name in result.changed else "unchanged")
     console.print(view)
     console.print(
         f"revenue {result.total_revenue:,.2f}  contractor pay {result.total_contractor_pay:,.2f}  "

@@ -330,6 +330,53 @@ def snapshot_after_batch(con: duckdb.DuckDBPyConnection, day: date) -> Snapshot:
     return found[-1]
 
 
+MAINTENANCE_CHANGES = frozenset({"merge_adjacent", "flushed_inlined"})
+"""Snapshot change kinds of a maintenance commit (`lakehouse maintain`, the compaction after
+an ingest): it rewrites files, or moves inlined rows into them, without changing any rows."""
+
+
+def table_versions(con: duckdb.DuckDBPyConnection, layer: str) -> dict[str, int]:
+    """For each table of `layer`, the snapshot that last changed its rows (up to the session's
+    snapshot): equal versions mean equal contents, so a copy made at one is still current.
+
+    An Athena session (no DuckLake attached) has the Iceberg tables' snapshot ids instead."""
+    attached = con.execute(
+        "SELECT 1 FROM duckdb_databases() WHERE database_name = ?", [ALIAS]
+    ).fetchone()
+    if attached is None:
+        from lakehouse.aws.iceberg import table_versions as iceberg_versions
+
+        return iceberg_versions(con, layer)
+    tables = {
+        str(table_id): name
+        for table_id, name in con.execute(
+            f"""
+            SELECT t.table_id, t.table_name
+            FROM __ducklake_metadata_{ALIAS}.ducklake_table AS t
+            JOIN __ducklake_metadata_{ALIAS}.ducklake_schema AS s USING (schema_id)
+            WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL AND s.schema_name = ?
+            """,
+            [layer],
+        ).fetchall()
+    }
+    names = {f"{layer}.{name}": name for name in tables.values()}
+    versions: dict[str, int] = {}
+    rows = con.execute(
+        f"SELECT snapshot_id, changes FROM {ALIAS}.snapshots() WHERE snapshot_id <= ? "
+        "ORDER BY snapshot_id",
+        [current_snapshot(con)],
+    ).fetchall()
+    for sid, changes in rows:
+        if MAINTENANCE_CHANGES.intersection(changes or {}):
+            continue
+        for values in (changes or {}).values():
+            for value in values:
+                name = tables.get(value) or names.get(value)
+                if name:
+                    versions[name] = int(sid)
+    return versions
+
+
 @dataclass
 class Commit:
     """What the snapshot of an open transaction will say (filled in while the stage runs)."""

@@ -9,6 +9,11 @@ A model file is one SELECT in DuckDB dialect, opening with `-- @key value` heade
     -- @partitioned_by session_month
     -- @depends_on bronze.sessions, silver.dim_students
 
+A gold model may also declare `-- @scope month_start, tutor_id`: the columns that bound what a
+batch can change in it. An incremental build (see `lakehouse.stages.materialize`) fills one
+table per column, `gold_scope_<column>`, with the values the batch touched; the model's SQL
+reads them behind `:full_build OR ...`, and the builder replaces only the rows inside the scope.
+
 Parameters are named placeholders (`:batch_date`); `render` replaces them with typed literals
 through sqlglot and writes the SQL in the engine's dialect, so one file serves DuckDB and Athena.
 """
@@ -57,6 +62,8 @@ class Model:
     unique_key: tuple[str, ...] = ()
     partitioned_by: str | None = None
     depends_on: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()
+    """Columns whose touched values bound an incremental build (`gold_scope_<column>`)."""
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -100,6 +107,7 @@ def parse_model(path: Path, root: Path = SQL_DIR) -> Model:
         unique_key=split(header.pop("unique_key", None)),
         partitioned_by=header.pop("partitioned_by", None) or None,
         depends_on=split(header.pop("depends_on", None)),
+        scope=split(header.pop("scope", None)),
         description=" ".join(description).strip(),
         extra=header,
     )
@@ -158,4 +166,47 @@ def render(
     missing = sorted({p.name for p in bound.find_all(exp.Placeholder)})
     if missing:
         raise ModelError(f"{model.path}: no value for parameter(s) {', '.join(missing)}")
-    return bound.sql(dialect=dialect, pretty=True)
+    return fold_constant_conditions(bound).sql(dialect=dialect, pretty=True)
+
+
+def scope_table(column: str) -> str:
+    """The session table an incremental build fills with the touched values of `column`."""
+    return f"gold_scope_{column}"
+
+
+def fold_constant_conditions(tree: exp.Expression) -> exp.Expression:
+    """Drop the branches a bound boolean parameter decides: `TRUE OR x` -> TRUE,
+    `TRUE AND x` -> x, `WHERE TRUE` -> no WHERE. A full build (`:full_build` = TRUE) so
+    renders without any reference to the scope tables only an incremental DuckDB build has."""
+    from sqlglot import exp
+
+    def is_bool(node: exp.Expression, value: bool) -> bool:
+        while isinstance(node, exp.Paren):
+            node = node.this
+        return isinstance(node, exp.Boolean) and node.this is value
+
+    def fold(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Or):
+            if is_bool(node.left, True) or is_bool(node.right, True):
+                return exp.true()
+            if is_bool(node.left, False):
+                return node.right
+            if is_bool(node.right, False):
+                return node.left
+        if isinstance(node, exp.And):
+            if is_bool(node.left, True):
+                return node.right
+            if is_bool(node.right, True):
+                return node.left
+        if isinstance(node, exp.Paren) and is_bool(node, True):
+            return exp.true()
+        if isinstance(node, exp.Where) and is_bool(node.this, True):
+            return None  # type: ignore[return-value]  # transform drops a node mapped to None
+        return node
+
+    # transform() visits parents before children: repeat until nothing folds any more
+    before = None
+    while before != tree:
+        before = tree
+        tree = tree.transform(fold)
+    return tree

@@ -8,7 +8,9 @@ A model is one SELECT plus a `@kind`; what the kind means is written here once:
 - every stored kind first puts the SELECT's rows in a *stage* (a temporary table on DuckDB, a
   Parquet CTAS on Athena), so a failing SELECT never touches the target, a SELECT that reads its
   own target sees it whole, and the columns are known. Then, from the stage:
-  - `full`: `DELETE FROM target`, then `INSERT` the stage;
+  - `full`: `DELETE FROM target`, then `INSERT` the stage; in an incremental build of a model
+    with a `@scope`, only the rows inside the scope are deleted (`col IN gold_scope_col`, for
+    each scope column, OR-ed) and the stage holds just the rows recomputed for it;
   - `incremental_by_partition`: `DELETE` the `@partitioned_by` values the stage holds, then
     `INSERT` the stage (the other partitions stay);
   - `incremental_by_unique_key` and `scd2`: `MERGE INTO target USING stage ON <@unique_key>`,
@@ -38,7 +40,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.models import Model, ModelError
+from lakehouse.models import Model, ModelError, scope_table
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -72,6 +74,8 @@ def validate_model(model: Model) -> None:
         raise ModelError(f"{model.path}: @kind {model.kind} needs an @unique_key header")
     if model.kind in PARTITIONED_KINDS and not model.partitioned_by:
         raise ModelError(f"{model.path}: @kind {model.kind} needs a @partitioned_by header")
+    if model.scope and model.kind != "full":
+        raise ModelError(f"{model.path}: @scope belongs to @kind full models (got {model.kind})")
 
 
 def output_columns(select: exp.Query, model: Model) -> list[str]:
@@ -207,9 +211,12 @@ class StatementBuilder:
         stage: str,
         columns: list[str],
         ranges: tuple[PartitionRange, ...] | None = None,
+        *,
+        scoped: bool = False,
     ) -> list[str]:
         """The DML that brings `target` up to date with the model's rows in `stage`; with
-        `ranges` (`partition_ranges` of the stage), one write per range of partitions."""
+        `ranges` (`partition_ranges` of the stage), one write per range of partitions;
+        `scoped` replaces only the rows inside the model's `@scope` (an incremental build)."""
         validate_model(model)
         if ranges is not None and not model.partitioned_by:
             raise ModelError(f"{model.path}: split by partition, but has no @partitioned_by")
@@ -219,6 +226,7 @@ class StatementBuilder:
                 model.kind,
                 model.unique_key,
                 model.partitioned_by,
+                model.scope if scoped else (),
                 model.path.as_posix(),
                 target,
                 stage,
@@ -234,6 +242,7 @@ def _apply(
     kind: str,
     unique_key: tuple[str, ...],
     partitioned_by: str | None,
+    scope: tuple[str, ...],
     path: str,
     target: str,
     stage: str,
@@ -301,4 +310,15 @@ def _apply(
             delete = exp.delete(_table(target, dialect), where=_column(part).isin(query=touched))
             statements += [render(delete), insert(bounds)]
         return tuple(statements)
-    return (render(exp.delete(_table(target, dialect))), *[insert(bounds) for bounds in parts])
+    if scope:
+        missing = [c for c in scope if c not in columns]
+        if missing:
+            raise ModelError(f"{path}: @scope {', '.join(missing)} is not an output column")
+        inside = [
+            _column(c).isin(query=exp.select(_column(c)).from_(_table(scope_table(c), dialect)))
+            for c in scope
+        ]
+        delete = exp.delete(_table(target, dialect), where=exp.or_(*inside))
+    else:
+        delete = exp.delete(_table(target, dialect))
+    return (render(delete), *[insert(bounds) for bounds in parts])

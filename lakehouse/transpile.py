@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.models import Model, ModelError, get_model, literal
+from lakehouse.models import Model, ModelError, fold_constant_conditions, get_model, literal
 from lakehouse.portability import PortabilityError, Violation, find_violations
 
 if TYPE_CHECKING:
@@ -64,7 +64,8 @@ def _parsed_model(sql: str) -> exp.Expression:
 
 
 def _bound(model: Model, params: dict[str, Any] | None) -> exp.Expression:
-    """The model's tree with its parameters bound (as `models.render` binds them)."""
+    """The model's tree with its parameters bound (as `models.render` binds them), and the
+    branches a bound boolean decides folded away (a full build reads no scope table)."""
     from sqlglot import exp
 
     try:
@@ -77,7 +78,7 @@ def _bound(model: Model, params: dict[str, Any] | None) -> exp.Expression:
     missing = sorted({p.name for p in bound.find_all(exp.Placeholder)})
     if missing:
         raise ModelError(f"{model.path}: no value for parameter(s) {', '.join(missing)}")
-    return bound
+    return fold_constant_conditions(bound)
 
 
 _VIOLATIONS: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Violation]] = {}

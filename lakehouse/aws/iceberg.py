@@ -8,6 +8,10 @@ and every query of the session sees the snapshot that was current when it opened
 commits table by table (it has no multi-table transaction), so a session opened while a stage
 runs may see one table before the stage's commit and another after it.
 
+The session also records each table's current snapshot id (`table_versions`): a new commit
+gives a new id, so export can tell a table it already published from one that changed, as it
+does with DuckLake's snapshots.
+
 Glue entries that are not Iceberg tables (the Parquet CTAS tables Athena's stages and ephemeral
 models leave in the same databases) are not part of the lake and are skipped.
 """
@@ -27,6 +31,10 @@ EXTENSIONS = ("avro", "iceberg")
 """DuckDB extensions a session needs: iceberg reads the metadata, avro its manifest files."""
 METADATA_KEY = "metadata_location"
 """The Glue table parameter naming the current metadata file (Athena's and pyiceberg's)."""
+VERSIONS = "iceberg_versions"
+"""The session's temporary table of `layer.table` -> current snapshot id."""
+NO_SNAPSHOT = -1
+"""The version of a table without any commit yet."""
 
 
 def glue_client(settings: Settings) -> Any:
@@ -84,7 +92,21 @@ def expose(
     tables = current_metadata(settings, layers)
     for layer in layers:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {VERSIONS} (name VARCHAR, version BIGINT)")
     for name, metadata in tables.items():
         literal = "'" + metadata.replace("'", "''") + "'"
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM iceberg_scan({literal})")
+        con.execute(
+            f"INSERT INTO {VERSIONS} SELECT ?, coalesce(CAST(json_extract(json, "
+            f"'$.\"current-snapshot-id\"') AS BIGINT), {NO_SNAPSHOT}) "
+            f"FROM read_json_objects({literal})",
+            [name],
+        )
     return list(tables)
+
+
+def table_versions(con: duckdb.DuckDBPyConnection, layer: str) -> dict[str, int]:
+    """`table` -> the snapshot id each Iceberg table of `layer` had when the session opened."""
+    rows = con.execute(f"SELECT name, version FROM {VERSIONS} ORDER BY name").fetchall()
+    prefix = f"{layer}."
+    return {n.removeprefix(prefix): int(v) for n, v in rows if n.startswith(prefix)}

@@ -140,7 +140,8 @@ class Engine(ABC):
         ranges = None
         if limit is not None and partitions is not None and model.partitioned_by:
             ranges = partition_ranges(partitions(model, stage), limit)
-        yield from builder.apply(model, target, stage, columns, ranges)
+        scoped = bool(model.scope) and not (params or {}).get("full_build", True)
+        yield from builder.apply(model, target, stage, columns, ranges, scoped=scoped)
         if not self.SUPPORTS_TEMP_TABLES:
             yield builder.drop(stage)
 

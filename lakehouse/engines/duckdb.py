@@ -265,15 +265,18 @@ class DuckDBEngine(Engine):
             self.tables().add(model.name)
         return result
 
-    def cache(self, name: str) -> None:
-        """Read the lake table `name` once into the session: the models after this read the
-        copy (a DuckLake scan costs catalog look-ups and a read of every file, each time)."""
+    def cache(self, name: str, source: str | None = None) -> str:
+        """Read the lake table `name` (or the relation `source` holding its rows) once into
+        the session: the models after this read the copy (a DuckLake scan costs catalog
+        look-ups and a read of every file, each time). Returns the copy's name."""
         from lakehouse.catalog import ALIAS
 
+        copy = ephemeral_name(name)
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {ephemeral_name(name)} AS SELECT * FROM {ALIAS}.{name}"
+            f"CREATE OR REPLACE TEMP TABLE {copy} AS SELECT * FROM {source or f'{ALIAS}.{name}'}"
         )
         self.ephemeral.add(name)
+        return copy
 
     def create_table(self, name: str, columns: dict[str, str], partitioned_by: str | None) -> None:
         """An empty lake table with these columns (a contract's shape)."""

@@ -48,7 +48,8 @@ class TableExport:
     target: str
     table: str
     action: str
-    """`written` (local), `created` / `updated` (Drive), or `skipped` (see `message`)."""
+    """`written` (local), `created` / `updated` (Drive), `unchanged` (published before at
+    the table's current version, so not sent again), or `skipped` (see `message`)."""
     rows: int
     columns: int
     bytes: int
@@ -91,6 +92,11 @@ class Exporter(ABC):
 
     def prepare(self) -> None:  # noqa: B027 - optional hook, most targets need no check
         """Check the target can be written (credentials, folder) before any table is read."""
+
+    def holds(self, table: str) -> bool:
+        """Whether what this target published for `table` is still there (the stage skips a
+        table it holds at the current version). Targets that cannot tell cheaply trust it."""
+        return True
 
     @abstractmethod
     def export_table(self, snapshot: TableSnapshot) -> TableExport:

@@ -30,6 +30,9 @@ class LocalExporter(Exporter):
     def from_settings(cls, settings: Settings, storage: Storage) -> LocalExporter:
         return cls(storage)
 
+    def holds(self, table: str) -> bool:
+        return all(self.storage.exists(key) for key in export_keys(table))
+
     def export_table(self, snapshot: TableSnapshot) -> TableExport:
         csv_key, parquet_key = export_keys(snapshot.table)
         self.storage.upload(snapshot.csv_path, csv_key)

@@ -3,7 +3,10 @@
 -- Current subject and tutor come from the student's latest session (ties: highest
 -- session_id); lifetime counts cover every session ingested up to the as-of batch. A student
 -- returning after a break keeps their first session time from their first enrollment.
+-- A batch changes the rows of the students it touched (sessions, profile versions, a
+-- current tutor's name): a daily build recomputes those only (@scope student_id).
 -- @kind full
+-- @scope student_id
 -- @depends_on gold.int_priced_sessions, silver.dim_students, silver.dim_tutors, silver.dim_subjects
 
 WITH profiles AS (
@@ -23,6 +26,7 @@ WITH profiles AS (
         effective_start_ts <= :as_of_ts
         AND :as_of_ts < effective_end_ts
         AND status = 'Active'
+        AND (:full_build OR student_id IN (SELECT student_id FROM gold_scope_student_id))
 ),
 
 ranked_sessions AS (
@@ -35,6 +39,7 @@ ranked_sessions AS (
             PARTITION BY student_id ORDER BY session_ts DESC, session_id DESC
         ) AS recency
     FROM gold.int_priced_sessions
+    WHERE (:full_build OR student_id IN (SELECT student_id FROM gold_scope_student_id))
 ),
 
 latest_session AS (
@@ -59,6 +64,7 @@ lifetime AS (
         SUM(billable_hours) AS billable_hours,
         SUM(revenue) AS revenue
     FROM gold.int_priced_sessions
+    WHERE (:full_build OR student_id IN (SELECT student_id FROM gold_scope_student_id))
     GROUP BY student_id
 ),
 

@@ -8,7 +8,11 @@
 -- session in any 7-day window; a student who quit has none. For the month holding the as-of
 -- time, "month end" is the as-of time. Sessions stamped before the student existed
 -- (back-dated stamps) put nobody on a roster. utilization = active students / cap (30).
+-- A batch changes the months its sessions fall in, the month of the as-of time, and every
+-- row of a contractor whose name changed: a daily build recomputes those only
+-- (@scope month_start, tutor_id).
 -- @kind full
+-- @scope month_start, tutor_id
 -- @depends_on gold.int_priced_sessions, silver.dim_tutors
 
 WITH bounds AS (
@@ -46,6 +50,22 @@ tutor_months AS (
         m.month_end_ts
     FROM tutor_first_month AS t
     INNER JOIN months AS m ON m.month_start >= t.first_month
+    WHERE
+        :full_build
+        OR m.month_start IN (SELECT month_start FROM gold_scope_month_start)
+        OR t.tutor_id IN (SELECT tutor_id FROM gold_scope_tutor_id)
+),
+
+-- the months whose rosters are built: a contractor in the scope needs every month
+roster_months AS (
+    SELECT
+        month_start,
+        month_end_ts
+    FROM months
+    WHERE
+        :full_build
+        OR month_start IN (SELECT month_start FROM gold_scope_month_start)
+        OR EXISTS (SELECT 1 FROM gold_scope_tutor_id)
 ),
 
 -- each student's latest session in the last 7 days before each month end
@@ -58,7 +78,7 @@ last_week_sessions AS (
             PARTITION BY m.month_start, s.student_id
             ORDER BY s.session_ts DESC, s.session_id DESC
         ) AS recency
-    FROM months AS m
+    FROM roster_months AS m
     INNER JOIN gold.int_priced_sessions AS s
         ON
             s.session_ts >= m.month_end_ts - INTERVAL 7 DAY
@@ -87,6 +107,10 @@ activity AS (
         SUM(revenue) AS revenue,
         SUM(contractor_pay) AS contractor_pay
     FROM gold.int_priced_sessions
+    WHERE
+        :full_build
+        OR month_start IN (SELECT month_start FROM gold_scope_month_start)
+        OR tutor_id IN (SELECT tutor_id FROM gold_scope_tutor_id)
     GROUP BY tutor_id, month_start
 ),
 

@@ -6,7 +6,10 @@
 -- repaired / superseded / rejected totals. kept_rows_now counts the batch's rows still in
 -- silver.fct_sessions (a later batch may supersede some); unpriced_sessions counts its
 -- billable sessions without a student or tutor rate at the session time (no revenue).
+-- A batch adds its own row and changes the rows of the batches whose sessions it supersedes
+-- or reprices: a daily build recomputes those (@scope ingest_date).
 -- @kind full
+-- @scope ingest_date
 -- @depends_on silver.ingest_batches, silver.err_sessions, gold.int_priced_sessions
 
 WITH batches AS (
@@ -20,7 +23,9 @@ WITH batches AS (
         superseded_rows,
         rejected_rows
     FROM silver.ingest_batches
-    WHERE entity = 'sessions' AND ingest_date <= :as_of_date
+    WHERE
+        entity = 'sessions' AND ingest_date <= :as_of_date
+        AND (:full_build OR ingest_date IN (SELECT ingest_date FROM gold_scope_ingest_date))
 ),
 
 dimension_deltas AS (
@@ -30,7 +35,9 @@ dimension_deltas AS (
             AS student_rows,
         CAST(SUM(CASE WHEN entity = 'tutors' THEN raw_rows ELSE 0 END) AS BIGINT) AS tutor_rows
     FROM silver.ingest_batches
-    WHERE entity IN ('students', 'tutors') AND ingest_date <= :as_of_date
+    WHERE
+        entity IN ('students', 'tutors') AND ingest_date <= :as_of_date
+        AND (:full_build OR ingest_date IN (SELECT ingest_date FROM gold_scope_ingest_date))
     GROUP BY ingest_date
 ),
 
@@ -65,7 +72,9 @@ reasons AS (
             END
         ) AS other_reasons
     FROM silver.err_sessions
-    WHERE ingest_date <= :as_of_date
+    WHERE
+        ingest_date <= :as_of_date
+        AND (:full_build OR ingest_date IN (SELECT ingest_date FROM gold_scope_ingest_date))
     GROUP BY ingest_date
 ),
 
@@ -77,6 +86,7 @@ kept_now AS (
         COUNT(CASE WHEN is_orphan THEN 1 END) AS orphan_sessions,
         COUNT(CASE WHEN is_unpriced THEN 1 END) AS unpriced_sessions
     FROM gold.int_priced_sessions
+    WHERE :full_build OR ingest_date IN (SELECT ingest_date FROM gold_scope_ingest_date)
     GROUP BY ingest_date
 ),
 

@@ -1,8 +1,8 @@
 -- int_priced_sessions: one row per session of silver.fct_sessions ingested up to the as-of
 -- batch, priced with the student's and the tutor's contract rates valid at the session time
--- (SCD2 as-of join on the id: effective_start_ts <= session_ts < effective_end_ts).
--- Ephemeral (@kind view): computed once per materialize run and shared by the gold tables,
--- never stored; `lakehouse query` can read it as gold.int_priced_sessions.
+-- (SCD2 as-of join on the id: effective_start_ts <= session_ts < effective_end_ts). Key:
+-- session_id. The base every other gold table aggregates; stored, so a daily build reprices
+-- only the sessions of the students a batch touched (@scope student_id) instead of all.
 --
 -- Money rules (docs/gold.md):
 --   revenue = student rate valid at session_ts x hours, billable sessions only (status 0, 1)
@@ -10,7 +10,10 @@
 --   margin  = revenue - pay; each amount is rounded to cents per session (DECIMAL(18,2)).
 -- A billable session is priced only when both rates are known; otherwise it is "unpriced":
 -- it counts as a session with its hours, but contributes 0 revenue and 0 pay.
--- @kind view
+-- previous_session_ts is the student's session before this one (any status; ties broken by
+-- session_id), NULL for the first: it marks enrollments (gold.subject_demand).
+-- @kind full
+-- @scope student_id
 -- @depends_on silver.fct_sessions, silver.dim_students, silver.dim_tutors
 
 WITH sessions AS (
@@ -28,7 +31,9 @@ WITH sessions AS (
         ingest_date
     FROM silver.fct_sessions
     -- gold as of batch D sees the sessions ingested up to D
-    WHERE ingest_date <= :as_of_date
+    WHERE
+        ingest_date <= :as_of_date
+        AND (:full_build OR student_id IN (SELECT student_id FROM gold_scope_student_id))
 ),
 
 -- Validity window of each student version. The first version of an id also covers any
@@ -47,6 +52,7 @@ student_versions AS (
         effective_end_ts AS valid_to,
         MIN(effective_start_ts) OVER (PARTITION BY student_id) AS first_start_ts
     FROM silver.dim_students
+    WHERE :full_build OR student_id IN (SELECT student_id FROM gold_scope_student_id)
 ),
 
 tutor_versions AS (
@@ -108,6 +114,9 @@ final AS (
         is_orphan,
         is_unpriced,
         is_before_student_start,
+        LAG(session_ts) OVER (
+            PARTITION BY student_id ORDER BY session_ts, session_id
+        ) AS previous_session_ts,
         CASE
             WHEN is_priced THEN CAST(ROUND(student_rate * duration_hours, 2) AS DECIMAL(18, 2))
             ELSE CAST(0 AS DECIMAL(18, 2))

@@ -2,7 +2,10 @@
 -- Key: month_start, tutor_id, subject_id, status. Revenue and contractor pay come from
 -- gold.int_priced_sessions (rates valid at the session time, billable sessions only), so
 -- cancelled-with-notice rows carry sessions and hours but zero money.
+-- A batch changes the months its sessions fall in, and every row of a contractor whose name
+-- changed: a daily build recomputes those rows only (@scope month_start, tutor_id).
 -- @kind full
+-- @scope month_start, tutor_id
 -- @depends_on gold.int_priced_sessions, silver.dim_tutors, silver.dim_subjects, silver.dim_appt_status
 
 WITH grouped AS (
@@ -18,6 +21,10 @@ WITH grouped AS (
         SUM(contractor_pay) AS contractor_pay,
         COUNT(CASE WHEN is_unpriced THEN 1 END) AS unpriced_sessions
     FROM gold.int_priced_sessions
+    WHERE
+        :full_build
+        OR month_start IN (SELECT month_start FROM gold_scope_month_start)
+        OR tutor_id IN (SELECT tutor_id FROM gold_scope_tutor_id)
     GROUP BY month_start, tutor_id, subject_id, status
 ),
 

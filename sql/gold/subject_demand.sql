@@ -9,7 +9,10 @@
 -- month without any session); the change
 -- columns compare with the same subject in the previous calendar month (NULL in the first
 -- month; sessions_change_pct is NULL when the previous month had none).
+-- A batch changes the months its sessions fall in and the month after each (the change
+-- columns), so a daily build recomputes those months only (@scope month_start).
 -- @kind full
+-- @scope month_start
 -- @depends_on gold.int_priced_sessions, silver.dim_subjects
 
 WITH bounds AS (
@@ -19,10 +22,33 @@ WITH bounds AS (
     FROM gold.int_priced_sessions
 ),
 
-months AS (
+all_months AS (
     SELECT CAST(m.month_start AS DATE) AS month_start
     FROM bounds AS b,
         UNNEST(GENERATE_SERIES(b.first_month, b.last_month, INTERVAL 1 MONTH)) AS m (month_start)
+),
+
+-- the months to build, and the month before each (its sessions feed the change columns)
+months AS (
+    SELECT month_start
+    FROM all_months
+    WHERE
+        :full_build
+        OR month_start IN (SELECT month_start FROM gold_scope_month_start)
+        OR month_start + INTERVAL 1 MONTH IN (SELECT month_start FROM gold_scope_month_start)
+),
+
+scoped_sessions AS (
+    SELECT
+        student_id,
+        subject_id,
+        month_start,
+        session_ts,
+        previous_session_ts,
+        is_billable,
+        duration_hours
+    FROM gold.int_priced_sessions
+    WHERE month_start IN (SELECT month_start FROM months)
 ),
 
 spine AS (
@@ -35,18 +61,6 @@ spine AS (
     CROSS JOIN silver.dim_subjects AS s
 ),
 
-with_previous AS (
-    SELECT
-        student_id,
-        subject_id,
-        month_start,
-        session_ts,
-        LAG(session_ts) OVER (
-            PARTITION BY student_id ORDER BY session_ts, session_id
-        ) AS previous_session_ts
-    FROM gold.int_priced_sessions
-),
-
 enrollments AS (
     SELECT
         month_start,
@@ -55,7 +69,7 @@ enrollments AS (
         COUNT(
             CASE WHEN previous_session_ts < session_ts - INTERVAL 28 DAY THEN 1 END
         ) AS returning_students
-    FROM with_previous
+    FROM scoped_sessions
     GROUP BY month_start, subject_id
 ),
 
@@ -67,7 +81,7 @@ activity AS (
         COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
         SUM(duration_hours) AS hours,
         COUNT(DISTINCT student_id) AS distinct_students
-    FROM gold.int_priced_sessions
+    FROM scoped_sessions
     GROUP BY month_start, subject_id
 ),
 
@@ -120,6 +134,7 @@ final AS (
         :as_of_ts AS as_of_ts,
         :generated_at AS generated_at
     FROM with_context
+    WHERE :full_build OR month_start IN (SELECT month_start FROM gold_scope_month_start)
 )
 
 SELECT * FROM final

@@ -186,12 +186,3 @@ def test_materialize_runs_every_gold_model_then_counts_rows_and_copies_nothing(l
     assert "published" not in detail
     storage = open_storage(lake)
     assert storage.list("gold") == [] and storage.list("_staging") == []
-    # the ephemeral model is computed once, before the tables that read it
-    first = sent()[:2]
-    assert first == [
-        "DROP TABLE IF EXISTS tutor_gold.int_priced_sessions",
-        first[1],
-    ]
-    assert first[1].startswith(
-        "CREATE TABLE tutor_gold.int_priced_sessions WITH (format='PARQUET') AS"
-    )

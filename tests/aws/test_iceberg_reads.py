@@ -154,10 +154,10 @@ def test_each_session_reads_the_snapshot_current_when_it_opened(iceberg_lake):
         before.close()
 
 
-def test_export_on_athena_writes_the_iceberg_rows(iceberg_lake):
+def test_export_on_athena_writes_the_iceberg_rows_again_only_after_a_commit(iceberg_lake):
     from lakehouse.stages.export import export
 
-    settings, _ = iceberg_lake
+    settings, catalog = iceberg_lake
     result = export(settings, targets=["local"])
     assert result.to_detail()["tables"] == ["monthly_revenue"]
     storage = open_storage(settings)
@@ -167,6 +167,15 @@ def test_export_on_athena_writes_the_iceberg_rows(iceberg_lake):
         "2026-01,0.10,2026-01-01,true",
         "2026-02,0.20,2026-02-01,false",
         "2026-03,,,",
+    ]
+    again = export(settings, targets=["local"])
+    assert [e.action for e in again.exports] == ["unchanged"]  # same Iceberg snapshot
+    table = catalog.load_table(f"{settings.athena.gold_database}.monthly_revenue")
+    table.overwrite(REVENUE.slice(0, 1))
+    after = export(settings, targets=["local"])
+    assert [e.action for e in after.exports] != ["unchanged"]
+    assert storage.read_text("exports/monthly_revenue.csv").splitlines()[1:] == [
+        "2026-01,0.10,2026-01-01,true"
     ]
 
 

@@ -60,7 +60,9 @@ def run(settings: Settings, exporter: DriveExporter, **kwargs):
     return export(settings, targets=["drive"], exporters={"drive": exporter}, **kwargs)
 
 
-def test_first_run_creates_sheets_second_run_updates_them(gold: Settings, key_file: str) -> None:
+def test_first_run_creates_sheets_then_unchanged_tables_are_not_sent_and_force_updates(
+    gold: Settings, key_file: str
+) -> None:
     first, http = drive(
         key_file, [TOKEN, FOLDER_OK, listing(), sheet("S-things"), listing(), sheet("S-people")]
     )
@@ -116,6 +118,15 @@ def test_first_run_creates_sheets_second_run_updates_them(gold: Settings, key_fi
     }
     assert detail["exports"]["drive"]["monthly_things"]["file_id"] == "S-things"
 
+    # gold did not change: the target is checked, and nothing is looked up or uploaded
+    idle, http = drive(key_file, [TOKEN, FOLDER_OK])
+    same = run(gold, idle)
+    assert [c.method for c in http.calls()] == ["POST", "GET"]
+    assert {e.table: (e.action, e.rows, e.bytes) for e in same.exports} == {
+        "monthly_things": ("unchanged", 3, 0),
+        "people": ("unchanged", 2, 0),
+    }
+
     second, http = drive(
         key_file,
         [
@@ -127,7 +138,7 @@ def test_first_run_creates_sheets_second_run_updates_them(gold: Settings, key_fi
             sheet("S-people"),
         ],
     )
-    again = run(gold, second)
+    again = run(gold, second, force=True)
     calls = http.calls()
     assert [c.method for c in calls] == ["POST", "GET", "GET", "PATCH", "GET", "PATCH"]
     update = calls[5]

@@ -145,6 +145,7 @@ def test_result_detail_names_counts_and_batch_times(gold: MaterializeResult):
         "as_of_ts": "2025-11-06 00:00:00",
         "generated_at": "2025-11-06 02:00:00",
         "row_counts": {
+            "gold.int_priced_sessions": 44,
             "gold.active_students": 3,
             "gold.contractor_utilization": 8,
             "gold.data_quality_daily": 3,
@@ -153,4 +154,14 @@ def test_result_detail_names_counts_and_batch_times(gold: MaterializeResult):
         },
         "total_revenue": 3690.0,
         "total_contractor_pay": 1977.5,
+        "mode": "full",
+        "reason": "no earlier build of gold",
+        "changed": [
+            "gold.int_priced_sessions",
+            "gold.active_students",
+            "gold.contractor_utilization",
+            "gold.data_quality_daily",
+            "gold.monthly_revenue",
+            "gold.subject_demand",
+        ],
     }

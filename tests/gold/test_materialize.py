@@ -16,6 +16,7 @@ from lakehouse.storage import open_storage
 from tests.gold import scenario
 
 GOLD = (
+    "int_priced_sessions",
     "active_students",
     "contractor_utilization",
     "data_quality_daily",
@@ -48,20 +49,36 @@ def test_as_of_an_earlier_batch_sees_only_the_sessions_ingested_by_then(scenario
     ]
 
 
-def test_rerun_for_the_same_date_gives_identical_tables_in_a_new_snapshot(scenario_lake):
+def test_rerun_for_the_same_date_changes_nothing_and_a_full_rerun_gives_identical_tables(
+    scenario_lake,
+):
     from lakehouse.catalog import connect_lake, snapshots
 
-    materialize(scenario_lake)
+    def stages() -> list[str]:
+        con = connect_lake(scenario_lake, read_only=True)
+        try:
+            return [s.stage for s in snapshots(con)]
+        finally:
+            con.close()
+
+    built = materialize(scenario_lake)
     first = gold_rows(scenario_lake)
-    materialize(scenario_lake)
-    assert gold_rows(scenario_lake) == first
     assert sorted(first) == sorted(GOLD)
-    con = connect_lake(scenario_lake, read_only=True)
-    try:
-        stages = [s.stage for s in snapshots(con)]
-    finally:
-        con.close()
-    assert stages[-2:] == ["materialize", "materialize"]
+    assert (built.mode, built.reason) == ("full", "no earlier build of gold")
+    before = stages()
+    again = materialize(scenario_lake)  # no batch since: nothing is in scope, nothing written
+    assert (again.mode, again.changed) == ("incremental", ())
+    assert again.row_counts == built.row_counts
+    assert gold_rows(scenario_lake) == first
+    assert stages() == before
+    full = materialize(scenario_lake, full=True)
+    assert (full.mode, full.reason, full.changed) == (
+        "full",
+        "asked for (--full)",
+        tuple(f"gold.{t}" for t in GOLD),
+    )
+    assert gold_rows(scenario_lake) == first
+    assert stages() == [*before, "materialize"]
 
 
 def test_refresh_after_each_batch_equals_a_full_rebuild(local_settings, tmp_path):
