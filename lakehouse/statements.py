@@ -8,9 +8,15 @@ A model is one SELECT plus a `@kind`; what the kind means is written here once:
 - every stored kind first puts the SELECT's rows in a *stage* (a temporary table on DuckDB, a
   Parquet CTAS on Athena), so a failing SELECT never touches the target, a SELECT that reads its
   own target sees it whole, and the columns are known. Then, from the stage:
-  - `full`: `DELETE FROM target`, then `INSERT` the stage; in an incremental build of a model
-    with a `@scope`, only the rows inside the scope are deleted (`col IN gold_scope_col`, for
-    each scope column, OR-ed) and the stage holds just the rows recomputed for it;
+  - `full`: `DELETE FROM target`, then `INSERT` the stage. In an incremental build of a model
+    with a `@scope` the stage holds just the rows recomputed for the scope (`col IN
+    gold_scope_col`, for each scope column, OR-ed); they are compared with the rows the target
+    holds inside the scope (build stamps aside), and only the partitions (`@partitioned_by`)
+    holding a changed or removed row are rewritten whole: the rows that did not change keep
+    their stamps, and an unchanged table is not written at all. Whole partitions, not row
+    deletes: DuckLake 1.5.5 on a SQLite catalog lets a concurrent reader see half of a commit
+    whose deletes are delete files (the inserted rows without the deleted ones), while
+    dropping whole files is read atomically (docs/lake.md);
   - `incremental_by_partition`: `DELETE` the `@partitioned_by` values the stage holds, then
     `INSERT` the stage (the other partitions stay);
   - `incremental_by_unique_key` and `scd2`: `MERGE INTO target USING stage ON <@unique_key>`,
@@ -49,6 +55,9 @@ KEYED_KINDS = ("incremental_by_unique_key", "scd2")
 PARTITIONED_KINDS = ("incremental_by_partition",)
 STORED_KINDS = ("full", *PARTITIONED_KINDS, *KEYED_KINDS)
 STAGE_SUFFIX = "__stage"
+BUILD_STAMPS = ("as_of_ts", "generated_at")
+"""Columns that record which build wrote a row: never compared when a build decides whether a
+row changed."""
 
 PartitionRange = tuple[Any, Any]
 """Inclusive (first, last) partition values of one split write; (None, None) is the NULL one."""
@@ -220,6 +229,8 @@ class StatementBuilder:
         validate_model(model)
         if ranges is not None and not model.partitioned_by:
             raise ModelError(f"{model.path}: split by partition, but has no @partitioned_by")
+        if scoped and not self.caps.temp_tables:
+            raise ModelError(f"{model.path}: an incremental build needs session tables")
         return list(
             _apply(
                 self.caps.dialect,
@@ -311,14 +322,52 @@ def _apply(
             statements += [render(delete), insert(bounds)]
         return tuple(statements)
     if scope:
-        missing = [c for c in scope if c not in columns]
-        if missing:
-            raise ModelError(f"{path}: @scope {', '.join(missing)} is not an output column")
-        inside = [
-            _column(c).isin(query=exp.select(_column(c)).from_(_table(scope_table(c), dialect)))
-            for c in scope
-        ]
-        delete = exp.delete(_table(target, dialect), where=exp.or_(*inside))
+        return _apply_scoped(scope, partitioned_by, path, target, stage, columns)
+    return (render(exp.delete(_table(target, dialect))), *[insert(bounds) for bounds in parts])
+
+
+def _apply_scoped(
+    scope: tuple[str, ...],
+    partitioned_by: str | None,
+    path: str,
+    target: str,
+    stage: str,
+    columns: tuple[str, ...],
+) -> tuple[str, ...]:
+    """An incremental build's DML (DuckDB: its helpers are session tables): diff the stage
+    against the target's rows inside the scope, then rewrite the partitions that hold a
+    changed or removed row (the whole table, once, when it has no partitions)."""
+    missing = [c for c in scope if c not in columns]
+    if missing:
+        raise ModelError(f"{path}: @scope {', '.join(missing)} is not an output column")
+    if partitioned_by and partitioned_by not in columns:
+        raise ModelError(f"{path}: @partitioned_by {partitioned_by} is not an output column")
+    old, changed, removed, kept = (f"{stage}__{n}" for n in ("old", "changed", "removed", "kept"))
+    inside = " OR ".join(f"{c} IN (SELECT {c} FROM {scope_table(c)})" for c in scope)
+
+    def same(a: str, b: str) -> str:
+        return " AND ".join(
+            f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in columns if c not in BUILD_STAMPS
+        )
+
+    if partitioned_by:
+        touched = (
+            f"{partitioned_by} IN (SELECT {partitioned_by} FROM {changed} "
+            f"UNION SELECT {partitioned_by} FROM {removed})"
+        )
     else:
-        delete = exp.delete(_table(target, dialect))
-    return (render(delete), *[insert(bounds) for bounds in parts])
+        touched = f"EXISTS (SELECT 1 FROM {changed} UNION ALL SELECT 1 FROM {removed})"
+    listed = ", ".join(columns)
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {old} AS SELECT * FROM {target} WHERE {inside}",
+        f"CREATE OR REPLACE TEMP TABLE {changed} AS "
+        f"SELECT s.* FROM {stage} AS s ANTI JOIN {old} AS o ON {same('s', 'o')}",
+        f"CREATE OR REPLACE TEMP TABLE {removed} AS "
+        f"SELECT o.* FROM {old} AS o ANTI JOIN {stage} AS s ON {same('o', 's')}",
+        f"CREATE OR REPLACE TEMP TABLE {kept} AS SELECT t.* FROM "
+        f"(SELECT * FROM {target} WHERE {touched}) AS t "
+        f"ANTI JOIN {removed} AS r ON {same('t', 'r')}",
+        f"DELETE FROM {target} WHERE {touched}",
+        f"INSERT INTO {target} ({listed}) SELECT {listed} FROM {changed} "
+        f"UNION ALL SELECT {listed} FROM {kept}",
+    )

@@ -338,6 +338,15 @@ def _fill(engine: DuckDBEngine, column: str, params: dict[str, Any]) -> int:
     return int(engine.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
 
 
+def _changed_rows(engine: DuckDBEngine, model: Model) -> int:
+    """Rows an incremental build of `model` changed or removed (the builder's diff)."""
+    stage = engine.stage_name(model)
+    ((rows,),) = engine.con.execute(
+        f"SELECT (SELECT count(*) FROM {stage}__changed) + (SELECT count(*) FROM {stage}__removed)"
+    ).fetchall()
+    return int(rows)
+
+
 def _reprice(
     engine: DuckDBEngine, model: Model, params: dict[str, Any], priced: str, any_student: bool
 ) -> bool:
@@ -351,18 +360,13 @@ def _reprice(
         )
         return False
     spine = _run(engine, "scope.spine", {})
-    in_scope = f"student_id IN (SELECT student_id FROM {scope_table('student_id')})"
-    engine.con.execute(
-        f"CREATE OR REPLACE TEMP TABLE gold_previous_priced AS "
-        f"SELECT * FROM {priced} WHERE {in_scope}"
-    )
     engine.materialize(model, params)
     stage = engine.stage_name(model)
-    engine.con.execute(
+    engine.con.execute(  # the builder's diff of the stage against the table (statements.py)
         "CREATE OR REPLACE TEMP TABLE gold_changed_sessions AS "
-        f"(SELECT * FROM {stage} EXCEPT ALL SELECT * FROM gold_previous_priced) "
-        f"UNION ALL (SELECT * FROM gold_previous_priced EXCEPT ALL SELECT * FROM {stage})"
+        f"SELECT * FROM {stage}__changed UNION ALL SELECT * FROM {stage}__removed"
     )
+    in_scope = f"student_id IN (SELECT student_id FROM {scope_table('student_id')})"
     if priced != engine.relation(model):  # keep the session's copy equal to the table
         engine.con.execute(f"DELETE FROM {priced} WHERE {in_scope}")
         engine.con.execute(f"INSERT INTO {priced} SELECT * FROM {stage}")
@@ -397,15 +401,16 @@ def _build(engine: DuckDBEngine, plan: BuildPlan, as_of: dt.date, *, cache_price
             spine_moved = _reprice(engine, model, params, priced, sizes["student_id"] > 0)
             sizes["month_start"] = _fill(engine, "month_start", scope_params)
             sizes["ingest_date"] = _fill(engine, "ingest_date", scope_params)
-            if not sizes["student_id"]:
-                continue
+            wrote = sizes["student_id"] > 0 and _changed_rows(engine, model) > 0
         elif not model_full and not any(sizes.get(c) for c in model.scope):
-            continue  # nothing in its scope changed: the table stays as it is
+            continue  # nothing in its scope: the table stays as it is
         else:
             engine.materialize(model, params if not model_full else {**params, "full_build": True})
             if model.name == PRICED and cache_priced:  # a full build's stage is the table
                 engine.cache(PRICED, engine.stage_name(model))
-        changed.append(model.name)
+            wrote = model_full or _changed_rows(engine, model) > 0
+        if wrote:
+            changed.append(model.name)
         built.seconds[model.name] = time.perf_counter() - started
     built.changed = tuple(changed)
     return built

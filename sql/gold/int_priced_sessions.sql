@@ -14,6 +14,7 @@
 -- session_id), NULL for the first: it marks enrollments (gold.subject_demand).
 -- @kind full
 -- @scope student_id
+-- @partitioned_by month_start
 -- @depends_on silver.fct_sessions, silver.dim_students, silver.dim_tutors
 
 WITH sessions AS (

@@ -6,6 +6,7 @@
 -- changed: a daily build recomputes those rows only (@scope month_start, tutor_id).
 -- @kind full
 -- @scope month_start, tutor_id
+-- @partitioned_by month_start
 -- @depends_on gold.int_priced_sessions, silver.dim_tutors, silver.dim_subjects, silver.dim_appt_status
 
 WITH grouped AS (

@@ -5,7 +5,9 @@ every read that is not a consistent snapshot. Run by tests/lake/test_concurrency
 
 Each read is one transaction over silver and gold and checks what a single snapshot must hold:
 no session id twice in the fact, no surrogate key twice in a dimension, every batch recorded
-for all three entities, and one `as_of_ts` across every gold table. It stops when the stop file
+for all three entities, gold's tables adding up to the same sessions and revenue (each is an
+aggregate of gold.int_priced_sessions from the same build), and no gold row stamped by a build
+later than the one that wrote the last batch's data-quality row. It stops when the stop file
 exists and it has made MIN_READS reads, or after MAX_SECONDS.
 """
 
@@ -18,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from lakehouse.catalog import connect_lake, expose
+from lakehouse.catalog import ALIAS, connect_lake, expose
 from lakehouse.config import Settings, load_settings
 
 CHECKS = {
@@ -32,12 +34,21 @@ CHECKS = {
         "SELECT count(*) FROM (SELECT ingest_date FROM silver.ingest_batches "
         "GROUP BY ingest_date HAVING count(*) <> 3)"
     ),
-    "gold tables from different runs": (
-        "SELECT count(DISTINCT as_of_ts) - 1 FROM ("
-        "SELECT as_of_ts FROM gold.monthly_revenue UNION ALL "
-        "SELECT as_of_ts FROM gold.contractor_utilization UNION ALL "
-        "SELECT as_of_ts FROM gold.subject_demand UNION ALL "
-        "SELECT as_of_ts FROM gold.active_students)"
+    # each gold table scanned once: every aggregate adds up to the priced sessions of the same
+    # build, and no row carries a build later than the one that wrote the last batch's row
+    "gold tables from different builds": (
+        "WITH p AS (SELECT count(*) AS n, sum(revenue) AS r FROM gold.int_priced_sessions), "
+        "m AS (SELECT sum(sessions) AS n, sum(revenue) AS r, max(as_of_ts) AS ts "
+        "FROM gold.monthly_revenue), "
+        "c AS (SELECT sum(sessions) AS n, sum(revenue) AS r, max(as_of_ts) AS ts "
+        "FROM gold.contractor_utilization), "
+        "s AS (SELECT sum(sessions) AS n, max(as_of_ts) AS ts FROM gold.subject_demand), "
+        "a AS (SELECT max(as_of_ts) AS ts FROM gold.active_students), "
+        "q AS (SELECT max(as_of_ts) AS ts, CAST(max(ingest_date) AS TIMESTAMP) AS day "
+        "FROM gold.data_quality_daily) "
+        "SELECT CAST(p.n <> m.n OR p.n <> c.n OR p.n <> s.n OR p.r <> m.r OR p.r <> c.r "
+        "OR q.ts <> q.day OR greatest(m.ts, c.ts, s.ts, a.ts) > q.ts AS INTEGER) "
+        "FROM p, m, c, s, a, q"
     ),
 }
 
@@ -54,7 +65,8 @@ def main(settings: Settings, stop: Path, out: Path, min_reads: int, max_seconds:
             for name, sql in CHECKS.items():
                 (bad,) = con.execute(sql).fetchone()
                 if bad:
-                    anomalies.append(f"read {reads}: {name} ({bad})")
+                    snapshot = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
+                    anomalies.append(f"read {reads} at snapshot {snapshot}: {name} ({bad})")
             con.execute("COMMIT")
         except Exception as exc:  # every failed read is an anomaly, with its message
             anomalies.append(f"read {reads}: {type(exc).__name__}: {exc}")

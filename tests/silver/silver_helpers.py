@@ -90,15 +90,27 @@ def rows(settings: Settings, table: str, order: str = "", where: str = "") -> li
         con.close()
 
 
-def snapshot(settings: Settings, at_batch: date | None = None) -> dict[str, list[tuple]]:
+BUILD_STAMPS = ("as_of_ts", "generated_at")
+"""Gold's build stamps: which build last wrote a row (an incremental build leaves rows it did
+not touch with the stamps of the build that did; a full one stamps every row)."""
+
+
+def snapshot(
+    settings: Settings, at_batch: date | None = None, *, stamps: bool = True
+) -> dict[str, list[tuple]]:
     """Every silver and gold table's rows, sorted (as after batch `at_batch`, default the
-    latest): equal snapshots, equal lakes."""
+    latest): equal snapshots, equal lakes. Without `stamps`, gold rows leave out the build
+    stamps, to compare lakes that reached the same rows through different builds."""
     from lakehouse.catalog import open_catalog, registered_views
 
     con = open_catalog(settings, at_batch=at_batch)
+    exclude = f"COLUMNS(c -> c NOT IN ({', '.join(repr(c) for c in BUILD_STAMPS)}))"
     try:
         return {
-            table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            table: con.execute(
+                f"SELECT {'*' if stamps or not table.startswith('gold.') else exclude} "
+                f"FROM {table} ORDER BY ALL"
+            ).fetchall()
             for table in sorted(registered_views(con))
         }
     finally:

@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS tutor_gold.int_priced_sessions (
   contractor_pay DECIMAL(18, 2),
   ingest_date DATE
 )
+PARTITIONED BY (
+  month_start
+)
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/int_priced_sessions/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
@@ -79,6 +82,9 @@ CREATE TABLE IF NOT EXISTS tutor_gold.contractor_utilization (
   margin DECIMAL(18, 2),
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
+)
+PARTITIONED BY (
+  month_start
 )
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/contractor_utilization/'
 TBLPROPERTIES (
@@ -146,6 +152,9 @@ CREATE TABLE IF NOT EXISTS tutor_gold.monthly_revenue (
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
 )
+PARTITIONED BY (
+  month_start
+)
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/monthly_revenue/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
@@ -171,6 +180,9 @@ CREATE TABLE IF NOT EXISTS tutor_gold.subject_demand (
   sessions_change_pct DOUBLE,
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
+)
+PARTITIONED BY (
+  month_start
 )
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/subject_demand/'
 TBLPROPERTIES (
