@@ -5,7 +5,7 @@ LH     := $(VENV)/bin/lakehouse
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-all test-slow lint format demo demo-s3 bench clean
+.PHONY: help install test test-fast test-all test-slow lint format demo demo-s3 bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -21,15 +21,18 @@ install: $(STAMP) ## Create .venv and install the project with dev extras
 test: $(STAMP) ## Run the test suite (no network, no Docker; long simulations excluded)
 	$(PY) -m pytest -m "not slow"
 
+test-fast: test ## The fast lane: the same as `make test` (every test not marked slow)
+
 test-all: $(STAMP) ## Run every test, the long simulations (marked slow) included
 	$(PY) -m pytest
 
 test-slow: $(STAMP) ## Run the slow lane (kill tests: 20 kills on a folder lake, 5 on S3)
 	$(PY) -m pytest -m slow
 
-lint: $(STAMP) ## ruff lint + format check
+lint: $(STAMP) ## ruff lint + format check + the layer check (import-linter, docs/architecture.md)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP) ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .

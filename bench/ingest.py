@@ -30,9 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lakehouse.bronze.landing import land
 from lakehouse.config import Settings, load_settings
-from lakehouse.landing import land
-from lakehouse.stages.ingest import ingest_batch
+from lakehouse.silver.ingest import ingest_batch
 from sim.api import simulate_day, simulate_history
 
 SEED_DATA = Path(__file__).resolve().parents[1] / "data" / "seed-data"

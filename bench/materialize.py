@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lakehouse.catalog import lake_stats
 from lakehouse.config import load_settings
-from lakehouse.stages.ingest import ingest_batch
-from lakehouse.stages.materialize import materialize
+from lakehouse.gold.materialize import materialize
+from lakehouse.lake.catalog import lake_stats
+from lakehouse.silver.ingest import ingest_batch
 from sim.api import simulate_day, simulate_history
 
 TARGETS_S = {1.0: 1.0, 100.0: 10.0}

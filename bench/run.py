@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lakehouse.chain import STAGES
 from lakehouse.config import load_settings
-from lakehouse.events import STAGES
-from lakehouse.runner import FIRST_BUSINESS_DAY, Runner
+from lakehouse.orchestration.runner import FIRST_BUSINESS_DAY, Runner
 
 TARGET_TOTAL_S = 300.0
 TARGET_PER_DAY_S = 0.8
@@ -67,7 +67,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the lake afterwards")
     args = parser.parse_args()
 
-    from lakehouse.stages.ingest import ingest_batch
+    from lakehouse.silver.ingest import ingest_batch
     from sim.api import simulate_history
 
     root = Path(args.lake or tempfile.mkdtemp(prefix="bench-run-")) / "lake"

@@ -57,7 +57,7 @@ def settings(ctx: typer.Context) -> Settings:
 def lake_settings(ctx: typer.Context) -> Settings:
     """The effective settings of an initialised lake; otherwise an error naming the `init`
     command to run (with the same global options)."""
-    from lakehouse.storage import require_lake
+    from lakehouse.lake.storage import require_lake
 
     cfg = settings(ctx)
     require_lake(cfg, init_command=command_line(ctx, "init"))
@@ -154,8 +154,8 @@ def break_lock_option() -> Any:
 @contextmanager
 def lake_lock(cfg: Settings, command: str, break_lock: bool = False) -> Iterator[None]:
     """Hold the lake lock while a command writes, so it cannot interleave with a run."""
-    from lakehouse.lock import command_owner, held
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.lock import command_owner, held
+    from lakehouse.lake.storage import open_storage
 
     def told(message: str) -> None:
         err_console.print(f"[yellow]note:[/] {escape(message)}", highlight=False)

@@ -29,7 +29,7 @@ from rich.markup import escape
 from cli.context import console, err_console, parse_date
 from lakehouse.config import Settings, load_settings
 from lakehouse.errors import ConfigError, LakehouseError
-from lakehouse.storage import LAKE_MARKER, Storage, init_lake, open_storage
+from lakehouse.lake.storage import LAKE_MARKER, Storage, init_lake, open_storage
 
 if TYPE_CHECKING:
     from sim.results import HistoryResult
@@ -75,7 +75,7 @@ def reset_lake(settings: Settings) -> Storage:
             raise LakehouseError(f"{path} is not empty and is not a lake; pick another --lake")
         shutil.rmtree(path, ignore_errors=True)
     else:
-        from lakehouse.catalog import drop_all_tables
+        from lakehouse.lake.catalog import drop_all_tables
 
         storage.ensure()
         drop_all_tables(settings)  # a catalog of its own (PostgreSQL) outlives the bucket
@@ -101,7 +101,7 @@ def run_demo(
 ) -> tuple[dict[str, float], HistoryResult]:
     """Every step of the demo; returns the seconds each took and the simulated history."""
     from cli.run import execute_run
-    from lakehouse.stages.ingest import ingest_batch
+    from lakehouse.silver.ingest import ingest_batch
     from sim.api import simulate_history
 
     timings: dict[str, float] = {}
@@ -141,7 +141,7 @@ def run_demo(
         timings["report"] = time.perf_counter() - t0
 
     t0 = _step("5. maintain: inlined rows to Parquet, small files merged")
-    from lakehouse.maintenance import maintain
+    from lakehouse.lake.maintenance import maintain
 
     done = maintain(settings)
     console.print(
@@ -253,7 +253,7 @@ def main(
                 settings = load_settings(overrides=MINIO)
             console.print(f"MinIO answers at {settings.s3.endpoint}: using {settings.lake}")
         else:
-            from lakehouse.local_s3 import ACCESS_KEY, SECRET_KEY, start_local_s3
+            from lakehouse.lake.local_s3 import ACCESS_KEY, SECRET_KEY, start_local_s3
 
             server = start_local_s3()
             scratch = Path(tempfile.mkdtemp(prefix="lakehouse-demo-"))

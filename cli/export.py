@@ -55,7 +55,7 @@ def export_command(
 
     Tables whose rows did not change since a target last received them are left alone
     (shown as `unchanged`); --force sends them again."""
-    from lakehouse.stages.export import export
+    from lakehouse.export.stage import export
 
     cfg = lake_settings(ctx)
     with lake_lock(cfg, "export", break_lock):

@@ -33,7 +33,7 @@ def materialize_command(
 ) -> None:
     """Build the gold tables from silver: incrementally (only the rows the new batches can
     change) when the last build can be updated, else in full. Reruns change nothing."""
-    from lakehouse.stages.materialize import materialize
+    from lakehouse.gold.materialize import materialize
 
     cfg = lake_settings(ctx)
     as_of = parse_date(date)
@@ -62,7 +62,7 @@ def materialize_command(
 
 def tables_command(ctx: typer.Context) -> None:
     """List every silver and gold table with its row and data-file counts."""
-    from lakehouse.catalog import lake_stats
+    from lakehouse.lake.catalog import lake_stats
 
     cfg = lake_settings(ctx)
     stats = lake_stats(cfg)

@@ -28,7 +28,7 @@ def snapshots_command(
     """List the lake's snapshots: which stage made each, for which batch, rows per table.
 
     Any of them can be read with `query --at-batch` or restored with `rollback --to-batch`."""
-    from lakehouse.catalog import CatalogMissing, connect_lake, snapshots
+    from lakehouse.lake.catalog import CatalogMissing, connect_lake, snapshots
 
     cfg = lake_settings(ctx)
     try:
@@ -85,7 +85,7 @@ def rollback_command(
 
     The later batches stay landed in raw/: `lakehouse ingest --all` (or `run`) takes them
     again. The rolled-back state stays readable in the snapshots until `maintain` expires it."""
-    from lakehouse.rollback import rollback
+    from lakehouse.orchestration.rollback import rollback
 
     cfg = lake_settings(ctx)
     day = parse_date(to_batch)
@@ -114,7 +114,7 @@ def rebuild_command(ctx: typer.Context, break_lock: bool = break_lock_option()) 
 
     Also the way to bring a lake written by an earlier version (plain Parquet tables, no
     catalog) to the current format."""
-    from lakehouse.rebuild import rebuild
+    from lakehouse.orchestration.rebuild import rebuild
 
     cfg = lake_settings(ctx)
     with lake_lock(cfg, "rebuild", break_lock), console.status("rebuilding from raw/ ..."):
@@ -138,7 +138,7 @@ def rebuild_command(ctx: typer.Context, break_lock: bool = break_lock_option()) 
 def maintain_command(ctx: typer.Context, break_lock: bool = break_lock_option()) -> None:
     """Compact the lake: flush inlined rows to Parquet, merge small files, expire snapshots
     older than maintain.expire_older_than, delete files nothing needs any more."""
-    from lakehouse.maintenance import maintain
+    from lakehouse.lake.maintenance import maintain
 
     cfg = lake_settings(ctx)
     with lake_lock(cfg, "maintain", break_lock):
@@ -161,7 +161,7 @@ def shell_command(
 
     With --print, print the statements (extension LOADs, secret, ATTACH, USE) so any DuckDB
     process of the same version can open the lake; secrets are masked there."""
-    from lakehouse.shell import shell_statements
+    from lakehouse.lake.shell import shell_statements
 
     cfg = lake_settings(ctx)
     if print_only:

@@ -33,7 +33,7 @@ def ingest_command(
     break_lock: bool = break_lock_option(),
 ) -> None:
     """Ingest raw batches (bronze CSV/Parquet) into the silver tables."""
-    from lakehouse.stages.ingest import ingest_batch, ingest_pending
+    from lakehouse.silver.ingest import ingest_batch, ingest_pending
 
     if (day is None) == (not all_):
         raise UsageError("give either --date YYYY-MM-DD or --all")
@@ -71,7 +71,7 @@ def land_command(
     break_lock: bool = break_lock_option(),
 ) -> None:
     """Land a folder of raw batches into the lake's bronze zone (then `ingest --all`)."""
-    from lakehouse.landing import land
+    from lakehouse.bronze.landing import land
 
     cfg = lake_settings(ctx)
     with lake_lock(cfg, "land", break_lock):
@@ -94,7 +94,7 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Run the data-quality checks on silver; exit 1 if one fails, showing its failing rows."""
-    from lakehouse.quality import DQ_PREFIX, run_checks
+    from lakehouse.silver.quality import DQ_PREFIX, run_checks
 
     cfg = lake_settings(ctx)
     report = run_checks(cfg)

@@ -8,7 +8,7 @@ from rich.table import Table
 
 from cli.context import App, console, lake_settings, settings
 from lakehouse.config import effective_items, origin_of
-from lakehouse.storage import init_lake
+from lakehouse.lake.storage import init_lake
 
 config_app = App(help="Inspect the effective configuration.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def show(ctx: typer.Context) -> None:
 @config_app.command("check")
 def check(ctx: typer.Context) -> None:
     """Check the lake end to end: storage reachable with these credentials, DuckDB can read it."""
-    from lakehouse.doctor import check_lake
+    from lakehouse.lake.doctor import check_lake
 
     result = check_lake(lake_settings(ctx))
     console.print(

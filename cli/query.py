@@ -185,8 +185,8 @@ def query_command(
     """Run ad-hoc SQL over every silver and gold table of the lake and print the result.
 
     All statements read one snapshot of the lake: the latest, or the one of --at-batch."""
-    from lakehouse.catalog import open_catalog
-    from lakehouse.stages.materialize import register_gold_views
+    from lakehouse.gold.materialize import register_gold_views
+    from lakehouse.lake.catalog import open_catalog
 
     if not sql.strip():
         raise UsageError('no SQL statement given, e.g. lakehouse query "SHOW TABLES"')

@@ -25,13 +25,20 @@ from cli.context import (
     lake_settings,
     parse_date,
 )
+from lakehouse.chain import STAGES
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
-from lakehouse.events import STAGES
-from lakehouse.ledger import FAILED, INTERRUPTED, STARTED, SUCCEEDED, Ledger, LedgerEntry
-from lakehouse.lock import LakeLock
-from lakehouse.runner import Runner, RunReport
-from lakehouse.storage import Storage
+from lakehouse.lake.lock import LakeLock
+from lakehouse.lake.storage import Storage
+from lakehouse.orchestration.ledger import (
+    FAILED,
+    INTERRUPTED,
+    STARTED,
+    SUCCEEDED,
+    Ledger,
+    LedgerEntry,
+)
+from lakehouse.orchestration.runner import Runner, RunReport
 
 ledger_app = App(help="Inspect or correct the run ledger.", no_args_is_help=True)
 
@@ -310,7 +317,7 @@ def row_count_table(cfg: Settings) -> Table | str:
     """Rows and data files of every silver and gold table (from the lake catalog)."""
     from rich import box
 
-    from lakehouse.catalog import lake_stats
+    from lakehouse.lake.catalog import lake_stats
 
     stats = lake_stats(cfg)
     if not stats:
@@ -341,7 +348,7 @@ def dq_table(cfg: Settings, limit: int) -> Table | None:
     """The last batches' data-quality figures (gold.data_quality_daily), newest first."""
     from rich import box
 
-    from lakehouse.catalog import open_catalog, registered_views
+    from lakehouse.lake.catalog import open_catalog, registered_views
 
     con = open_catalog(cfg, layers=("gold",))
     try:

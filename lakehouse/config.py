@@ -27,7 +27,11 @@ OTHER_VARIABLES = (
 )
 """`LAKEHOUSE_*` variables that are not settings: the settings file and profile, the
 EventBridge bus of the Lambda handlers, the SQL folder, the tests' golden-file switch."""
-ENGINES = ("duckdb", "athena")
+TABLE_FORMATS = {"duckdb": "ducklake", "athena": "iceberg"}
+"""Engine (the `engine` setting) -> the table format it keeps silver and gold in: DuckLake, read
+through `lakehouse.lake.catalog`, or Iceberg in Glue. Each engine class states the same as its
+`TABLE_FORMAT` (tests/engines checks they agree); the lake reads it here, below the engines."""
+ENGINES = tuple(TABLE_FORMATS)
 EXPORT_TARGETS = ("local", "drive")
 
 
@@ -117,6 +121,11 @@ class Settings:
     def storage(self) -> str:
         """`s3` when the lake is an s3:// URI, else `local`."""
         return "s3" if self.lake.startswith("s3://") else "local"
+
+    @property
+    def table_format(self) -> str:
+        """`ducklake` or `iceberg`: what the selected engine keeps the lake's tables in."""
+        return TABLE_FORMATS[self.engine]
 
     def bucket_and_prefix(self) -> tuple[str, str]:
         """Split an s3:// lake into (bucket, prefix without slashes)."""

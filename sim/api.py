@@ -23,7 +23,7 @@ import polars as pl
 
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
-from lakehouse.storage import Storage, open_storage
+from lakehouse.lake.storage import Storage, open_storage
 from sim import state
 from sim.calendar import FIRST_SIGNUP_DAY, HISTORY_END, SIM_START, day_number
 from sim.corruption import DUPLICATE_KINDS, MODES, draw_plan

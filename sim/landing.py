@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from lakehouse.storage import Storage
+from lakehouse.lake.storage import Storage
 from sim.calendar import DAY_SECONDS, day_date, day_number
 from sim.corruption import apply_plan, corrupt_delta, draw_delta_modes, draw_plan
 from sim.engine import DayBatch

@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from lakehouse.errors import LakehouseError
-from lakehouse.storage import Storage
+from lakehouse.lake.storage import Storage
 from sim.calendar import day_date, day_number
 from sim.population import STUDENT_SCHEMA, TUTOR_SCHEMA
 from sim.scenario import Scenario

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from lakehouse.config import Settings, load_settings
-from lakehouse.local_s3 import ACCESS_KEY, SECRET_KEY, LocalS3Server, start_local_s3
-from lakehouse.storage import Storage, open_storage
+from lakehouse.lake.local_s3 import ACCESS_KEY, SECRET_KEY, LocalS3Server, start_local_s3
+from lakehouse.lake.storage import Storage, open_storage
 from tests.postgres_server import PostgresServer, find_binaries, start_postgres
 
 SEED_DATA = Path(__file__).resolve().parents[1] / "data" / "seed-data"

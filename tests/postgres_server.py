@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakehouse.local_s3 import free_port
+from lakehouse.lake.local_s3 import free_port
 
 
 def find_binaries() -> tuple[Path | None, str]:

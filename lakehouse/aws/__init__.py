@@ -1,1 +1,2 @@
-"""The AWS target: Athena statements per model kind, Glue/Athena DDL, the SAM template."""
+"""The AWS target: the stages on Athena, Glue/Athena DDL, gold published as Parquet, the SAM
+template."""

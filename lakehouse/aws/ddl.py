@@ -9,7 +9,7 @@ PARTITION`. History files have fewer columns than the daily batches; OpenCSVSerd
 missing trailing columns as NULL.
 
 Before an ingest, `bronze_batch_views` points `bronze.<entity>` (the view `tutor_raw.<entity>`)
-at the batch, with the lineage columns the DuckDB loader adds (`lakehouse.bronze`): the file
+at the batch, with the lineage columns the DuckDB loader adds (`lakehouse.bronze.files`): the file
 kind (from the contract's file names), the file's lake key (from Athena's `$path`), the row
 number within the file and `parse_error`. Two differences remain, both documented in
 docs/aws.md: Athena does not promise to read a file's rows in order, so `source_row` numbers the
@@ -18,7 +18,7 @@ the wrong field count instead of reporting it, so `parse_error` is always NULL.
 
 Silver and gold tables are Iceberg (row-level MERGE/DELETE, atomic commits), created up front
 with their column types so that every later write is an INSERT or a MERGE (see
-`lakehouse.statements`). Statements are sqlglot trees written in the Athena dialect.
+`lakehouse.models.statements`). Statements are sqlglot trees written in the Athena dialect.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from lakehouse.bronze import ENTITIES, LINEAGE_COLUMNS, raw_columns
-from lakehouse.transpile import layer_databases
+from lakehouse.bronze.files import ENTITIES, LINEAGE_COLUMNS, raw_columns
+from lakehouse.models.transpile import layer_databases
 
 if TYPE_CHECKING:
     from sqlglot import exp

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lakehouse.aws.template import RESULTS_PREFIX, getatt, sub
+from lakehouse.aws.cfn import RESULTS_PREFIX, getatt, sub
 
 _CATALOG = "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}"
 GLUE_ACTIONS = [

@@ -1,6 +1,6 @@
 """The ingest and materialize stages carried out on Athena, from the same models.
 
-The DuckDB stages (`lakehouse.stages.ingest`, `lakehouse.stages.materialize`) run every model
+The DuckDB stages (`lakehouse.silver.ingest`, `lakehouse.gold.materialize`) run every model
 of a stage in one DuckLake transaction; Athena has no multi-statement transaction and every
 write is its own Iceberg commit, so a stage is the statement sequence of each model, in the same
 order, with the same parameters, and it relies on being idempotent:
@@ -11,25 +11,36 @@ order, with the same parameters, and it relies on being idempotent:
   ingest's steps (`STEPS`), then write the batch's record `_ops/ingest/batches/ingest_date=D.json`
   last: it is the commit marker that a batch's statements all ran;
 - materialize D: run the gold models with `model_params(D)`. Each write is an Iceberg commit
-  that export, the report and `lakehouse query` read directly (`lakehouse.aws.iceberg`).
+  that export, the report and `lakehouse query` read directly (`lakehouse.lake.iceberg`).
 
-Each returns the event detail its stage emits (business date, row counts).
+Each returns the event detail its stage emits: the keys of the DuckDB stage's detail, read with
+the same queries (`silver.ingest.ingest_result`, `results.gold_totals`), plus what Athena
+costs (`costs`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 from typing import Any
 
 from lakehouse.aws.ddl import bronze_batch_views
-from lakehouse.bronze import MIGRATION_BATCH_ID, batch_files
+from lakehouse.bronze.files import MIGRATION_BATCH_ID, batch_files
 from lakehouse.config import Settings
 from lakehouse.engines.athena import AthenaEngine
 from lakehouse.errors import InputFileError
+from lakehouse.gold.materialize import MaterializeResult, batch_times, gold_models, model_params
+from lakehouse.lake.storage import Storage, open_storage
 from lakehouse.models import get_model
-from lakehouse.storage import Storage, open_storage
-from lakehouse.transpile import database_for
+from lakehouse.models.transpile import database_for
+from lakehouse.silver.ingest import (
+    SILVER_INGEST_TIME,
+    STEPS,
+    check_order,
+    ingest_result,
+    waiting_batches,
+)
 
 
 def _count(engine: AthenaEngine, table: str, where: Any = None) -> int:
@@ -44,16 +55,8 @@ def _count(engine: AthenaEngine, table: str, where: Any = None) -> int:
     return int(n)
 
 
-def _day(column: str, day: dt.date) -> Any:
-    from sqlglot import exp
-
-    return exp.column(column).eq(exp.cast(exp.Literal.string(day.isoformat()), "DATE"))
-
-
 def ingest_params(settings: Settings, engine: AthenaEngine, day: dt.date) -> dict[str, Any]:
-    """The silver models' parameters for batch `day` (as `stages.ingest.batch_params`)."""
-    from lakehouse.stages.ingest import SILVER_INGEST_TIME
-
+    """The silver models' parameters for batch `day` (as `silver.ingest.batch_params`)."""
     files = batch_files(open_storage(settings), day)
     if not any(files.values()):
         raise InputFileError(f"no raw batch landed at ingest_date={day} under {settings.lake}")
@@ -88,7 +91,6 @@ def ingested(storage: Storage) -> dict[dt.date, dict[str, Any]]:
 
 def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None) -> dict:
     """Ingest the raw batch `ingest_date` into the silver Iceberg tables (once)."""
-    from lakehouse.stages.ingest import STEPS, check_order
 
     storage = open_storage(settings)
     done = ingested(storage)
@@ -101,18 +103,8 @@ def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None
     params = ingest_params(settings, engine, ingest_date)
     for name in STEPS:
         engine.materialize(name, params)
-    detail = {
-        "ingest_date": ingest_date.isoformat(),
-        "source_batch_id": params["source_batch_id"],
-        "engine": engine.name,
-        "status": "ingested",
-        "fct_sessions_rows": _count(engine, "silver.fct_sessions"),
-        "err_sessions_rows": _count(
-            engine, "silver.err_sessions", _day("ingest_date", ingest_date)
-        ),
-        "bytes_scanned": sum(q.scanned_bytes for q in engine.client.history),
-        "cost_usd": round(sum(q.cost_usd for q in engine.client.history), 6),
-    }
+    result = ingest_result(engine, ingest_date, params["source_batch_id"])
+    detail = {**result.to_detail(), **costs(engine)}
     record = {"result": detail, "engine": engine.name}
     storage.write_text(_record_key(ingest_date), json.dumps(record, indent=1, sort_keys=True))
     return detail
@@ -122,8 +114,6 @@ def ingest_through(
     settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None = None
 ) -> list[dict]:
     """The batches landed before `ingest_date` and not ingested yet, then `ingest_date`."""
-    from lakehouse.stages.ingest import waiting_batches
-
     storage = open_storage(settings)
     days = waiting_batches(storage, set(ingested(storage)), before=ingest_date)
     engine = engine or AthenaEngine(settings)
@@ -132,8 +122,6 @@ def ingest_through(
 
 def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None = None) -> dict:
     """Rebuild the gold Iceberg tables as of the batch `as_of`."""
-    from lakehouse.stages.materialize import gold_models, model_params
-
     engine = engine or AthenaEngine(settings)
     params = model_params(as_of)
     stored = []
@@ -142,10 +130,31 @@ def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None 
         if model.kind != "view":
             stored.append(model.name)
     row_counts = {name: _count(engine, name) for name in stored}
+    ((revenue, pay),) = engine.query(engine.render(get_model("results.gold_totals")))
+    as_of_ts, generated_at = batch_times(as_of)
+    result = MaterializeResult(
+        as_of=as_of,
+        as_of_ts=as_of_ts,
+        generated_at=generated_at,
+        row_counts=row_counts,
+        total_revenue=Decimal(str(revenue)).quantize(Decimal("0.01")),
+        total_contractor_pay=Decimal(str(pay)).quantize(Decimal("0.01")),
+        reason=FULL_BUILD_REASON,
+        changed=tuple(stored),
+    )
+    return {**result.to_detail(), **costs(engine)}
+
+
+FULL_BUILD_REASON = "every build is full on an engine without DuckLake snapshots"
+"""Why gold on Athena is always rebuilt in full: the incremental build reads what changed from
+the DuckLake snapshots since the last build."""
+
+
+def costs(engine: AthenaEngine) -> dict[str, Any]:
+    """What Athena adds to a stage's event detail: the engine, and the bytes its queries
+    scanned and what they cost, so far in this engine's session."""
     return {
-        "as_of": as_of.isoformat(),
         "engine": engine.name,
-        "row_counts": row_counts,
         "bytes_scanned": sum(q.scanned_bytes for q in engine.client.history),
         "cost_usd": round(sum(q.cost_usd for q in engine.client.history), 6),
     }

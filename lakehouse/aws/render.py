@@ -11,8 +11,8 @@
     <out>/lambda/                    the functions' image: Dockerfile, requirements, lakehouse/,
                                      sim/, lakehouse_sql/ (SAM builds it with Docker)
 
-Every file is rendered from the models, the contract and `lakehouse.events`, in a stable order,
-so the output is byte-identical from run to run (the golden tests rely on it).
+Every file is rendered from the models, the contract and `lakehouse.orchestration.events`, in a
+stable order, so the output is byte-identical from run to run (the golden tests rely on it).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.aws.ddl import bronze_ddl, create_databases, iceberg_table
 from lakehouse.aws.schemas import athena_models, example_params, partition_column, stored_schemas
 from lakehouse.aws.template import ORCHESTRATIONS
-from lakehouse.transpile import layer_databases
+from lakehouse.models.transpile import layer_databases
 
 if TYPE_CHECKING:
     from sqlglot import exp

@@ -1,7 +1,7 @@
 """Which models run on Athena, in what order, with which example parameters, and the column
 types of the tables they store (for the Iceberg DDL).
 
-Silver tables have the types docs/CONTRACTS.md binds (`lakehouse.silver_schema`). Gold types are
+Silver tables have the types docs/CONTRACTS.md binds (`lakehouse.models.contracts`). Gold types are
 whatever the gold SELECTs produce: each gold model is run by DuckDB with `LIMIT 0` over empty
 silver tables of the contract's shape, which gives the exact output types without any data.
 """
@@ -29,8 +29,8 @@ def runs_on_athena(model: Model) -> bool:
 def athena_models() -> list[Model]:
     """The models Athena runs, in the order the stages run them: the ingest's steps, then the
     gold models (each after the gold models it reads)."""
-    from lakehouse.stages.ingest import STEPS
-    from lakehouse.stages.materialize import gold_models
+    from lakehouse.gold.materialize import gold_models
+    from lakehouse.silver.ingest import STEPS
 
     models = [get_model(name) for name in STEPS] + gold_models()
     return [m for m in models if runs_on_athena(m)]
@@ -38,15 +38,15 @@ def athena_models() -> list[Model]:
 
 def example_params(day: dt.date = EXAMPLE_INGEST_DATE) -> dict[str, Any]:
     """Parameters the stages bind for the batch `day`: the silver ingest's and gold's."""
-    from lakehouse.stages.materialize import model_params
+    from lakehouse.gold.materialize import model_params
 
     return {**ingest_params(day), **model_params(day)}
 
 
 def ingest_params(day: dt.date) -> dict[str, Any]:
-    """What `lakehouse.stages.ingest.batch_params` binds for a daily batch landed at `day`
+    """What `lakehouse.silver.ingest.batch_params` binds for a daily batch landed at `day`
     (batch id `sim_<day>`, one file per entity), without reading the batch."""
-    from lakehouse.stages.ingest import SILVER_INGEST_TIME
+    from lakehouse.silver.ingest import SILVER_INGEST_TIME
 
     files = {"session": "new_sessions", "student": "students_delta", "tutor": "tutors_delta"}
     return {
@@ -65,7 +65,7 @@ def stored_schemas(params: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     """`layer.table` -> [(column, DuckDB type)] of every table Athena stores, in model order."""
     import duckdb
 
-    from lakehouse.silver_schema import SILVER_SCHEMAS
+    from lakehouse.models.contracts import SILVER_SCHEMAS
 
     schemas = {name: list(columns.items()) for name, columns in SILVER_SCHEMAS.items()}
     con = duckdb.connect()

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lakehouse.chain import HANDLER_STAGE, STAGES
 from lakehouse.errors import RetriesExhaustedError
-from lakehouse.events import HANDLER_STAGE, STAGES
 
 LAMBDA_ERRORS = (
     "Lambda.ServiceException",

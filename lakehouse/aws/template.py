@@ -1,9 +1,9 @@
 """The AWS SAM template, built as data from the same rules the local bus runs.
 
 One Lambda function per stage, each pointing at the stage's `handler(event, context)` in
-`lakehouse.handlers`; the EventBridge rules of the chain come from `lakehouse.events.RULES`
-(pattern and target), the 01:00 schedule from `lakehouse.events.SCHEDULE`. So renaming an
-event or adding a stage changes the local run and the deployed chain together.
+`lakehouse.orchestration.handlers`; the EventBridge rules of the chain come from
+`lakehouse.chain.RULES` (pattern and target), the 01:00 schedule from `lakehouse.chain.SCHEDULE`.
+So renaming an event or adding a stage changes the local run and the deployed chain together.
 
 Two orchestrations, chosen by the `Orchestration` parameter (`ORCHESTRATIONS`, the EventBridge
 chain by default): `EventBridge` chains the functions with the rules; `StepFunctions` runs the
@@ -23,15 +23,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from lakehouse.events import RULES, SCHEDULE
+from lakehouse.aws.cfn import RESULTS_PREFIX, getatt, ref, sub
+from lakehouse.aws.iam import function_policies
+from lakehouse.chain import RULES, SCHEDULE
 
 PYTHON = "3.11"
 BASE_IMAGE = f"public.ecr.aws/lambda/python:{PYTHON}"
 """AWS's Lambda base image. The functions ship as a container image because the dependencies
 (DuckDB, pyarrow, polars, numpy, the Google client) exceed the 250 MB limit of a zip package."""
-HANDLER_MODULE = "lakehouse.handlers"
+HANDLER_MODULE = "lakehouse.orchestration.handlers"
 BUS_NAME = "tutor-lakehouse"
-RESULTS_PREFIX = "athena-results"
 ORCHESTRATIONS = ("EventBridge", "StepFunctions")
 """Values of the template's `Orchestration` parameter; the first is the default."""
 STAGE_SETTINGS: dict[str, dict[str, Any]] = {
@@ -46,18 +47,6 @@ STAGE_SETTINGS: dict[str, dict[str, Any]] = {
 STATE_MACHINE = "DailyStateMachine"
 USE_EVENTBRIDGE = "UseEventBridge"
 USE_STEP_FUNCTIONS = "UseStepFunctions"
-
-
-def sub(text: str) -> dict[str, str]:
-    return {"Fn::Sub": text}
-
-
-def ref(name: str) -> dict[str, str]:
-    return {"Ref": name}
-
-
-def getatt(resource: str, attribute: str) -> dict[str, str]:
-    return {"Fn::GetAtt": [resource, attribute]}
 
 
 def logical_id(handler: str) -> str:
@@ -222,8 +211,6 @@ def template(
 ) -> dict[str, Any]:
     """The SAM template as a dict; `databases` maps raw/silver/gold to Glue database names,
     `orchestration` is the default of the `Orchestration` parameter."""
-    from lakehouse.aws.iam import function_policies
-
     if orchestration not in ORCHESTRATIONS:
         raise ValueError(f"orchestration {orchestration!r} is not one of {ORCHESTRATIONS}")
     resources = _storage(databases)

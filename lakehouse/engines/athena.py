@@ -4,7 +4,7 @@
 ends, turn FAILED/CANCELLED into an `EngineError` carrying Athena's own reason, page through the
 results, and log the bytes each query scanned with what it cost ($5 per TB). `AthenaEngine` puts
 the models on top: `render` is the model transpiled to Athena SQL, and each kind's statements
-come from the same builder the DuckDB engine uses (`lakehouse.statements`).
+come from the same builder the DuckDB engine uses (`lakehouse.models.statements`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
 from lakehouse.models import Model, get_model
-from lakehouse.statements import output_columns
-from lakehouse.transpile import database_for, to_athena
+from lakehouse.models.statements import output_columns
+from lakehouse.models.transpile import database_for, to_athena
 
 log = logging.getLogger("lakehouse.athena")
 

@@ -1,7 +1,7 @@
 """The engine interface: one SQL model, materialized by its declared kind, on any engine.
 
 A model file says *what* a table is (a SELECT) and *how* it is kept (its `@kind`);
-`lakehouse.statements` says, once, which statements carry out each kind. DuckDB runs them on
+`lakehouse.models.statements` says, once, which statements carry out each kind. DuckDB runs them on
 DuckLake tables, Athena on Iceberg tables. So a stage asks `engine.materialize(model, params)`
 and never knows which engine runs it.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from lakehouse.models import Model, get_model
-from lakehouse.statements import (
+from lakehouse.models.statements import (
     STAGE_SUFFIX,
     Capabilities,
     StatementBuilder,
@@ -45,7 +45,7 @@ class MaterializeResult:
 class Engine(ABC):
     """Runs models and ad-hoc queries on one engine.
 
-    `materialize` is written once, here: the statements come from `lakehouse.statements`
+    `materialize` is written once, here: the statements come from `lakehouse.models.statements`
     (from the model's header and this engine's capabilities); an engine says how to render a
     model's SELECT, how tables are named, and how to run one statement."""
 
@@ -55,8 +55,8 @@ class Engine(ABC):
     """sqlglot dialect the engine's SQL is written in."""
 
     TABLE_FORMAT: ClassVar[str] = ""
-    """What the engine keeps tables in: `ducklake` (read by `lakehouse.catalog`) or `iceberg`
-    (Glue; read sessions find the tables there, `lakehouse.aws.iceberg`)."""
+    """What the engine keeps tables in: `ducklake` (read by `lakehouse.lake.catalog`) or `iceberg`
+    (Glue; read sessions find the tables there, `lakehouse.lake.iceberg`)."""
     SUPPORTS_MERGE: ClassVar[bool] = False
     """`MERGE INTO` updates rows in place (needs a table format with row-level changes)."""
     SUPPORTS_TRANSACTIONS: ClassVar[bool] = False
@@ -140,8 +140,12 @@ class Engine(ABC):
         ranges = None
         if limit is not None and partitions is not None and model.partitioned_by:
             ranges = partition_ranges(partitions(model, stage), limit)
+        # a `@scope` model bound with full_build false: an incremental build of it
         scoped = bool(model.scope) and not (params or {}).get("full_build", True)
-        yield from builder.apply(model, target, stage, columns, ranges, scoped=scoped)
+        by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
+        yield from builder.apply(
+            model, target, stage, columns, ranges, scoped=scoped, by_partition=by_partition
+        )
         if not self.SUPPORTS_TEMP_TABLES:
             yield builder.drop(stage)
 
@@ -163,6 +167,11 @@ class Engine(ABC):
         column = exp.column(model.partitioned_by or "")
         query = exp.select(column).distinct().from_(exp.to_table(stage, dialect=self.dialect))
         return [row[0] for row in self.query(query.order_by(column.copy()).sql(self.dialect))]
+
+    def replaces_partitions(self, model: Model) -> bool:
+        """Whether an incremental build may rewrite only the touched partitions of the model's
+        table (else it rewrites the table whole)."""
+        return True
 
     def stage_name(self, model: Model) -> str:
         """Where the model's rows wait before they are applied to its table."""

@@ -2,99 +2,23 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from itertools import pairwise
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
+from lakehouse.lake.catalog import ALIAS, LAYERS, commit, connect_lake, lake_tables
 from lakehouse.models import Model, ModelError, get_model, literal, load_models
-from lakehouse.storage.s3 import endpoint_parts
+from lakehouse.models.contracts import SILVER_SCHEMAS, check_schema
 
 if TYPE_CHECKING:
     import duckdb
 
-    from lakehouse.catalog import Commit
-
-
-def _s3_credentials(settings: Settings) -> tuple[str, str, str]:
-    """Explicit keys from config, else whatever the standard AWS credential chain resolves."""
-    s3 = settings.s3
-    if s3.access_key_id:
-        return s3.access_key_id, s3.secret_access_key, s3.session_token
-    import boto3
-
-    creds = boto3.Session(region_name=s3.region).get_credentials()
-    if creds is None:
-        raise EngineError(
-            "no S3 credentials: set s3.access_key_id / s3.secret_access_key "
-            "(or LAKEHOUSE_S3_ACCESS_KEY_ID / LAKEHOUSE_S3_SECRET_ACCESS_KEY, or AWS_* variables)"
-        )
-    frozen = creds.get_frozen_credentials()
-    return frozen.access_key, frozen.secret_key, frozen.token or ""
-
-
-def s3_secret_sql(settings: Settings) -> str:
-    """`CREATE OR REPLACE SECRET lake_s3 (...)` for the lake's bucket."""
-    endpoint, secure = endpoint_parts(settings)
-    key_id, secret, token = _s3_credentials(settings)
-    bucket, _ = settings.bucket_and_prefix()
-    options = {
-        "TYPE": "s3",
-        "KEY_ID": key_id,
-        "SECRET": secret,
-        "REGION": settings.s3.region,
-        "ENDPOINT": endpoint,
-        "URL_STYLE": "path" if settings.s3.path_style and settings.s3.endpoint else "vhost",
-        "USE_SSL": "true" if secure else "false",
-        "SCOPE": f"s3://{bucket}",
-    }
-    if token:
-        options["SESSION_TOKEN"] = token
-    body = ", ".join(
-        f"{k} {v}" if k in ("TYPE", "USE_SSL") else f"{k} '{v.replace(chr(39), chr(39) * 2)}'"
-        for k, v in options.items()
-    )
-    return f"CREATE OR REPLACE SECRET lake_s3 ({body})"
-
-
-def connect(
-    settings: Settings, database: str = ":memory:", extensions: tuple[str, ...] = ()
-) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection configured for this machine and able to reach the lake's storage,
-    with `extensions` (and httpfs for an S3 lake) loaded from their wheels."""
-    import duckdb
-
-    from lakehouse import extensions as ext
-
-    needed = (*extensions, "httpfs") if settings.storage == "s3" else extensions
-    trusted = bool(needed) and ext.verified(needed, f"v{duckdb.__version__}")
-    config: dict[str, str | bool | int | float | list[str]] = (
-        {"allow_unsigned_extensions": "true"} if trusted else {}
-    )
-    con = duckdb.connect(database, config=config)
-    for name in needed:
-        ext.load(con, name)
-    if needed and not trusted:
-        ext.remember(needed, f"v{duckdb.__version__}")
-    con.execute("SET autoinstall_known_extensions = false")
-    con.execute("SET autoload_known_extensions = false")
-    con.execute(f"SET threads = {int(settings.duckdb.threads)}")
-    con.execute("SET enable_progress_bar = false")
-    con.execute(f"SET memory_limit = '{settings.duckdb.memory_limit}'")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute("SET TimeZone = 'UTC'")
-    # Spill files go to the system temp folder, not `.tmp/` in the user's working directory.
-    spill = settings.duckdb.temp_directory or str(Path(tempfile.gettempdir()) / "lakehouse-duckdb")
-    con.execute(f"SET temp_directory = '{spill}'")
-    if settings.storage == "s3":
-        con.execute(s3_secret_sql(settings))
-    return con
+    from lakehouse.lake.catalog import Commit
 
 
 def ephemeral_name(name: str) -> str:
@@ -122,8 +46,6 @@ def duckdb_sql(sql: str, ephemeral: frozenset[str]) -> tuple[str, frozenset[str]
     import sqlglot
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
-
-    from lakehouse.catalog import ALIAS, LAYERS
 
     try:
         tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
@@ -185,8 +107,6 @@ class DuckDBEngine(Engine):
         legacy_ok: bool = False,
     ) -> None:
         """`legacy_ok` opens a lake an earlier version wrote as plain Parquet (to rebuild it)."""
-        from lakehouse.catalog import connect_lake
-
         super().__init__(settings)
         self.con = con or connect_lake(settings, legacy_ok=legacy_ok)
         self.ephemeral: set[str] = set(_view_models())
@@ -230,8 +150,6 @@ class DuckDBEngine(Engine):
         return 0
 
     def relation(self, model: Model) -> str:
-        from lakehouse.catalog import ALIAS
-
         return ephemeral_name(model.name) if model.kind == "view" else f"{ALIAS}.{model.name}"
 
     def stage_name(self, model: Model) -> str:
@@ -240,8 +158,6 @@ class DuckDBEngine(Engine):
     def tables(self) -> set[str]:
         """`layer.table` of the lake's tables (as this session sees them)."""
         if self._tables is None:
-            from lakehouse.catalog import lake_tables
-
             self._tables = set(lake_tables(self.con))
         return self._tables
 
@@ -249,12 +165,20 @@ class DuckDBEngine(Engine):
         return model.name in self.tables()
 
     def stage_columns(self, model: Model, stage: str, select: str) -> list[str]:
-        from lakehouse.silver_schema import SILVER_SCHEMAS, check_schema
-
         if model.name in SILVER_SCHEMAS and model.sql not in _CHECKED:
             check_schema(self.con, model.name, stage)
             _CHECKED.add(model.sql)
         return [row[0] for row in self.con.execute(f"DESCRIBE {stage}").fetchall()]
+
+    def replaces_partitions(self, model: Model) -> bool:
+        """Only when every column of the table has file statistics. DuckLake 1.5.5 keeps no
+        table-wide minimum and maximum for a column once a file holds only NULLs in it, and
+        the next insert that is not the whole table then records that insert's range as the
+        table's: scans pruned by it drop rows, and DuckDB's compressed materialization wraps
+        values outside it. A whole-table rewrite records the range of every row."""
+        from lakehouse.lake.catalog import unknown_statistics
+
+        return model.name in self.tables() and not unknown_statistics(self.con, model.name)
 
     def materialize(
         self, model: Model | str, params: dict[str, Any] | None = None
@@ -269,8 +193,6 @@ class DuckDBEngine(Engine):
         """Read the lake table `name` (or the relation `source` holding its rows) once into
         the session: the models after this read the copy (a DuckLake scan costs catalog
         look-ups and a read of every file, each time). Returns the copy's name."""
-        from lakehouse.catalog import ALIAS
-
         copy = ephemeral_name(name)
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {copy} AS SELECT * FROM {source or f'{ALIAS}.{name}'}"
@@ -280,8 +202,6 @@ class DuckDBEngine(Engine):
 
     def create_table(self, name: str, columns: dict[str, str], partitioned_by: str | None) -> None:
         """An empty lake table with these columns (a contract's shape)."""
-        from lakehouse.catalog import ALIAS
-
         layer = name.split(".")[0]
         self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {ALIAS}.{layer}")
         body = ", ".join(f"{col} {dtype}" for col, dtype in columns.items())
@@ -293,8 +213,6 @@ class DuckDBEngine(Engine):
     @contextmanager
     def transaction(self, stage: str, message: str) -> Iterator[Commit]:
         """Everything materialized inside commits as one lake snapshot (see catalog.commit)."""
-        from lakehouse.catalog import commit
-
         before = set(self.tables())
         try:
             with commit(self.con, stage, message) as record:

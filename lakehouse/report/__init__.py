@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from lakehouse.config import Settings
+from lakehouse.lake.storage.local import write_atomic
 from lakehouse.report.data import GoldReader, ReportError
 from lakehouse.report.figures import as_of, key_figures
 from lakehouse.report.html import assemble
 from lakehouse.report.offline import external_fetches
 from lakehouse.report.sections import build_sections
-from lakehouse.storage.local import write_atomic
 
 DEFAULT_OUT = Path("reports/report.html")
 

@@ -13,9 +13,9 @@ import datetime as dt
 import decimal
 from typing import TYPE_CHECKING, Any
 
-from lakehouse.catalog import open_catalog, registered_views
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
+from lakehouse.lake.catalog import open_catalog, registered_views
 from lakehouse.models import SQL_DIR
 
 if TYPE_CHECKING:

@@ -1,5 +1,5 @@
 -- read_csv: one raw CSV file as it is, every column VARCHAR, rows in file order.
--- DuckDB adapter only (Athena reads bronze through external tables): run by lakehouse.bronze
+-- DuckDB adapter only (Athena reads bronze through external tables): run by lakehouse.bronze.files
 -- with two DuckDB session variables, bronze_path (a local file) and bronze_columns (the
 -- header the adapter validated, every column VARCHAR). Nothing is sniffed, so a file is read
 -- the same way every time; a line with too few or too many fields is not dropped but

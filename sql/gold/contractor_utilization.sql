@@ -13,7 +13,6 @@
 -- (@scope month_start, tutor_id).
 -- @kind full
 -- @scope month_start, tutor_id
--- @partitioned_by month_start
 -- @depends_on gold.int_priced_sessions, silver.dim_tutors
 
 WITH bounds AS (

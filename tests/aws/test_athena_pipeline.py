@@ -16,8 +16,8 @@ import pytest
 from lakehouse.aws import pipeline
 from lakehouse.aws.ddl import bronze_batch_views
 from lakehouse.engines.athena import AthenaClient, AthenaEngine
+from lakehouse.lake.storage import open_storage
 from lakehouse.models import get_model
-from lakehouse.storage import open_storage
 
 from .conftest import REGION, WORKGROUP
 
@@ -66,6 +66,12 @@ def lake(s3_settings, aws):
     )
     storage = open_storage(settings)
     storage.ensure()
+    land_batch(storage)
+    return settings
+
+
+def land_batch(storage) -> None:
+    """Batch DAY: one session (of a student silver does not know yet), no dimension rows."""
     prefix = f"ingest_date={DAY.isoformat()}"
     storage.write_text(
         f"raw/sessions/{prefix}/new_sessions.csv",
@@ -77,7 +83,19 @@ def lake(s3_settings, aws):
         "student_id,first_name,last_name,sex,date_of_birth,grade,status,contract_rate,created,"
         "updated,change_type,source_batch_id,ingest_ts\n",
     )
-    return settings
+
+
+COUNTS = ["entity", "raw_rows", "kept_rows", "repaired_rows", "superseded_rows", "rejected_rows"]
+INGEST_ANSWERS = {
+    "FROM tutor_raw.tutors": (["source_batch_id"], [["sim_2026-01-15"]]),
+    "ingest_counts:": (
+        COUNTS,
+        [["sessions", 1, 1, 0, 0, 0], ["students", 0, 0, 0, 0, 0], ["tutors", 0, 0, 0, 0, 0]],
+    ),
+    "ingest_sessions:": (["superseded_earlier", "orphan_sessions"], [[0, 1]]),
+    "months_written:": (["session_month"], [["2026-01"]]),
+}
+"""What moto answers the ingest's SELECTs: the batch id, and its result (one orphan session)."""
 
 
 def sent() -> list[str]:
@@ -98,13 +116,9 @@ def expected_queries(engine, name, params) -> list[str]:
 
 
 def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_order(lake):
-    from lakehouse.stages.ingest import STEPS
+    from lakehouse.silver.ingest import STEPS
 
-    answers = {
-        "FROM tutor_raw.tutors": (["source_batch_id"], [["sim_2026-01-15"]]),
-        "COUNT(*) AS n": (["n"], [[1]]),
-    }
-    engine = AthenaEngine(lake, client=CannedAthena(lake, answers))
+    engine = AthenaEngine(lake, client=CannedAthena(lake, INGEST_ANSWERS))
     detail = pipeline.ingest(lake, DAY, engine)
     actual = sent()
 
@@ -114,15 +128,21 @@ def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_ord
     expected.append(engine.render(get_model("bronze.batch_id")))
     for name in STEPS:
         expected += expected_queries(engine, name, params)
+    # the result is read with the DuckDB ingest's queries (sql/results/)
     expected += [
-        "SELECT COUNT(*) AS n FROM tutor_silver.fct_sessions",
-        "SELECT COUNT(*) AS n FROM tutor_silver.err_sessions "
-        "WHERE ingest_date = CAST('2026-01-15' AS DATE)",
+        engine.render(get_model(f"results.{name}"), {"ingest_date": DAY})
+        for name in ("ingest_counts", "ingest_sessions", "months_written")
     ]
     assert actual == expected
     assert all(e.workgroup.name == WORKGROUP for e in backend().executions.values())
     assert detail["source_batch_id"] == "sim_2026-01-15"
-    assert detail["fct_sessions_rows"] == 1
+    assert detail["sessions"] == {
+        "raw": 1, "kept": 1, "repaired": 0, "superseded": 0, "rejected": 0
+    }  # fmt: skip
+    assert (detail["kept_rows"], detail["rejected_rows"], detail["reconciled"]) == (1, 0, True)
+    assert (detail["superseded_earlier"], detail["orphan_sessions"]) == (0, 1)
+    assert detail["months_written"] == ["2026-01"]
+    assert detail["engine"] == "athena" and detail["bytes_scanned"] >= 0
     # the steps' strategies: one MERGE per keyed model, stage/delete/insert/drop per partition
     merges = [q for q in actual if q.startswith("MERGE INTO")]
     assert [q.split()[2] for q in merges] == [
@@ -136,9 +156,11 @@ def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_ord
 def test_an_ingest_of_more_than_100_months_merges_fct_sessions_by_month_range(lake):
     months = [f"{y}-{m:02d}" for y in range(2017, 2026) for m in range(1, 13)]  # 108
     answers = {
-        "FROM tutor_raw.tutors": (["source_batch_id"], [["sim_2026-01-15"]]),
-        "SELECT DISTINCT session_month": (["session_month"], [[m] for m in months]),
-        "COUNT(*) AS n": (["n"], [[1]]),
+        "FROM tutor_silver.fct_sessions__stage ORDER BY": (
+            ["session_month"],
+            [[m] for m in months],
+        ),
+        **INGEST_ANSWERS,
     }
     engine = AthenaEngine(lake, client=CannedAthena(lake, answers))
     pipeline.ingest(lake, DAY, engine)
@@ -150,11 +172,7 @@ def test_an_ingest_of_more_than_100_months_merges_fct_sessions_by_month_range(la
 
 
 def test_ingest_is_recorded_and_not_run_twice(lake):
-    answers = {
-        "FROM tutor_raw.tutors": (["source_batch_id"], [["sim_2026-01-15"]]),
-        "COUNT(*) AS n": (["n"], [[1]]),
-    }
-    engine = AthenaEngine(lake, client=CannedAthena(lake, answers))
+    engine = AthenaEngine(lake, client=CannedAthena(lake, INGEST_ANSWERS))
     first = pipeline.ingest(lake, DAY, engine)
     queries = len(sent())
     record = pipeline.ingested(open_storage(lake))[DAY]
@@ -172,17 +190,74 @@ def test_ingest_without_a_landed_batch_fails_before_any_write(lake):
 
 
 def test_materialize_runs_every_gold_model_then_counts_rows_and_copies_nothing(lake):
-    from lakehouse.stages.materialize import gold_models, model_params
+    from lakehouse.gold.materialize import gold_models, model_params
 
-    engine = AthenaEngine(lake, client=CannedAthena(lake, {"COUNT(*) AS n": (["n"], [[3]])}))
+    answers = {
+        "COUNT(*) AS n": (["n"], [[3]]),
+        "gold_totals:": (["total_revenue", "total_contractor_pay"], [["1234.5", "987.25"]]),
+    }
+    engine = AthenaEngine(lake, client=CannedAthena(lake, answers))
     detail = pipeline.materialize(lake, DAY, engine)
     expected = []
     for model in gold_models():
         expected += expected_queries(engine, model, model_params(DAY))
     stored = [m.table for m in gold_models() if m.kind != "view"]
     expected += [f"SELECT COUNT(*) AS n FROM tutor_gold.{t}" for t in stored]
+    expected.append(engine.render(get_model("results.gold_totals")))
     assert sent() == expected  # no UNLOAD: readers open the Iceberg tables themselves
     assert detail["row_counts"] == {f"gold.{t}": 3 for t in stored}
+    assert (detail["total_revenue"], detail["total_contractor_pay"]) == (1234.5, 987.25)
+    assert (detail["as_of"], detail["generated_at"]) == ("2026-01-15", "2026-01-15 02:00:00")
+    assert detail["mode"] == "full" and detail["changed"] == [f"gold.{t}" for t in stored]
     assert "published" not in detail
     storage = open_storage(lake)
     assert storage.list("gold") == [] and storage.list("_staging") == []
+
+
+def _event(source: str, detail_type: str) -> dict:
+    business = (DAY - dt.timedelta(days=1)).isoformat()
+    detail = {"business_date": business, "ingest_date": DAY.isoformat(), "run_id": "parity"}
+    return {"version": "0", "id": "e-1", "source": source, "detail-type": detail_type,
+            "time": f"{DAY}T01:00:00Z", "region": REGION, "resources": [], "detail": detail}  # fmt: skip
+
+
+ATHENA_ONLY = {"engine", "bytes_scanned", "cost_usd"}
+"""Detail keys only the Athena stages add: what the queries scanned and cost."""
+
+
+def test_the_handlers_emit_the_same_detail_on_duckdb_and_athena(lake, local_settings, monkeypatch):
+    """`lakehouse run` reads the same keys whichever engine ran the day (it showed "-" for the
+    Athena ingest, whose detail had other keys)."""
+    from lakehouse.lake.storage import init_lake
+    from lakehouse.orchestration import handlers
+
+    monkeypatch.delenv("LAKEHOUSE_EVENT_BUS", raising=False)
+    simulated = _event("tutor.simulation", "SimulationCompleted")
+    ingested = _event("tutor.silver.ingestion", "IngestionCompleted")
+
+    init_lake(local_settings)
+    land_batch(open_storage(local_settings))
+    duck = handlers.LocalContext(settings=local_settings)
+    duck_ingest = handlers.ingest_handler(simulated, duck)["detail"]
+    duck_gold = handlers.materialize_handler(ingested, duck)["detail"]
+
+    answers = {**INGEST_ANSWERS, "COUNT(*) AS n": (["n"], [[1]]),
+               "gold_totals:": (["total_revenue", "total_contractor_pay"], [["60.0", "25.0"]])}  # fmt: skip
+    engine = AthenaEngine(lake, client=CannedAthena(lake, answers))
+    stages = {
+        "ingest": lambda settings, day: pipeline.ingest_through(settings, day, engine),
+        "materialize": lambda settings, as_of: pipeline.materialize(settings, as_of, engine),
+    }
+    athena = handlers.LocalContext(settings=lake, stages=stages)
+    athena_ingest = handlers.ingest_handler(simulated, athena)["detail"]
+    athena_gold = handlers.materialize_handler(ingested, athena)["detail"]
+
+    assert set(athena_ingest) - set(duck_ingest) == ATHENA_ONLY
+    assert set(duck_ingest) <= set(athena_ingest)
+    assert set(athena_gold) - set(duck_gold) == ATHENA_ONLY
+    assert set(duck_gold) <= set(athena_gold)
+    # the same batch gives the same counts (moto answers what the DuckDB lake holds)
+    for key in ("sessions", "kept_rows", "rejected_rows", "orphan_sessions", "months_written"):
+        assert athena_ingest[key] == duck_ingest[key], key
+    for key, value in duck_ingest.items():
+        assert type(athena_ingest[key]) is type(value), key

@@ -28,7 +28,7 @@ def test_render_writes_template_ddl_sql_and_lambda_code(tmp_path, monkeypatch):
         "s3://my-tutor-lakehouse/lake/iceberg/silver/fct_sessions/"
         in (out / "ddl" / "20_silver.sql").read_text()
     )
-    assert (out / "lambda" / "lakehouse" / "handlers.py").is_file()
+    assert (out / "lambda" / "lakehouse" / "orchestration" / "handlers.py").is_file()
     dockerfile = (out / "lambda" / "Dockerfile").read_text()
     assert dockerfile.splitlines()[1] == "FROM public.ecr.aws/lambda/python:3.11"
     for package in ("lakehouse", "sim", "lakehouse_sql"):

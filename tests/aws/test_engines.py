@@ -1,5 +1,5 @@
 """The engine interface: engines picked by name, and each model kind carried out by DuckDB on a
-real lake (DuckLake tables) by the statements Athena runs too (`lakehouse.statements`): full
+real lake (DuckLake tables) by the statements Athena runs too (`lakehouse.models.statements`): full
 replace, upsert on the key, partition replace, ephemeral."""
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ import datetime as dt
 
 import pytest
 
-from lakehouse.catalog import lake_tables, snapshots
-from lakehouse.config import load_settings
+from lakehouse.config import ENGINES, TABLE_FORMATS, load_settings
 from lakehouse.engines import ENGINE_CLASSES, engine_class, get_engine
 from lakehouse.engines.athena import AthenaEngine
 from lakehouse.engines.base import Engine
 from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import ConfigError
+from lakehouse.lake.catalog import lake_tables, snapshots
 from lakehouse.models import ModelError
 
 from .conftest import write_model
@@ -32,6 +32,14 @@ def test_engines_by_name_implement_the_interface(athena_settings):
     assert AthenaEngine.SUPPORTS_MERGE and DuckDBEngine.SUPPORTS_MERGE
     assert DuckDBEngine.SUPPORTS_TRANSACTIONS and not AthenaEngine.SUPPORTS_TRANSACTIONS
     assert DuckDBEngine.READS_LAKE_FILES_DIRECTLY and not AthenaEngine.READS_LAKE_FILES_DIRECTLY
+
+
+def test_the_settings_name_the_table_format_each_engine_keeps(athena_settings):
+    """The lake reads the table format from the settings (it sits below the engines)."""
+    assert set(TABLE_FORMATS) == set(ENGINES) == set(ENGINE_CLASSES)
+    for name in ENGINES:
+        assert TABLE_FORMATS[name] == engine_class(name).TABLE_FORMAT
+    assert athena_settings.table_format == "iceberg"
 
 
 @pytest.fixture

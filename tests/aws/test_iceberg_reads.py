@@ -18,10 +18,10 @@ import pytest
 from typer.testing import CliRunner
 
 from lakehouse.aws.ddl import iceberg_location
-from lakehouse.catalog import open_catalog
 from lakehouse.errors import EngineError, UsageError
-from lakehouse.local_s3 import ACCESS_KEY, SECRET_KEY
-from lakehouse.storage import init_lake, open_storage
+from lakehouse.lake.catalog import open_catalog
+from lakehouse.lake.local_s3 import ACCESS_KEY, SECRET_KEY
+from lakehouse.lake.storage import init_lake, open_storage
 from tests.conftest import s3_settings_for
 
 REGION = "us-east-1"
@@ -155,7 +155,7 @@ def test_each_session_reads_the_snapshot_current_when_it_opened(iceberg_lake):
 
 
 def test_export_on_athena_writes_the_iceberg_rows_again_only_after_a_commit(iceberg_lake):
-    from lakehouse.stages.export import export
+    from lakehouse.export.stage import export
 
     settings, catalog = iceberg_lake
     result = export(settings, targets=["local"])

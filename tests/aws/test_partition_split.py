@@ -11,12 +11,12 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from lakehouse.catalog import open_catalog
 from lakehouse.config import load_settings
 from lakehouse.engines.athena import AthenaEngine
 from lakehouse.engines.duckdb import DuckDBEngine
-from lakehouse.statements import NULL_PARTITION, partition_ranges
-from lakehouse.storage import init_lake
+from lakehouse.lake.catalog import open_catalog
+from lakehouse.lake.storage import init_lake
+from lakehouse.models.statements import NULL_PARTITION, partition_ranges
 
 HISTORY_END = dt.date(2030, 3, 31)
 """The history runs 2021-08-24 .. 2030-03-31: sessions in more than 100 months."""
@@ -38,7 +38,7 @@ def test_ranges_hold_at_most_the_limit_and_null_on_its_own():
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     """A rendered history over more than 100 months, ingested as DuckDB does (no limit)."""
-    from lakehouse.stages.ingest import ingest_through
+    from lakehouse.silver.ingest import ingest_through
     from sim.api import simulate_history
 
     settings = load_settings(
@@ -95,7 +95,7 @@ def test_the_history_load_of_fct_sessions_is_split_for_athena(history):
 
 def test_the_split_writes_the_same_rows_as_one_statement(history, tmp_path, monkeypatch):
     """The same history ingested by DuckDB held to Athena's limit: every silver table equal."""
-    from lakehouse.stages.ingest import ingest_through
+    from lakehouse.silver.ingest import ingest_through
     from sim.api import simulate_history
 
     whole, ingest_date = history

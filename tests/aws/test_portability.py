@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlglot
 
-from lakehouse.transpile import PortabilityError, check_portable, to_athena, to_duckdb
+from lakehouse.models.transpile import PortabilityError, check_portable, to_athena, to_duckdb
 
 from .conftest import write_model
 

@@ -18,7 +18,7 @@ import pytest
 
 from lakehouse.config import load_settings
 from lakehouse.models import get_model, render
-from lakehouse.transpile import to_athena, to_duckdb
+from lakehouse.models.transpile import to_athena, to_duckdb
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed-data" / "replay" / "raw"
 DAYS = [dt.date(2025, 12, 31), dt.date(2026, 1, 1)]
@@ -29,7 +29,7 @@ COMPARED_DAY = dt.date(2026, 1, 2)
 def lake(tmp_path_factory):
     if not SEED.is_dir():
         pytest.skip(f"seed data not found at {SEED}")
-    from lakehouse.stages.ingest import ingest_batch
+    from lakehouse.silver.ingest import ingest_batch
 
     root = tmp_path_factory.mktemp("roundtrip") / "lake"
     for entity in ("sessions", "students", "tutors"):
@@ -64,10 +64,10 @@ def assert_same_results(con, model, params, athena_settings, names=lambda sql: s
 
 
 def test_silver_models_mean_the_same_after_the_athena_round_trip(lake, athena_settings):
-    from lakehouse.bronze import load_batch
+    from lakehouse.bronze.load import load_batch
     from lakehouse.engines.duckdb import DuckDBEngine
-    from lakehouse.stages.ingest import STEPS, batch_params, create_silver_tables
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.storage import open_storage
+    from lakehouse.silver.ingest import STEPS, batch_params, create_silver_tables
 
     compared = {}
     with DuckDBEngine(lake) as engine:
@@ -91,8 +91,8 @@ def test_silver_models_mean_the_same_after_the_athena_round_trip(lake, athena_se
 
 
 def test_gold_models_mean_the_same_after_the_athena_round_trip(lake, athena_settings):
-    from lakehouse.catalog import open_catalog
-    from lakehouse.stages.materialize import gold_models, model_params
+    from lakehouse.gold.materialize import gold_models, model_params
+    from lakehouse.lake.catalog import open_catalog
 
     con = open_catalog(lake)
     params = model_params(DAYS[-1])

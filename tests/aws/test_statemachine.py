@@ -3,7 +3,7 @@
 handlers, and each state's Retry/Catch checked against what the handlers really raise.
 
 moto cannot run a container image, so its Lambda is given a small runtime for the test: it
-calls the function's handler (`lakehouse.handlers.<stage>_handler`, as the image command says)
+calls the function's handler (`lakehouse.orchestration.handlers.<stage>_handler`, as the image command says)
 in process with the payload, and reports an exception as the Python runtime does (`errorType`
 = the class name, `FunctionError` set). The stages inside the handlers are recorders or raise
 the failure under test; everything around them (event checks, ledger, retries, completion
@@ -31,6 +31,8 @@ from lakehouse.aws.statemachine import (
     function_placeholder,
     state_name,
 )
+from lakehouse.aws.template import HANDLER_MODULE
+from lakehouse.chain import STAGES
 from lakehouse.config import load_settings
 from lakehouse.errors import (
     ConfigError,
@@ -39,11 +41,10 @@ from lakehouse.errors import (
     LakeNotFoundError,
     TransientStorageError,
 )
-from lakehouse.events import STAGES
-from lakehouse.handlers import LocalContext, run_stage
-from lakehouse.ledger import Ledger
-from lakehouse.retry import RetryPolicy
-from lakehouse.storage import open_storage
+from lakehouse.lake.retry import RetryPolicy
+from lakehouse.lake.storage import open_storage
+from lakehouse.orchestration.handlers import LocalContext, run_stage
+from lakehouse.orchestration.ledger import Ledger
 
 from .conftest import REGION
 
@@ -219,7 +220,7 @@ def machine(tmp_path, monkeypatch):
                 FunctionName=f"tutor-{stage}",
                 Role=role_arn,
                 Runtime="python3.11",
-                Handler=f"lakehouse.handlers.{stage}_handler",
+                Handler=f"{HANDLER_MODULE}.{stage}_handler",
                 Code={"ZipFile": code.getvalue()},
             )
             values[function_placeholder(stage)] = created["FunctionArn"]

@@ -3,7 +3,7 @@ the code really emits for a stage to that stage's next handler, and nothing else
 
 Routing is tested on moto's EventBridge: the rendered rules (pattern as deployed) get an SQS
 queue each as target, the handlers run with recording stage functions and publish their
-completion events through `lakehouse.handlers.put_event`, and each queue must receive exactly
+completion events through `lakehouse.orchestration.handlers.put_event`, and each queue must receive exactly
 the events its rule is for."""
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from lakehouse.aws.template import (
     logical_id,
     template,
 )
-from lakehouse.events import COMPLETED, SCHEDULE, request_event
-from lakehouse.handlers import HANDLERS, LocalContext, run_stage
+from lakehouse.chain import COMPLETED, SCHEDULE
+from lakehouse.orchestration.events import request_event
+from lakehouse.orchestration.handlers import HANDLERS, LocalContext, run_stage
 
 from .conftest import REGION
 
@@ -126,7 +127,7 @@ def test_one_function_per_stage_on_the_real_handlers(rendered):
     for handler in HANDLERS:
         props = functions[logical_id(handler)]
         assert props["PackageType"] == "Image"
-        assert props["ImageConfig"]["Command"] == [f"lakehouse.handlers.{handler}"]
+        assert props["ImageConfig"]["Command"] == [f"lakehouse.orchestration.handlers.{handler}"]
         assert props["DeadLetterQueue"]["TargetArn"] == {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}
         for event in props["Events"].values():
             assert event["Properties"]["RetryPolicy"]["MaximumRetryAttempts"] > 0
@@ -182,7 +183,7 @@ def _emitted_events(tmp_path, monkeypatch) -> list[dict]:
     context = LocalContext(settings=settings, stages={s: recorder(s) for s in COMPLETED})
     from datetime import date
 
-    from lakehouse.handlers import put_event
+    from lakehouse.orchestration.handlers import put_event
 
     request = request_event(date(2026, 1, 14), "run-test")
     put_event(request, BUS_NAME)

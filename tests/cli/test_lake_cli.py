@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from lakehouse.local_s3 import start_local_s3
+from lakehouse.lake.local_s3 import start_local_s3
 
 runner = CliRunner()
 

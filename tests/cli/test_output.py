@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from lakehouse.config import Settings
-from lakehouse.stages.ingest import ingest_batch
-from lakehouse.storage import init_lake
+from lakehouse.lake.storage import init_lake
+from lakehouse.silver.ingest import ingest_batch
 from tests.silver.silver_helpers import HISTORY, STUDENT, TUTOR, put_raw
 
 ENV = {"LAKEHOUSE_CONFIG": "", "LAKEHOUSE_PROFILE": "", "COLUMNS": "200"}

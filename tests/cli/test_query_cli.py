@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from lakehouse.config import Settings
-from lakehouse.stages.materialize import materialize
+from lakehouse.gold.materialize import materialize
 from tests.gold import scenario
 
 SESSIONS = 44
@@ -22,7 +22,7 @@ SESSIONS = 44
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     from lakehouse.config import load_settings
-    from lakehouse.storage import init_lake
+    from lakehouse.lake.storage import init_lake
 
     settings = load_settings(
         environ={}, overrides={"lake": str(tmp_path_factory.mktemp("query") / "lake")}

@@ -5,11 +5,11 @@ import datetime as dt
 
 import pytest
 
-from lakehouse import extensions
-from lakehouse.catalog import open_catalog, registered_views, table_stats, write_tables
-from lakehouse.engines import duckdb as duck
 from lakehouse.errors import EngineError, LakehouseError
-from lakehouse.storage import open_storage
+from lakehouse.lake import connection as duck
+from lakehouse.lake import extensions
+from lakehouse.lake.catalog import open_catalog, registered_views, table_stats, write_tables
+from lakehouse.lake.storage import open_storage
 
 
 def test_read_csv_over_hive_partitioned_glob(lake_settings) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse.catalog import write_tables
 from lakehouse.config import Settings
+from lakehouse.lake.catalog import write_tables
 
 # Two generic gold tables: one plain, one hive-partitioned with awkward values (a comma, a
 # quote, a NULL, a timestamp) so the CSV quoting and the partition column are exercised.

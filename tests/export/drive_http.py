@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from googleapiclient.http import HttpMockSequence
 
-from lakehouse.exporters.drive import FOLDER_MIME, SHEET_MIME
+from lakehouse.export.targets.drive import FOLDER_MIME, SHEET_MIME
 
 FOLDER = "1AbCfolder"
 TOKEN_VALUE = "ya29.test-token"

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from lakehouse.config import Settings, load_settings
-from lakehouse.handlers import LocalContext, export_handler
-from lakehouse.storage import init_lake
+from lakehouse.lake.storage import init_lake
+from lakehouse.orchestration.handlers import LocalContext, export_handler
 from tests.export.conftest import write_gold
 
 runner = CliRunner()

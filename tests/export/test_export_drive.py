@@ -9,11 +9,11 @@ import json
 import pytest
 
 from lakehouse.config import Settings
-from lakehouse.exporters.base import ExportError
-from lakehouse.exporters.drive import DriveExporter
-from lakehouse.exporters.drive_api import DRIVE_SCOPE, load_credentials
-from lakehouse.stages.export import export
-from lakehouse.storage import open_storage
+from lakehouse.export.stage import export
+from lakehouse.export.targets.base import ExportError
+from lakehouse.export.targets.drive import DriveExporter
+from lakehouse.export.targets.drive_api import DRIVE_SCOPE, load_credentials
+from lakehouse.lake.storage import open_storage
 from tests.export.conftest import SERVICE_ACCOUNT, TOKEN_URI, write_gold
 from tests.export.drive_http import (
     DRIVE,

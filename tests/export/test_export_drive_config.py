@@ -10,10 +10,10 @@ import pytest
 
 from lakehouse.config import Settings, load_settings
 from lakehouse.errors import ConfigError
-from lakehouse.exporters import open_exporter
-from lakehouse.exporters.drive import DriveExporter
-from lakehouse.stages.export import export
-from lakehouse.storage import open_storage
+from lakehouse.export.stage import export
+from lakehouse.export.targets import open_exporter
+from lakehouse.export.targets.drive import DriveExporter
+from lakehouse.lake.storage import open_storage
 from tests.export.conftest import SERVICE_ACCOUNT, write_gold
 
 pytestmark = pytest.mark.usefixtures("no_internet")

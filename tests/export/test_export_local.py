@@ -11,8 +11,8 @@ from polars.testing import assert_frame_equal
 
 from lakehouse.config import Settings
 from lakehouse.errors import ConfigError, LakehouseError
-from lakehouse.stages.export import export
-from lakehouse.storage import open_storage
+from lakehouse.export.stage import export
+from lakehouse.lake.storage import open_storage
 from tests.export.conftest import write_gold
 
 PEOPLE_CSV = (
@@ -84,7 +84,7 @@ def test_rerun_replaces_byte_identical(gold_lake: Settings) -> None:
 
 
 def drop_table(settings: Settings, table: str) -> None:
-    from lakehouse.catalog import ALIAS, connect_lake
+    from lakehouse.lake.catalog import ALIAS, connect_lake
 
     con = connect_lake(settings)
     try:

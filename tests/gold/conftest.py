@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from lakehouse.catalog import open_catalog
 from lakehouse.config import Settings, load_settings
-from lakehouse.stages.materialize import MaterializeResult, materialize
+from lakehouse.gold.materialize import MaterializeResult, materialize
+from lakehouse.lake.catalog import open_catalog
 from tests.gold import scenario
 
 Query = Callable[[str], list[tuple[Any, ...]]]

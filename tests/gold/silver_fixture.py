@@ -13,9 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from lakehouse.catalog import write_tables
 from lakehouse.config import Settings
-from lakehouse.storage import open_storage
+from lakehouse.lake.catalog import write_tables
+from lakehouse.lake.storage import open_storage
 
 OPEN_END = dt.datetime(9999, 12, 31, 23, 59, 59)
 SUBJECTS = [

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from lakehouse.config import Settings
-from lakehouse.local_s3 import ACCESS_KEY, SECRET_KEY
-from lakehouse.storage import init_lake
+from lakehouse.lake.local_s3 import ACCESS_KEY, SECRET_KEY
+from lakehouse.lake.storage import init_lake
 from tests.gold import scenario
 
 runner = CliRunner()

@@ -8,9 +8,9 @@ import pytest
 import sqlglot
 from sqlglot.errors import ErrorLevel
 
+from lakehouse.gold.materialize import gold_models, model_params
 from lakehouse.models import load_models, render
-from lakehouse.stages.materialize import gold_models, model_params
-from lakehouse.transpile import check_portable
+from lakehouse.models.transpile import check_portable
 
 GOLD_MODELS = sorted(name for name, m in load_models().items() if m.layer == "gold")
 DUCKDB_ONLY = ("QUALIFY", "EXCLUDE", "STRFTIME", "GENERATE_SERIES", "LIST_", "STRUCT_PACK", "::")

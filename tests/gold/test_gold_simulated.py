@@ -12,11 +12,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from lakehouse.catalog import open_catalog, write_tables
 from lakehouse.config import Settings, load_settings
-from lakehouse.silver_schema import SILVER_SCHEMAS
-from lakehouse.stages.ingest import ingest_batch
-from lakehouse.stages.materialize import MaterializeResult, materialize
+from lakehouse.gold.materialize import MaterializeResult, materialize
+from lakehouse.lake.catalog import open_catalog, write_tables
+from lakehouse.models.contracts import SILVER_SCHEMAS
+from lakehouse.silver.ingest import ingest_batch
 from sim.api import simulate_day, simulate_history
 
 DAILY_BATCHES = 3

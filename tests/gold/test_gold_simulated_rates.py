@@ -11,10 +11,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from lakehouse.catalog import open_catalog
 from lakehouse.config import load_settings
-from lakehouse.stages.ingest import ingest_batch
-from lakehouse.stages.materialize import materialize, register_gold_views
+from lakehouse.gold.materialize import materialize, register_gold_views
+from lakehouse.lake.catalog import open_catalog
+from lakehouse.silver.ingest import ingest_batch
 from sim.api import simulate_day, simulate_history
 
 DAILY_BATCHES = 4

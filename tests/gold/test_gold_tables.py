@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
-from lakehouse.stages.materialize import MaterializeResult
+from lakehouse.gold.materialize import MaterializeResult
 
 
 def test_monthly_revenue_prices_each_session_at_the_rates_valid_then(gold, query):

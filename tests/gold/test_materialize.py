@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from lakehouse.catalog import open_catalog
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
-from lakehouse.silver_schema import SILVER_SCHEMAS
-from lakehouse.stages.materialize import materialize
-from lakehouse.storage import open_storage
+from lakehouse.gold.materialize import materialize
+from lakehouse.lake.catalog import open_catalog
+from lakehouse.lake.storage import open_storage
+from lakehouse.models.contracts import SILVER_SCHEMAS
 from tests.gold import scenario
 
 GOLD = (
@@ -52,7 +52,7 @@ def test_as_of_an_earlier_batch_sees_only_the_sessions_ingested_by_then(scenario
 def test_rerun_for_the_same_date_changes_nothing_and_a_full_rerun_gives_identical_tables(
     scenario_lake,
 ):
-    from lakehouse.catalog import connect_lake, snapshots
+    from lakehouse.lake.catalog import connect_lake, snapshots
 
     def stages() -> list[str]:
         con = connect_lake(scenario_lake, read_only=True)

@@ -9,10 +9,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from lakehouse.catalog import open_catalog
 from lakehouse.config import Settings
-from lakehouse.stages.ingest import ingest_batch
-from lakehouse.stages.materialize import materialize, register_gold_views
+from lakehouse.gold.materialize import materialize, register_gold_views
+from lakehouse.lake.catalog import open_catalog
+from lakehouse.silver.ingest import ingest_batch
 from tests.silver.silver_helpers import HISTORY, daily, history, rows
 
 OPEN = datetime(9999, 12, 31, 23, 59, 59)
@@ -23,7 +23,7 @@ CREATED_S, CREATED_T = "2025-01-01 10:00:00", "2025-01-01 09:00:00"
 
 @pytest.fixture
 def lake(local_settings: Settings) -> Settings:
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.storage import open_storage
 
     storage = open_storage(local_settings)
     # students 1-3 at $100, tutors 7-8 at $40 (tests/silver/silver_helpers.history)

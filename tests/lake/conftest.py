@@ -18,6 +18,7 @@ def tables(settings: Settings, at_batch: date | None = None) -> dict[str, list[t
     again, or rebuilt from bronze, holds the rows of the original, written by other builds."""
     return snapshot(settings, at_batch, stamps=False)
 
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from lakehouse.catalog import ALIAS, connect_lake, expose
 from lakehouse.config import Settings, load_settings
+from lakehouse.lake.catalog import ALIAS, connect_lake, expose
 
 CHECKS = {
     "duplicate session ids": (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lakehouse.catalog import ALIAS, connect_lake, write_tables
-from lakehouse.maintenance import SMALL_FILES_SLACK, compact_small_files
+from lakehouse.lake.catalog import ALIAS, connect_lake, write_tables
+from lakehouse.lake.maintenance import SMALL_FILES_SLACK, compact_small_files
 
 
 def data_files(con, table: str) -> int:

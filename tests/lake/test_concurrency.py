@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from lakehouse.config import Settings
-from lakehouse.stages.ingest import ingest_batch
-from lakehouse.stages.materialize import materialize
-from lakehouse.storage import init_lake
+from lakehouse.gold.materialize import materialize
+from lakehouse.lake.storage import init_lake
+from lakehouse.silver.ingest import ingest_batch
 from sim.api import simulate_day, simulate_history
 
 from .conftest import cli_ok, reader_args

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.config import Settings, load_settings
-from lakehouse.storage import init_lake, open_storage
+from lakehouse.lake.storage import init_lake, open_storage
 from sim.api import simulate_day, simulate_history
 from tests.conftest import s3_settings_for
 

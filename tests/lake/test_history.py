@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.catalog import ALIAS, LegacyLake, connect_lake, open_catalog
-from lakehouse.catalog import snapshots as lake_snapshots
 from lakehouse.config import Settings, load_settings
 from lakehouse.errors import LakehouseError
-from lakehouse.maintenance import maintain
-from lakehouse.rebuild import rebuild
-from lakehouse.rollback import rollback
-from lakehouse.stages.ingest import ingest_pending, ingest_through
-from lakehouse.stages.materialize import materialize
-from lakehouse.storage import init_lake, open_storage
+from lakehouse.gold.materialize import materialize
+from lakehouse.lake.catalog import ALIAS, LegacyLake, connect_lake, open_catalog
+from lakehouse.lake.catalog import snapshots as lake_snapshots
+from lakehouse.lake.maintenance import maintain
+from lakehouse.lake.storage import init_lake, open_storage
+from lakehouse.orchestration.rebuild import rebuild
+from lakehouse.orchestration.rollback import rollback
+from lakehouse.silver.ingest import ingest_pending, ingest_through
 from sim.api import simulate_day, simulate_history
 
 from .conftest import tables
@@ -222,7 +222,7 @@ def test_the_printed_statements_open_the_lake_in_the_duckdb_shell(full: Settings
     import subprocess
     import sys
 
-    from lakehouse.shell import shell_statements
+    from lakehouse.lake.shell import shell_statements
 
     binary = Path(sys.executable).with_name("duckdb")
     if not binary.exists():

@@ -10,11 +10,11 @@ from datetime import date
 
 import pytest
 
-from lakehouse.catalog import connect_lake, location
 from lakehouse.config import effective_items, load_settings
 from lakehouse.errors import ConfigError
-from lakehouse.runner import Runner
-from lakehouse.storage import init_lake
+from lakehouse.lake.catalog import connect_lake, location
+from lakehouse.lake.storage import init_lake
+from lakehouse.orchestration.runner import Runner
 from sim.api import simulate_history
 from tests.conftest import s3_settings_for
 
@@ -67,12 +67,14 @@ def test_the_catalog_password_is_masked(local_settings) -> None:
 
 
 def test_an_unreachable_catalog_is_named_without_its_password(local_settings) -> None:
-    from lakehouse.catalog import connect_lake
     from lakehouse.errors import EngineError
-    from lakehouse.local_s3 import free_port
+    from lakehouse.lake.catalog import connect_lake
+    from lakehouse.lake.local_s3 import free_port
 
     url = f"postgresql://lake:s3cret@127.0.0.1:{free_port()}/lakehouse"
     settings = dataclasses.replace(local_settings, catalog=url)
-    with pytest.raises(EngineError, match="cannot open the PostgreSQL catalog 127.0.0.1") as caught:
+    with pytest.raises(
+        EngineError, match=r"cannot open the PostgreSQL catalog 127\.0\.0\.1"
+    ) as caught:
         connect_lake(settings)
     assert "s3cret" not in str(caught.value)

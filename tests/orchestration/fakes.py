@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from lakehouse.config import Settings
-from lakehouse.storage import open_storage
+from lakehouse.lake.storage import open_storage
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,9 @@ class RecordingStages:
         return FakeResult({"business_date": day.isoformat(), "sessions": day.day})
 
     def ingest(self, settings: Settings, ingest_date: date) -> list[FakeResult]:
-        """Like `stages.ingest.ingest_through`: the raw batches landed before `ingest_date`
+        """Like `silver.ingest.ingest_through`: the raw batches landed before `ingest_date`
         and not ingested yet go first, then `ingest_date`; one result each, in order."""
-        from lakehouse.bronze import landed_batches
+        from lakehouse.bronze.files import landed_batches
 
         storage = open_storage(settings)
         done = {k.rsplit("=", 1)[1].removesuffix(".json") for k in storage.list("fake/ingested")}

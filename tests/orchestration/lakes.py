@@ -28,9 +28,9 @@ def settings_for(lake: str, env: dict[str, str] | None = None) -> Settings:
 
 def make_history(settings: Settings) -> None:
     """The simulated history at SCALE, ingested into silver: where daily runs start."""
-    from lakehouse.runner import FIRST_BUSINESS_DAY
-    from lakehouse.stages.ingest import ingest_batch
-    from lakehouse.storage import init_lake
+    from lakehouse.lake.storage import init_lake
+    from lakehouse.orchestration.runner import FIRST_BUSINESS_DAY
+    from lakehouse.silver.ingest import ingest_batch
     from sim.api import simulate_history
 
     init_lake(settings)

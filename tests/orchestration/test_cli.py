@@ -7,9 +7,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from lakehouse.ledger import Ledger
-from lakehouse.lock import LakeLock
-from lakehouse.storage import init_lake
+from lakehouse.lake.lock import LakeLock
+from lakehouse.lake.storage import init_lake
+from lakehouse.orchestration.ledger import Ledger
 
 runner = CliRunner()
 

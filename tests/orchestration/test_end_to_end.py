@@ -17,11 +17,11 @@ import pytest
 
 from lakehouse.config import Settings, load_settings
 from lakehouse.errors import EngineError
-from lakehouse.events import EventLog
-from lakehouse.ledger import Ledger
-from lakehouse.lock import LockHeldError
-from lakehouse.runner import FIRST_BUSINESS_DAY, Runner
-from lakehouse.storage import init_lake, open_storage
+from lakehouse.lake.lock import LockHeldError
+from lakehouse.lake.storage import init_lake, open_storage
+from lakehouse.orchestration.events import EventLog
+from lakehouse.orchestration.ledger import Ledger
+from lakehouse.orchestration.runner import FIRST_BUSINESS_DAY, Runner
 
 DAYS = [FIRST_BUSINESS_DAY + timedelta(days=i) for i in range(5)]
 SEED = 7
@@ -30,7 +30,7 @@ SEED = 7
 @pytest.fixture(scope="module")
 def history_lake(tmp_path_factory) -> Path:
     """A lake holding the simulated history at scale 1, ingested into silver (built once)."""
-    from lakehouse.stages.ingest import ingest_batch
+    from lakehouse.silver.ingest import ingest_batch
     from sim.api import simulate_history
 
     root = tmp_path_factory.mktemp("history") / "lake"
@@ -53,7 +53,7 @@ def _copy(history_lake: Path, tmp_path: Path, name: str) -> Settings:
 
 def tables_of(settings: Settings) -> dict[str, list[tuple]]:
     """Every silver and gold table (and export) as sorted rows, for exact comparison."""
-    from lakehouse.catalog import open_catalog, registered_views
+    from lakehouse.lake.catalog import open_catalog, registered_views
 
     storage = open_storage(settings)
     con = open_catalog(settings)
@@ -72,7 +72,7 @@ def tables_of(settings: Settings) -> dict[str, list[tuple]]:
 
 def failing_materialize(on: date):
     """The real materialize, except for the batch of business day `on`."""
-    from lakehouse.stages.materialize import materialize
+    from lakehouse.gold.materialize import materialize
 
     def stage(settings: Settings, as_of: date | None = None):
         if as_of == on + timedelta(days=1):
@@ -152,7 +152,7 @@ def test_a_concurrent_run_is_refused_while_the_first_runs(history_lake, tmp_path
 
 
 def test_real_handlers_with_an_eventbridge_event(history_lake, tmp_path, monkeypatch):
-    from lakehouse import handlers
+    from lakehouse.orchestration import handlers
 
     lake = _copy(history_lake, tmp_path, "lambda")
     for name in ("LAKEHOUSE_CONFIG", "LAKEHOUSE_PROFILE", "LAKEHOUSE_EVENT_BUS"):

@@ -4,11 +4,9 @@ from datetime import date
 
 import pytest
 
-from lakehouse import handlers
-from lakehouse.events import (
-    COMPLETED,
-    RULES,
-    STAGES,
+from lakehouse.chain import COMPLETED, RULES, STAGES
+from lakehouse.orchestration import handlers
+from lakehouse.orchestration.events import (
     EventLog,
     LocalBus,
     completed_event,
@@ -87,7 +85,7 @@ def test_pattern_matching_subset():
 
 
 def test_bus_logs_every_event_and_delivers_in_order(local_settings):
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.storage import open_storage
 
     storage = open_storage(local_settings)
     storage.ensure()

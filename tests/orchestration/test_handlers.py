@@ -8,11 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from lakehouse import handlers
 from lakehouse.errors import LakehouseError
-from lakehouse.events import EventLog
-from lakehouse.ledger import Ledger
-from lakehouse.storage import open_storage
+from lakehouse.lake.storage import open_storage
+from lakehouse.orchestration import handlers
+from lakehouse.orchestration.events import EventLog
+from lakehouse.orchestration.ledger import Ledger
 from tests.orchestration.fakes import RecordingStages
 
 SIMULATION_COMPLETED = {
@@ -154,8 +154,8 @@ def test_event_without_a_date_is_rejected():
 
 def test_engine_setting_picks_the_stage_implementation():
     from lakehouse.aws import pipeline
-    from lakehouse.stages.ingest import ingest_through
-    from lakehouse.stages.materialize import materialize
+    from lakehouse.gold.materialize import materialize
+    from lakehouse.silver.ingest import ingest_through
 
     assert handlers.real_stage("ingest") is ingest_through
     assert handlers.real_stage("materialize", "duckdb") is materialize

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.ledger import Ledger
-from lakehouse.storage import open_storage
+from lakehouse.lake.storage import open_storage
+from lakehouse.orchestration.ledger import Ledger
 from tests.conftest import s3_settings_for
 from tests.orchestration.lakes import lakehouse, make_history, settings_for, table_contents
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from lakehouse.errors import LakehouseError
-from lakehouse.ledger import FAILED, SUCCEEDED, Ledger
-from lakehouse.lock import LOCK_KEY, LakeLock, LockHeldError, clear_lock, held
+from lakehouse.lake.lock import LOCK_KEY, LakeLock, LockHeldError, clear_lock, held
+from lakehouse.orchestration.ledger import FAILED, SUCCEEDED, Ledger
 
 
 def test_ledger_records_attempts_and_pending_stage(lake_storage):
@@ -117,7 +117,7 @@ def test_expired_lock_is_taken_over_without_a_flag(lake_storage):
 
 
 def test_break_lock_does_not_kill_a_live_local_owner(local_settings):
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.storage import open_storage
 
     storage = open_storage(local_settings)
     storage.ensure()
@@ -242,7 +242,7 @@ def test_concurrent_takeovers_of_a_dead_holder_keep_one_owner(lake_storage):
 def _acquire_in_process(settings, run_id: str, start_at: float, results) -> None:
     import time
 
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.storage import open_storage
 
     time.sleep(max(0.0, start_at - time.time()))
     try:
@@ -276,8 +276,8 @@ def test_concurrent_processes_keep_one_owner(lake_settings):
 
 @pytest.mark.s3
 def test_the_s3_lock_uses_conditional_writes_and_falls_back_with_a_warning(s3_settings):
-    from lakehouse.lock_store import S3LockStore
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.lock_store import S3LockStore
+    from lakehouse.lake.storage import open_storage
 
     storage = open_storage(s3_settings)
     storage.ensure()
@@ -302,8 +302,8 @@ def test_the_s3_lock_uses_conditional_writes_and_falls_back_with_a_warning(s3_se
 
 @pytest.mark.s3
 def test_a_command_on_a_lake_that_ignores_conditions_says_so(s3_settings, monkeypatch):
-    from lakehouse import lock_store
-    from lakehouse.storage import open_storage
+    from lakehouse.lake import lock_store
+    from lakehouse.lake.storage import open_storage
 
     storage = open_storage(s3_settings)
     storage.ensure()

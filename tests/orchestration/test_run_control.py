@@ -17,12 +17,12 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from lakehouse.errors import LakehouseError
-from lakehouse.ledger import FAILED, INTERRUPTED, SUCCEEDED, Ledger
-from lakehouse.lock import LOCK_KEY
-from lakehouse.retry import RetryPolicy
-from lakehouse.runner import RunInterrupted, Runner
-from lakehouse.scratch import clean_stale_scratch, scratch_dir
-from lakehouse.storage import init_lake, open_storage
+from lakehouse.lake.lock import LOCK_KEY
+from lakehouse.lake.retry import RetryPolicy
+from lakehouse.lake.scratch import clean_stale_scratch, scratch_dir
+from lakehouse.lake.storage import init_lake, open_storage
+from lakehouse.orchestration.ledger import FAILED, INTERRUPTED, SUCCEEDED, Ledger
+from lakehouse.orchestration.runner import RunInterrupted, Runner
 from tests.conftest import s3_settings_for
 from tests.orchestration.fakes import RecordingStages
 from tests.orchestration.flaky_proxy import FlakyProxy
@@ -141,7 +141,7 @@ def test_ctrl_c_records_the_stage_interrupted_releases_the_lock_and_resumes(loca
 
 
 def test_ctrl_c_in_the_cli_exits_130(lake, monkeypatch):
-    from lakehouse import handlers
+    from lakehouse.orchestration import handlers
 
     real = handlers.real_stage
 

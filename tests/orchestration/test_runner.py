@@ -6,11 +6,11 @@ from datetime import date, timedelta
 import pytest
 
 from lakehouse.errors import EngineError, LakehouseError, TransientStorageError
-from lakehouse.events import EventLog
-from lakehouse.ledger import Ledger
-from lakehouse.lock import LakeLock, LockHeldError
-from lakehouse.runner import RetryPolicy, Runner, is_transient
-from lakehouse.storage import open_storage
+from lakehouse.lake.lock import LakeLock, LockHeldError
+from lakehouse.lake.storage import open_storage
+from lakehouse.orchestration.events import EventLog
+from lakehouse.orchestration.ledger import Ledger
+from lakehouse.orchestration.runner import RetryPolicy, Runner, is_transient
 from tests.orchestration.fakes import RecordingStages
 
 D1 = date(2025, 12, 31)

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from lakehouse.catalog import connect_lake, write_tables
 from lakehouse.config import Settings
+from lakehouse.lake.catalog import connect_lake, write_tables
+from lakehouse.lake.storage import init_lake
 from lakehouse.report import build_report
-from lakehouse.storage import init_lake
 
 SUBJECTS = {
     0: "Other",

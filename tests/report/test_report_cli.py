@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from lakehouse.config import Settings
-from lakehouse.storage import init_lake
+from lakehouse.lake.storage import init_lake
 
 
 def test_report_command_writes_the_file_and_prints_its_path(

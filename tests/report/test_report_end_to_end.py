@@ -18,8 +18,8 @@ HISTORY_UNTIL = dt.date(2022, 3, 31)
 
 @pytest.fixture(scope="module")
 def pipeline_lake(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    ingest = pytest.importorskip("lakehouse.stages.ingest", reason="the ingest stage is missing")
-    from lakehouse.stages.materialize import materialize
+    ingest = pytest.importorskip("lakehouse.silver.ingest", reason="the ingest stage is missing")
+    from lakehouse.gold.materialize import materialize
     from sim.api import simulate_day, simulate_history
 
     root = tmp_path_factory.mktemp("report-e2e") / "lake"
@@ -34,7 +34,7 @@ def pipeline_lake(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 def test_report_after_the_real_chain(pipeline_lake: Settings, tmp_path: Path) -> None:
-    from lakehouse.catalog import open_catalog
+    from lakehouse.lake.catalog import open_catalog
 
     html = build(pipeline_lake, tmp_path)
     assert_cards_match_gold(html, pipeline_lake)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.config import Settings
-from lakehouse.stages.materialize import materialize
+from lakehouse.gold.materialize import materialize
 from tests.gold import scenario
 from tests.report.helpers import assert_cards_match_gold, build, card_values, gold, plotly_charts
 

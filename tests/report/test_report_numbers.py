@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from lakehouse.config import Settings
+from lakehouse.lake.storage import open_storage
 from lakehouse.report import build_report
 from lakehouse.report.charts import REASONS
 from lakehouse.report.data import ReportError
-from lakehouse.storage import open_storage
 from tests.report.helpers import (
     assert_cards_match_gold,
     build,

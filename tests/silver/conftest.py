@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lakehouse.config import Settings
-from lakehouse.storage import Storage, init_lake, open_storage
+from lakehouse.lake.storage import Storage, init_lake, open_storage
 
 
 @pytest.fixture

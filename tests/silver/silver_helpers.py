@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from lakehouse.bronze import BASE_COLUMNS, BATCH_COLUMNS, partition_prefix
+from lakehouse.bronze.files import BASE_COLUMNS, BATCH_COLUMNS, partition_prefix
 from lakehouse.config import Settings
-from lakehouse.storage import Storage
+from lakehouse.lake.storage import Storage
 
 HISTORY = date(2025, 12, 31)
 STUDENT = ("Ada", "Lovelace", "F", "2009-02-01", "10", "Active", "100")
@@ -74,7 +74,7 @@ def daily(
 
 def rows(settings: Settings, table: str, order: str = "", where: str = "") -> list[dict]:
     """The current rows of a silver table, as dicts, read the way a consumer reads them."""
-    from lakehouse.catalog import open_catalog, registered_views
+    from lakehouse.lake.catalog import open_catalog, registered_views
 
     con = open_catalog(settings)
     try:
@@ -101,7 +101,7 @@ def snapshot(
     """Every silver and gold table's rows, sorted (as after batch `at_batch`, default the
     latest): equal snapshots, equal lakes. Without `stamps`, gold rows leave out the build
     stamps, to compare lakes that reached the same rows through different builds."""
-    from lakehouse.catalog import open_catalog, registered_views
+    from lakehouse.lake.catalog import open_catalog, registered_views
 
     con = open_catalog(settings, at_batch=at_batch)
     exclude = f"COLUMNS(c -> c NOT IN ({', '.join(repr(c) for c in BUILD_STAMPS)}))"

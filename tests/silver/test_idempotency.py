@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from lakehouse.bronze.landing import land
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
-from lakehouse.landing import land
-from lakehouse.quality import run_checks
-from lakehouse.stages.ingest import ingest_batch, ingest_pending
-from lakehouse.storage import Storage, open_storage
+from lakehouse.lake.storage import Storage, open_storage
+from lakehouse.silver.ingest import ingest_batch, ingest_pending
+from lakehouse.silver.quality import run_checks
 from tests.silver.silver_helpers import HISTORY, daily, history, rows, snapshot
 
 D1, D2 = date(2026, 1, 5), date(2026, 1, 6)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from lakehouse.config import Settings
-from lakehouse.stages.ingest import ingest_pending
-from lakehouse.storage import Storage
+from lakehouse.lake.storage import Storage
+from lakehouse.silver.ingest import ingest_pending
 from tests.silver.silver_helpers import daily, history, put_raw, rows
 
 D1 = date(2026, 1, 5)

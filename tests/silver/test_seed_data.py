@@ -10,10 +10,10 @@ from pathlib import Path
 
 import duckdb
 
+from lakehouse.bronze.landing import land
 from lakehouse.config import Settings
-from lakehouse.landing import land
-from lakehouse.quality import run_checks
-from lakehouse.stages.ingest import ingest_pending
+from lakehouse.silver.ingest import ingest_pending
+from lakehouse.silver.quality import run_checks
 from tests.silver.silver_helpers import rows
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from lakehouse.config import Settings
-from lakehouse.quality import run_checks
-from lakehouse.stages.ingest import ingest_batch, ingest_pending
-from lakehouse.storage import Storage
+from lakehouse.lake.storage import Storage
+from lakehouse.silver.ingest import ingest_batch, ingest_pending
+from lakehouse.silver.quality import run_checks
 from tests.silver.silver_helpers import HISTORY, daily, history, rows
 
 D1, D2 = date(2026, 1, 5), date(2026, 1, 6)

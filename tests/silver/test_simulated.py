@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 
 from lakehouse.config import Settings
-from lakehouse.quality import run_checks
-from lakehouse.stages.ingest import ingest_batch
-from lakehouse.storage import open_storage
+from lakehouse.lake.storage import open_storage
+from lakehouse.silver.ingest import ingest_batch
+from lakehouse.silver.quality import run_checks
 from sim import state
 from sim.api import corruption_plan, simulate_day, simulate_history
 from tests.silver.silver_helpers import rows, snapshot

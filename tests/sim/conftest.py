@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from lakehouse.config import Settings, load_settings
-from lakehouse.storage import Storage, open_storage
+from lakehouse.lake.storage import Storage, open_storage
 from sim import state
 from sim.api import simulate_day, simulate_history
 

@@ -104,7 +104,7 @@ def test_about_the_configured_share_of_eligible_students_add_one(sim_lake, sessi
 
 
 def test_a_scenario_without_bursts_has_no_extra_sessions(tmp_path):
-    from lakehouse.storage import open_storage
+    from lakehouse.lake.storage import open_storage
     from sim import state
     from sim.api import simulate_history
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from lakehouse.storage import open_storage
+from lakehouse.lake.storage import open_storage
 from sim.api import simulate_history
 
 from .conftest import read_parquet, settings_for

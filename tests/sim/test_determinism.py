@@ -10,7 +10,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from lakehouse.errors import LakehouseError
-from lakehouse.storage import open_storage as _storage
+from lakehouse.lake.storage import open_storage as _storage
 from sim import state
 from sim.api import simulate_day, simulate_history
 

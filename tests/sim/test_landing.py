@@ -187,7 +187,7 @@ def test_daily_step_on_every_storage_backend(lake_settings, lake_storage):
     assert pristine.height == result.clean_sessions
     con = duckdb.connect()
     if lake_settings.storage == "s3":
-        from lakehouse.engines.duckdb import connect
+        from lakehouse.lake.connection import connect
 
         con = connect(lake_settings)
     raw = con.sql(f"SELECT count(*) FROM read_csv('{lake_storage.uri(result.files[0])}')")

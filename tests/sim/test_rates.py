@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 import pytest
 
-from lakehouse.storage import open_storage
+from lakehouse.lake.storage import open_storage
 from sim import state
 from sim.api import simulate_day, simulate_history
 from sim.scenario import load_scenario

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from lakehouse.errors import LakehouseError
-from lakehouse.storage import init_lake, open_storage
+from lakehouse.lake.storage import init_lake, open_storage
 from sim import state
 from sim.api import read_state, simulate_day, simulate_history
 from sim.scenario import PRESETS, PriceStep, Scenario, load_scenario

@@ -83,9 +83,6 @@ CREATE TABLE IF NOT EXISTS tutor_gold.contractor_utilization (
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
 )
-PARTITIONED BY (
-  month_start
-)
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/contractor_utilization/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
@@ -180,9 +177,6 @@ CREATE TABLE IF NOT EXISTS tutor_gold.subject_demand (
   sessions_change_pct DOUBLE,
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
-)
-PARTITIONED BY (
-  month_start
 )
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/subject_demand/'
 TBLPROPERTIES (

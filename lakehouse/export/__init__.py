@@ -1,0 +1,1 @@
+"""Export: the stage that publishes the gold tables, and the targets it writes to."""

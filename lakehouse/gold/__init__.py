@@ -1,0 +1,1 @@
+"""Gold: the materialize stage, which builds the business tables from silver."""

@@ -1,0 +1,156 @@
+"""`lakehouse maintain`: keep the lake small and fast to read as the days add up.
+
+A daily run adds a few snapshots a day, small Parquet files, delete files (MERGE on the fact
+rewrites some rows) and rows inlined in the catalog (DuckLake keeps inserts of up to 10 rows in
+the catalog database instead of writing a tiny file). Maintenance, in this order:
+
+1. flush the inlined rows into Parquet files, so every row is in a file under the lake;
+2. merge adjacent small files of each table (snapshots keep reading them: time travel survives);
+3. expire the snapshots older than `maintain.expire_older_than` (the current one always stays);
+4. delete the files no remaining snapshot needs (DuckLake schedules them in 2 and 3);
+5. delete files under `silver/` and `gold/` that the catalog does not know at all: left by a
+   writer killed before its commit, or by a lake written before it had a catalog. DuckLake's
+   own orphan sweep is not used: it lists the whole data path, which is the lake root here and
+   holds the raw batches and the simulator's state.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lakehouse.config import Settings
+from lakehouse.lake.catalog import ALIAS, LAYERS, connect_lake, location
+from lakehouse.lake.storage import open_storage
+
+if TYPE_CHECKING:
+    import duckdb
+
+ORPHAN_GRACE_S = 3600
+"""A file the catalog does not know is left alone this long (a writer may be about to commit)."""
+
+
+@dataclass(frozen=True)
+class MaintainResult:
+    rows_flushed: int
+    files_merged: int
+    files_created: int
+    snapshots_expired: int
+    files_deleted: int
+    """Files no snapshot needs any more (after merging and expiring)."""
+    stray_files_deleted: int
+    """Files under silver/ and gold/ that the catalog did not know."""
+    snapshots_left: int
+
+
+SMALL_FILES_SLACK = 8
+"""A table is compacted after a stage once it has this many more data files than twice its
+partitions (a daily MERGE adds about one small file per touched partition)."""
+
+
+def _metadata(table: str) -> str:
+    return f"__ducklake_metadata_{ALIAS}.{table}"
+
+
+def compact_small_files(con: duckdb.DuckDBPyConnection, layer: str) -> list[str]:
+    """Merge the adjacent small files of each table of `layer` that has gathered too many
+    (see SMALL_FILES_SLACK), in a commit of its own; returns the tables merged.
+
+    Each daily batch adds a file or two to the fact's touched months and to the dimensions;
+    left alone, every later scan opens them all and the per-day cost grows with the lake's
+    age. Merging keeps the snapshots readable (DuckLake's merge preserves time travel)."""
+    rows = con.execute(
+        f"""
+        SELECT t.table_name, count(DISTINCT f.data_file_id), count(DISTINCT p.partition_value)
+        FROM {_metadata("ducklake_data_file")} AS f
+        JOIN {_metadata("ducklake_table")} AS t
+            ON t.table_id = f.table_id AND t.end_snapshot IS NULL
+        JOIN {_metadata("ducklake_schema")} AS s
+            ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL AND s.schema_name = ?
+        LEFT JOIN {_metadata("ducklake_file_partition_value")} AS p USING (data_file_id)
+        WHERE f.end_snapshot IS NULL
+        GROUP BY 1
+        """,
+        [layer],
+    ).fetchall()
+    merged = []
+    for table, files, partitions in sorted(rows):
+        if files > 2 * max(partitions, 1) + SMALL_FILES_SLACK:
+            con.execute(
+                f"CALL ducklake_merge_adjacent_files('{ALIAS}', ?, schema => ?)", [table, layer]
+            ).fetchall()
+            merged.append(f"{layer}.{table}")
+    return merged
+
+
+def referenced_keys(con: duckdb.DuckDBPyConnection, data_path: str) -> set[str]:
+    """Lake-relative keys of every file the catalog refers to, in any snapshot."""
+    rows = con.execute(
+        f"""
+        WITH files AS (
+            SELECT table_id, path, path_is_relative FROM {_metadata("ducklake_data_file")}
+            UNION ALL
+            SELECT table_id, path, path_is_relative FROM {_metadata("ducklake_delete_file")}
+        ),
+        tables AS (
+            SELECT DISTINCT t.table_id,
+                CASE WHEN t.path_is_relative = 1 THEN
+                    CASE WHEN s.path_is_relative = 1 THEN $1 || s.path ELSE s.path END || t.path
+                ELSE t.path END AS folder
+            FROM {_metadata("ducklake_table")} AS t
+            JOIN {_metadata("ducklake_schema")} AS s USING (schema_id)
+        )
+        SELECT CASE WHEN f.path_is_relative = 1 THEN t.folder || f.path ELSE f.path END
+        FROM files AS f JOIN tables AS t USING (table_id)
+        UNION ALL
+        SELECT CASE WHEN path_is_relative = 1 THEN $1 || path ELSE path END
+        FROM {_metadata("ducklake_files_scheduled_for_deletion")}
+        """,
+        [data_path],
+    ).fetchall()
+    return {path.removeprefix(data_path) for (path,) in rows if path.startswith(data_path)}
+
+
+def delete_unreferenced_files(
+    con: duckdb.DuckDBPyConnection, settings: Settings, grace_seconds: float = ORPHAN_GRACE_S
+) -> int:
+    """Delete the files under `silver/` and `gold/` the catalog does not refer to (step 5)."""
+    storage = open_storage(settings)
+    known = referenced_keys(con, location(settings).data_path)
+    stray = [k for layer in LAYERS for k in storage.list(layer) if k not in known]
+    if grace_seconds > 0 and storage.kind == "local":
+        now = time.time()
+        stray = [k for k in stray if now - Path(storage.uri(k)).stat().st_mtime > grace_seconds]
+    storage.delete(stray)
+    return len(stray)
+
+
+def maintain(settings: Settings) -> MaintainResult:
+    """Run the maintenance steps of the module doc on the lake."""
+    con = connect_lake(settings)
+    try:
+        # CALL, not SELECT ... FROM: only a CALL commits what these functions change
+        flushed = con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')").fetchall()
+        merged = con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')").fetchall()
+        expired = con.execute(
+            f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => now() - CAST(? AS INTERVAL))",
+            [settings.maintain.expire_older_than],
+        ).fetchall()
+        deleted = con.execute(
+            f"CALL ducklake_cleanup_old_files('{ALIAS}', cleanup_all => true)"
+        ).fetchall()
+        stray = delete_unreferenced_files(con, settings)
+        (left,) = con.execute(f"SELECT count(*) FROM {ALIAS}.snapshots()").fetchone()  # type: ignore[misc]
+    finally:
+        con.close()
+    return MaintainResult(
+        rows_flushed=sum(int(row[2]) for row in flushed),
+        files_merged=sum(int(row[2]) for row in merged),
+        files_created=sum(int(row[3]) for row in merged),
+        snapshots_expired=len(expired),
+        files_deleted=len(deleted),
+        stray_files_deleted=stray,
+        snapshots_left=int(left),
+    )

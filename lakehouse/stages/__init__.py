@@ -1,1 +1,0 @@
-"""The pipeline stages: ingest (bronze -> silver), materialize (silver -> gold), export."""
