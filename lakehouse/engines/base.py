@@ -140,8 +140,9 @@ class Engine(ABC):
         ranges = None
         if limit is not None and partitions is not None and model.partitioned_by:
             ranges = partition_ranges(partitions(model, stage), limit)
-        # a `@scope` model bound with full_build false: an incremental build of it
-        scoped = bool(model.scope) and not (params or {}).get("full_build", True)
+        # bound with full_build false: an incremental build, which writes only changed rows
+        # (of the `@scope`; a model without one is recomputed whole and compared whole)
+        scoped = model.kind == "full" and not (params or {}).get("full_build", True)
         by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
         yield from builder.apply(
             model, target, stage, columns, ranges, scoped=scoped, by_partition=by_partition

@@ -396,8 +396,9 @@ def _build(engine: DuckDBEngine, plan: BuildPlan, as_of: dt.date, *, cache_price
             sizes["month_start"] = _fill(engine, "month_start", scope_params)
             sizes["ingest_date"] = _fill(engine, "ingest_date", scope_params)
             wrote = sizes["student_id"] > 0 and _changed_rows(engine, model) > 0
-        elif not model_full and not any(sizes.get(c) for c in model.scope):
-            continue  # nothing in its scope: the table stays as it is
+        elif not model_full and model.scope and not any(sizes.get(c) for c in model.scope):
+            continue  # nothing in its scope: the table stays as it is (a model without a
+            # @scope is recomputed whole, and written only where its rows changed)
         else:
             engine.materialize(model, params if not model_full else {**params, "full_build": True})
             if model.name == PRICED and cache_priced:  # a full build's stage is the table

@@ -239,7 +239,8 @@ class StatementBuilder:
                 model.kind,
                 model.unique_key,
                 model.partitioned_by,
-                model.scope if scoped else (),
+                scoped,
+                model.scope,
                 by_partition,
                 model.path.as_posix(),
                 target,
@@ -256,6 +257,7 @@ def _apply(
     kind: str,
     unique_key: tuple[str, ...],
     partitioned_by: str | None,
+    scoped: bool,
     scope: tuple[str, ...],
     by_partition: bool,
     path: str,
@@ -325,7 +327,7 @@ def _apply(
             delete = exp.delete(_table(target, dialect), where=_column(part).isin(query=touched))
             statements += [render(delete), insert(bounds)]
         return tuple(statements)
-    if scope:
+    if scoped:
         rewritten = partitioned_by if by_partition else None
         return _apply_scoped(scope, rewritten, path, target, stage, columns)
     return (render(exp.delete(_table(target, dialect))), *[insert(bounds) for bounds in parts])
@@ -340,15 +342,16 @@ def _apply_scoped(
     columns: tuple[str, ...],
 ) -> tuple[str, ...]:
     """An incremental build's DML (DuckDB: its helpers are session tables): diff the stage
-    against the target's rows inside the scope, then rewrite the partitions that hold a
-    changed or removed row (the whole table, once, when it has no partitions)."""
+    against the target's rows inside the scope (all of them without a scope), then rewrite
+    the partitions that hold a changed or removed row (the whole table, once, when it has no
+    partitions)."""
     missing = [c for c in scope if c not in columns]
     if missing:
         raise ModelError(f"{path}: @scope {', '.join(missing)} is not an output column")
     if partitioned_by and partitioned_by not in columns:
         raise ModelError(f"{path}: @partitioned_by {partitioned_by} is not an output column")
     old, changed, removed, kept = (f"{stage}__{n}" for n in ("old", "changed", "removed", "kept"))
-    inside = " OR ".join(f"{c} IN (SELECT {c} FROM {scope_table(c)})" for c in scope)
+    inside = " OR ".join(f"{c} IN (SELECT {c} FROM {scope_table(c)})" for c in scope) or "TRUE"
 
     def same(a: str, b: str) -> str:
         return " AND ".join(
