@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from cli.context import App, console, parse_date, settings
+
+
+class Orchestration(StrEnum):
+    """Mirrors `lakehouse.aws.template.ORCHESTRATIONS` (tests keep the two equal)."""
+
+    EventBridge = "EventBridge"
+    StepFunctions = "StepFunctions"
+
 
 deploy_app = App(
     help="Render the AWS deployment (SAM template, Athena DDL and SQL); no AWS account needed.",
@@ -25,12 +34,21 @@ def render(
         "else s3://my-tutor-lakehouse/lake).",
     ),
     code: bool = typer.Option(True, "--code/--no-code", help="Also stage the Lambda code."),
+    orchestration: Orchestration = typer.Option(
+        Orchestration.EventBridge,
+        "--orchestration",
+        help="Default of the template's Orchestration parameter: EventBridge chains the stage "
+        "functions with event rules; StepFunctions runs each day as one state machine "
+        "(retries, a failure state). `sam deploy --parameter-overrides` can switch it later.",
+        case_sensitive=False,
+    ),
 ) -> None:
-    """Write template.yaml, ddl/*.sql, sql/<layer>/<model>.sql and lambda/ under --out."""
+    """Write template.yaml, statemachine.asl.json, ddl/*.sql, sql/<layer>/<model>.sql and
+    lambda/ under --out."""
     from lakehouse.aws.render import deploy_settings, write_bundle
 
     cfg = deploy_settings(settings(ctx), lake)
-    written = write_bundle(cfg, out, with_code=code)
+    written = write_bundle(cfg, out, with_code=code, orchestration=orchestration.value)
     for path in written:
         console.print(f"  {path}", highlight=False)
     console.print(

@@ -36,6 +36,12 @@ class TransientStorageError(StorageError):
     """A timeout or throttling error that may succeed when retried."""
 
 
+class RetriesExhaustedError(StorageError):
+    """Transient errors (timeouts, throttling) outlasted the in-process retries: a longer
+    outage. Not retried again in the same process; an orchestrator may run the stage again
+    minutes later (the Step Functions states retry exactly this error)."""
+
+
 class EngineError(LakehouseError):
     """The query engine failed (a query error, or an extension that cannot be loaded)."""
 

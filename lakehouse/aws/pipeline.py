@@ -10,9 +10,8 @@ order, with the same parameters, and it relies on being idempotent:
   (`ddl.bronze_batch_views`), read the batch id with the `bronze.batch_id` model, run the
   ingest's steps (`STEPS`), then write the batch's record `_ops/ingest/batches/ingest_date=D.json`
   last: it is the commit marker that a batch's statements all ran;
-- materialize D: run the gold models with `model_params(D)`, then publish each gold table as
-  plain Parquet under `gold/<table>/` (`lakehouse.aws.publish`: UNLOAD, then copy), so export,
-  report and `lakehouse query` read gold the same way on both engines.
+- materialize D: run the gold models with `model_params(D)`. Each write is an Iceberg commit
+  that export, the report and `lakehouse query` read directly (`lakehouse.lake.iceberg`).
 
 Each returns the event detail its stage emits: the keys of the DuckDB stage's detail, read with
 the same queries (`silver.ingest.ingest_result`, `results.gold_totals`), plus what Athena
@@ -27,7 +26,6 @@ from decimal import Decimal
 from typing import Any
 
 from lakehouse.aws.ddl import bronze_batch_views
-from lakehouse.aws.publish import publish_gold
 from lakehouse.bronze.files import MIGRATION_BATCH_ID, batch_files
 from lakehouse.config import Settings
 from lakehouse.engines.athena import AthenaEngine
@@ -125,7 +123,7 @@ def ingest_through(
 
 
 def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None = None) -> dict:
-    """Rebuild the gold Iceberg tables as of the batch `as_of`, then publish them as Parquet."""
+    """Rebuild the gold Iceberg tables as of the batch `as_of`."""
     engine = engine or AthenaEngine(settings)
     params = model_params(as_of)
     stored = []
@@ -135,7 +133,6 @@ def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None 
             stored.append(model.name)
     row_counts = {name: _count(engine, name) for name in stored}
     ((revenue, pay),) = engine.query(engine.render(get_model("results.gold_totals")))
-    published = publish_gold(settings, engine, open_storage(settings), stored, as_of)
     as_of_ts, generated_at = batch_times(as_of)
     result = MaterializeResult(
         as_of=as_of,
@@ -147,7 +144,7 @@ def materialize(settings: Settings, as_of: dt.date, engine: AthenaEngine | None 
         reason=FULL_BUILD_REASON,
         changed=tuple(stored),
     )
-    return {**result.to_detail(), "published": published, **costs(engine)}
+    return {**result.to_detail(), **costs(engine)}
 
 
 FULL_BUILD_REASON = "every build is full on an engine without DuckLake snapshots"

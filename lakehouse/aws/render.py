@@ -1,12 +1,13 @@
 """`lakehouse deploy render`: everything a deployment needs, written without an AWS account.
 
     <out>/template.yaml              the SAM template (`sam build && sam deploy --guided`)
+    <out>/statemachine.asl.json      the Step Functions definition the template embeds (for
+                                     review; `${...}` are filled in by the template)
     <out>/ddl/00_databases.sql       Glue databases (also in the template; kept for manual setup)
     <out>/ddl/10_bronze.sql          external CSV tables with partition projection
     <out>/ddl/20_silver.sql          Iceberg tables of the silver contract
     <out>/ddl/30_gold.sql            Iceberg tables with the gold models' output types
     <out>/sql/<layer>/<model>.sql    each model's Athena statements, bound to an example batch
-    <out>/sql/publish/gold.sql       the UNLOADs that stage gold as Parquet for `gold/<table>/`
     <out>/lambda/                    the functions' image: Dockerfile, requirements, lakehouse/,
                                      sim/, lakehouse_sql/ (SAM builds it with Docker)
 
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from lakehouse.aws.ddl import bronze_ddl, create_databases, iceberg_table
 from lakehouse.aws.schemas import athena_models, example_params, partition_column, stored_schemas
+from lakehouse.aws.template import ORCHESTRATIONS
 from lakehouse.models.transpile import layer_databases
 
 if TYPE_CHECKING:
@@ -39,8 +41,6 @@ CODE_PACKAGES = ("lakehouse", "sim", "lakehouse_sql")
 RUNTIME_PROVIDED = ("boto3",)
 """Dependencies the Lambda Python runtime already ships (left out of requirements.txt)."""
 EXAMPLE_LAKE = "s3://my-tutor-lakehouse/lake"
-EXAMPLE_RUN = "2026-01-15-example"
-"""The staging run id the rendered UNLOADs use (a real run adds a random suffix)."""
 
 
 def deploy_settings(settings: Settings, lake: str | None = None) -> Settings:
@@ -58,7 +58,6 @@ def _script(statements: list[exp.Expression] | list[str], header: str) -> str:
 
 def sql_files(settings: Settings, params: dict[str, Any] | None = None) -> dict[str, str]:
     """Relative path -> text of the DDL scripts and every model's Athena statements."""
-    from lakehouse.aws.publish import unload_sql
     from lakehouse.engines.athena import AthenaEngine
 
     params = example_params() if params is None else params
@@ -86,12 +85,6 @@ def sql_files(settings: Settings, params: dict[str, Any] | None = None) -> dict[
         files[f"sql/{model.layer}/{model.table}.sql"] = _script(
             engine.statements(model, params, pretty=True), header
         )
-    stored = [m.name for m in athena_models() if m.layer == "gold" and m.kind != "view"]
-    files["sql/publish/gold.sql"] = _script(
-        [unload_sql(settings, table, EXAMPLE_RUN) for table in stored],
-        "gold published as Parquet under gold/<table>/: one UNLOAD per table into the run's "
-        f"staging prefix (run {EXAMPLE_RUN}), then copied by `lakehouse.aws.publish`",
-    )
     return dict(sorted(files.items()))
 
 
@@ -139,23 +132,38 @@ def dockerfile() -> str:
     )
 
 
-def template_yaml(settings: Settings) -> str:
+def template_yaml(settings: Settings, orchestration: str = ORCHESTRATIONS[0]) -> str:
     import yaml
 
     from lakehouse.aws.template import template
 
     databases = layer_databases(settings.athena)
     layers = {"raw": databases["raw"], "silver": databases["silver"], "gold": databases["gold"]}
-    body = yaml.safe_dump(template(layers), sort_keys=False, width=100)
+    body = yaml.safe_dump(template(layers, orchestration=orchestration), sort_keys=False, width=100)
     return (
         "# Rendered by `lakehouse deploy render`; edit lakehouse/aws/template.py instead.\n" + body
     )
 
 
-def write_bundle(settings: Settings, out: Path, *, with_code: bool = True) -> list[Path]:
-    """Write the deployment bundle under `out`; return the files written (code excluded)."""
+def write_bundle(
+    settings: Settings,
+    out: Path,
+    *,
+    with_code: bool = True,
+    orchestration: str = ORCHESTRATIONS[0],
+) -> list[Path]:
+    """Write the deployment bundle under `out`; return the files written (code excluded).
+    `orchestration` is the default of the template's `Orchestration` parameter."""
+    import json
+
+    from lakehouse.aws.statemachine import definition
+
     settings = deploy_settings(settings) if settings.storage != "s3" else settings
-    files = {**sql_files(settings), "template.yaml": template_yaml(settings)}
+    files = {
+        **sql_files(settings),
+        "template.yaml": template_yaml(settings, orchestration),
+        "statemachine.asl.json": json.dumps(definition(), indent=2) + "\n",
+    }
     if with_code:
         files["lambda/requirements.txt"] = requirements()
         files["lambda/Dockerfile"] = dockerfile()

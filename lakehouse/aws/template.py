@@ -5,9 +5,16 @@ One Lambda function per stage, each pointing at the stage's `handler(event, cont
 `lakehouse.chain.RULES` (pattern and target), the 01:00 schedule from `lakehouse.chain.SCHEDULE`.
 So renaming an event or adding a stage changes the local run and the deployed chain together.
 
-Failure handling: EventBridge retries delivery (`RetryPolicy`) and parks undeliverable events in
-the dead-letter queue; Lambda retries a failed asynchronous invocation once and then sends the
-event to the same queue (the handlers already retry transient errors inside one invocation).
+Two orchestrations, chosen by the `Orchestration` parameter (`ORCHESTRATIONS`, the EventBridge
+chain by default): `EventBridge` chains the functions with the rules; `StepFunctions` runs the
+day as one state machine (`lakehouse.aws.statemachine`) that the schedule starts, and the chain's
+rules stay deployed but DISABLED, so nothing runs a stage twice. The functions are the same.
+
+Failure handling of the chain: EventBridge retries delivery (`RetryPolicy`) and parks
+undeliverable events in the dead-letter queue; Lambda retries a failed asynchronous invocation
+once and then sends the event to the same queue (the handlers already retry transient errors
+inside one invocation). The state machine's own retries and failure state are described in
+`lakehouse.aws.statemachine`.
 IAM is per function and scoped to this stack's resources: the lake bucket, the three Glue
 databases, the Athena workgroup and the event bus. The simulator gets no Athena or Glue.
 """
@@ -26,6 +33,8 @@ BASE_IMAGE = f"public.ecr.aws/lambda/python:{PYTHON}"
 (DuckDB, pyarrow, polars, numpy, the Google client) exceed the 250 MB limit of a zip package."""
 HANDLER_MODULE = "lakehouse.orchestration.handlers"
 BUS_NAME = "tutor-lakehouse"
+ORCHESTRATIONS = ("EventBridge", "StepFunctions")
+"""Values of the template's `Orchestration` parameter; the first is the default."""
 STAGE_SETTINGS: dict[str, dict[str, Any]] = {
     "simulate_handler": {"memory": 1024, "athena": False},
     "ingest_handler": {"memory": 2048, "athena": True},
@@ -35,13 +44,25 @@ STAGE_SETTINGS: dict[str, dict[str, Any]] = {
 """Per handler: Lambda memory (MB) and whether it queries Athena/Glue."""
 
 
+STATE_MACHINE = "DailyStateMachine"
+USE_EVENTBRIDGE = "UseEventBridge"
+USE_STEP_FUNCTIONS = "UseStepFunctions"
+
+
 def logical_id(handler: str) -> str:
     """`materialize_handler` -> `MaterializeFunction`."""
     return handler.removesuffix("_handler").title().replace("_", "") + "Function"
 
 
-def _parameters() -> dict[str, Any]:
+def _parameters(orchestration: str) -> dict[str, Any]:
     return {
+        "Orchestration": {
+            "Type": "String",
+            "Default": orchestration,
+            "AllowedValues": list(ORCHESTRATIONS),
+            "Description": "EventBridge: the stages chained by event rules; StepFunctions: one "
+            "state machine per day, with retries and a failure state",
+        },
         "BucketName": {
             "Type": "String",
             "Description": "Name of the new S3 bucket holding the lake and Athena results",
@@ -183,8 +204,15 @@ def _storage(settings_db: dict[str, str]) -> dict[str, Any]:
     return resources
 
 
-def template(databases: dict[str, str], docker_context: str = "./lambda") -> dict[str, Any]:
-    """The SAM template as a dict; `databases` maps raw/silver/gold to Glue database names."""
+def template(
+    databases: dict[str, str],
+    docker_context: str = "./lambda",
+    orchestration: str = ORCHESTRATIONS[0],
+) -> dict[str, Any]:
+    """The SAM template as a dict; `databases` maps raw/silver/gold to Glue database names,
+    `orchestration` is the default of the `Orchestration` parameter."""
+    if orchestration not in ORCHESTRATIONS:
+        raise ValueError(f"orchestration {orchestration!r} is not one of {ORCHESTRATIONS}")
     resources = _storage(databases)
     for handler, options in STAGE_SETTINGS.items():
         function = _function(handler, options, databases, function_policies)
@@ -194,18 +222,25 @@ def template(databases: dict[str, str], docker_context: str = "./lambda") -> dic
             "DockerTag": f"python{PYTHON}",
         }
         resources[logical_id(handler)] = function
+    resources[STATE_MACHINE] = _state_machine()
     outputs = {
         "LakeUri": {"Value": sub("s3://${LakeBucket}/${LakePrefix}")},
         "AthenaWorkGroupName": {"Value": ref("AthenaWorkGroup")},
         "EventBusName": {"Value": ref("EventBus")},
         "DeadLetterQueueUrl": {"Value": ref("DeadLetterQueue")},
+        "StateMachineArn": {"Condition": USE_STEP_FUNCTIONS, "Value": ref(STATE_MACHINE)},
     }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": "Tutor Lakehouse: S3 lake, Glue + Athena (Iceberg), one Lambda per stage "
-        "chained by EventBridge (rendered by `lakehouse deploy render`)",
-        "Parameters": _parameters(),
+        "chained by EventBridge or run by a Step Functions state machine "
+        "(rendered by `lakehouse deploy render`)",
+        "Parameters": _parameters(orchestration),
+        "Conditions": {
+            USE_EVENTBRIDGE: {"Fn::Equals": [ref("Orchestration"), "EventBridge"]},
+            USE_STEP_FUNCTIONS: {"Fn::Equals": [ref("Orchestration"), "StepFunctions"]},
+        },
         "Globals": {
             "Function": {
                 "Timeout": 900,
@@ -241,6 +276,7 @@ def _events(handler: str) -> dict[str, Any]:
     """The SAM events that invoke `handler`: its EventBridge rules (and the schedule)."""
     retry = {"MaximumRetryAttempts": 4, "MaximumEventAgeInSeconds": 3600}
     dead_letters = {"Arn": getatt("DeadLetterQueue", "Arn")}
+    chained = {"Fn::If": [USE_EVENTBRIDGE, "ENABLED", "DISABLED"]}
     events: dict[str, Any] = {}
     for rule in RULES:
         if rule["target"] != handler:
@@ -251,6 +287,7 @@ def _events(handler: str) -> dict[str, Any]:
             "Properties": {
                 "EventBusName": ref("EventBus"),
                 "Pattern": rule["pattern"],
+                "State": chained,
                 "RetryPolicy": retry,
                 "DeadLetterConfig": dead_letters,
             },
@@ -261,11 +298,48 @@ def _events(handler: str) -> dict[str, Any]:
             "Properties": {
                 "Schedule": SCHEDULE["expression"],
                 "Description": "Simulate yesterday's business day at 01:00 UTC",
+                "State": chained,
                 "RetryPolicy": retry,
                 "DeadLetterConfig": dead_letters,
             },
         }
     return events
+
+
+def _state_machine() -> dict[str, Any]:
+    """The day's stages as one state machine (deployed with `Orchestration = StepFunctions`),
+    started by the schedule with the same event the simulate function gets in the chain."""
+    from lakehouse.aws import statemachine
+
+    functions = {handler: logical_id(handler) for handler in STAGE_SETTINGS}
+    policies: list[Any] = [
+        {"LambdaInvokePolicy": {"FunctionName": ref(logical)}} for logical in functions.values()
+    ]
+    policies.append({"SQSSendMessagePolicy": {"QueueName": getatt("DeadLetterQueue", "QueueName")}})
+    return {
+        "Type": "AWS::Serverless::StateMachine",
+        "Condition": USE_STEP_FUNCTIONS,
+        "Properties": {
+            "Type": "STANDARD",
+            "Definition": statemachine.definition(),
+            "DefinitionSubstitutions": statemachine.substitutions(functions),
+            "Policies": policies,
+            "Events": {
+                "DailySchedule": {
+                    "Type": "Schedule",
+                    "Properties": {
+                        "Schedule": SCHEDULE["expression"],
+                        "Description": "Run yesterday's business day at 01:00 UTC",
+                        "RetryPolicy": {
+                            "MaximumRetryAttempts": 4,
+                            "MaximumEventAgeInSeconds": 3600,
+                        },
+                        "DeadLetterConfig": {"Arn": getatt("DeadLetterQueue", "Arn")},
+                    },
+                }
+            },
+        },
+    }
 
 
 def _function(

@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
@@ -187,18 +189,25 @@ def _human_bytes(n: int) -> str:
 
 
 def _convert(value: str | None, athena_type: str) -> Any:
-    """Athena returns every value as text; give it the column's Python type."""
+    """Athena returns every value as text; give it the column's Python type, exactly: DECIMAL
+    as `Decimal` (money must not pass through a float), timestamps with their zone, a missing
+    value (NULL) as None and an empty string as ''."""
     if value is None:
         return None
-    kind = athena_type.lower().split("(")[0]
+    kind = athena_type.lower().split("(")[0].strip()
     if kind in ("tinyint", "smallint", "integer", "int", "bigint"):
         return int(value)
-    if kind in ("double", "float", "real", "decimal"):
+    if kind == "decimal":
+        return Decimal(value)
+    if kind in ("double", "float", "real"):
         return float(value)
     if kind == "boolean":
         return value.lower() == "true"
     if kind == "date":
         return date.fromisoformat(value)
+    if kind == "timestamp with time zone":
+        stamp, _, zone = value.rpartition(" ")
+        return datetime.fromisoformat(stamp).replace(tzinfo=ZoneInfo(zone))
     if kind.startswith("timestamp"):
         return datetime.fromisoformat(value)
     return value
@@ -217,6 +226,7 @@ class AthenaEngine(Engine):
     CREATES_TARGETS = False  # the Iceberg tables come from the deploy DDL
     READS_LAKE_FILES_DIRECTLY = False  # only catalog tables: bronze is an external CSV table
     MAX_QUERY_BYTES: ClassVar[int] = 262_144  # Athena rejects query strings above 256 KB
+    MAX_PARTITIONS_PER_WRITE = 100  # Athena fails a CTAS/INSERT INTO writing more partitions
 
     def __init__(self, settings: Settings, client: AthenaClient | None = None, **kwargs: Any):
         super().__init__(settings)
@@ -246,14 +256,22 @@ class AthenaEngine(Engine):
         return to_athena(model, params, self.settings.athena)
 
     def statements(
-        self, model: Model | str, params: dict[str, Any] | None = None, *, pretty: bool = False
+        self,
+        model: Model | str,
+        params: dict[str, Any] | None = None,
+        *,
+        pretty: bool = False,
+        partitions: Sequence[Any] | None = None,
     ) -> list[str]:
         """The statements `materialize` sends, in order (printable without an AWS account);
-        `pretty` lays them out on several lines for people."""
+        `pretty` lays them out on several lines for people. `partitions` are the values the
+        stage would hold: `materialize` reads them from the stage and splits a write of more
+        than MAX_PARTITIONS_PER_WRITE; without them the writes are shown unsplit."""
         import sqlglot
 
         model = get_model(model) if isinstance(model, str) else model
-        sent = list(self.plan(model, params))
+        given = None if partitions is None else (lambda _model, _stage: partitions)
+        sent = list(self.plan(model, params, given))
         if not pretty:
             return sent
         return [

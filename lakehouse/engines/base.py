@@ -12,12 +12,18 @@ engine adapters do), so a caller branches on a capability, never on an engine's 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from lakehouse.models import Model, get_model
-from lakehouse.models.statements import STAGE_SUFFIX, Capabilities, StatementBuilder, validate_model
+from lakehouse.models.statements import (
+    STAGE_SUFFIX,
+    Capabilities,
+    StatementBuilder,
+    partition_ranges,
+    validate_model,
+)
 
 if TYPE_CHECKING:
     from lakehouse.config import Settings
@@ -50,7 +56,7 @@ class Engine(ABC):
 
     TABLE_FORMAT: ClassVar[str] = ""
     """What the engine keeps tables in: `ducklake` (read by `lakehouse.lake.catalog`) or `iceberg`
-    (Glue; its gold is also published as Parquet for the lake's readers)."""
+    (Glue; read sessions find the tables there, `lakehouse.lake.iceberg`)."""
     SUPPORTS_MERGE: ClassVar[bool] = False
     """`MERGE INTO` updates rows in place (needs a table format with row-level changes)."""
     SUPPORTS_TRANSACTIONS: ClassVar[bool] = False
@@ -61,6 +67,8 @@ class Engine(ABC):
     """A table missing on first write is created from the result's columns."""
     READS_LAKE_FILES_DIRECTLY: ClassVar[bool] = False
     """SQL may read files by path (`read_parquet('...')`); otherwise only catalog tables."""
+    MAX_PARTITIONS_PER_WRITE: ClassVar[int | None] = None
+    """Partitions one INSERT/MERGE may write; a larger write is split by partition range."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -104,9 +112,18 @@ class Engine(ABC):
         """The output columns of the model (its rows are in `stage`)."""
 
     # -- materialization ---------------------------------------------------------------------
-    def plan(self, model: Model, params: dict[str, Any] | None = None) -> Iterator[str]:
+    def plan(
+        self,
+        model: Model,
+        params: dict[str, Any] | None = None,
+        partitions: Callable[[Model, str], Sequence[Any]] | None = None,
+    ) -> Iterator[str]:
         """The statements that materialize the model, in order. A generator: each statement is
-        produced after the ones before it ran, so the stage's columns can be read from it."""
+        produced after the ones before it ran, so the stage's columns can be read from it.
+
+        On an engine with MAX_PARTITIONS_PER_WRITE, `partitions(model, stage)` gives the
+        partition values the stage holds, and a write of more than the limit is split by
+        range (`lakehouse.statements.partition_ranges`); without it nothing is split."""
         validate_model(model)
         builder = self.builder
         select = self.render(model, params)
@@ -119,12 +136,16 @@ class Engine(ABC):
         columns = self.stage_columns(model, stage, select)
         if not self.exists(model):
             yield from builder.create_target(model, target, stage)
+        limit = self.MAX_PARTITIONS_PER_WRITE
+        ranges = None
+        if limit is not None and partitions is not None and model.partitioned_by:
+            ranges = partition_ranges(partitions(model, stage), limit)
         # bound with full_build false: an incremental build, which writes only changed rows
         # (of the `@scope`; a model without one is recomputed whole and compared whole)
         scoped = model.kind == "full" and not (params or {}).get("full_build", True)
         by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
         yield from builder.apply(
-            model, target, stage, columns, scoped=scoped, by_partition=by_partition
+            model, target, stage, columns, ranges, scoped=scoped, by_partition=by_partition
         )
         if not self.SUPPORTS_TEMP_TABLES:
             yield builder.drop(stage)
@@ -135,10 +156,18 @@ class Engine(ABC):
         """Bring the model's table up to date with the strategy its `@kind` declares."""
         model = get_model(model) if isinstance(model, str) else model
         count = scanned = 0
-        for sql in self.plan(model, params):
+        for sql in self.plan(model, params, self.stage_partitions):
             scanned += self.execute(sql)
             count += 1
         return MaterializeResult(model.name, model.kind, self.name, count, scanned)
+
+    def stage_partitions(self, model: Model, stage: str) -> list[Any]:
+        """The distinct `@partitioned_by` values of the rows waiting in `stage`."""
+        from sqlglot import exp
+
+        column = exp.column(model.partitioned_by or "")
+        query = exp.select(column).distinct().from_(exp.to_table(stage, dialect=self.dialect))
+        return [row[0] for row in self.query(query.order_by(column.copy()).sql(self.dialect))]
 
     def replaces_partitions(self, model: Model) -> bool:
         """Whether an incremental build may rewrite only the touched partitions of the model's

@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lakehouse.config import Settings, mask_url_password
-from lakehouse.errors import ConfigError, EngineError, LakehouseError
+from lakehouse.errors import ConfigError, EngineError, LakehouseError, UsageError
+from lakehouse.lake import iceberg
 from lakehouse.lake.connection import connect
 from lakehouse.lake.extensions import load
-from lakehouse.lake.storage import Storage, open_storage
+from lakehouse.lake.storage import open_storage
 
 if TYPE_CHECKING:
     import duckdb
@@ -356,7 +357,14 @@ an ingest): it rewrites files, or moves inlined rows into them, without changing
 
 def table_versions(con: duckdb.DuckDBPyConnection, layer: str) -> dict[str, int]:
     """For each table of `layer`, the snapshot that last changed its rows (up to the session's
-    snapshot): equal versions mean equal contents, so a copy made at one is still current."""
+    snapshot): equal versions mean equal contents, so a copy made at one is still current.
+
+    An Athena session (no DuckLake attached) has the Iceberg tables' snapshot ids instead."""
+    attached = con.execute(
+        "SELECT 1 FROM duckdb_databases() WHERE database_name = ?", [ALIAS]
+    ).fetchone()
+    if attached is None:
+        return iceberg.table_versions(con, layer)
     tables = {
         str(table_id): name
         for table_id, name in con.execute(
@@ -446,14 +454,10 @@ def open_catalog(
         con.execute("BEGIN TRANSACTION")
         expose(con, layers)
         return con
-    con = connect(settings, extensions=location(settings).extensions if ducklake else ())
+    if not ducklake:
+        return _open_iceberg(settings, layers, at_batch)
+    con = connect(settings, extensions=location(settings).extensions)
     try:
-        if not ducklake:
-            for layer in layers:
-                con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
-            if "gold" in layers:
-                _published_views(con, open_storage(settings))
-            return con
         try:
             attach(con, settings, read_only=True)
         except CatalogMissing:
@@ -476,18 +480,22 @@ def open_catalog(
     return con
 
 
-def _published_views(con: duckdb.DuckDBPyConnection, storage: Storage) -> list[str]:
-    """`gold.<t>` views over every table the Athena engine published as Parquet under
-    `gold/<t>/` (`lakehouse.aws.publish`); returns them."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS gold")
-    names = sorted({k.split("/")[1] for k in storage.list("gold") if k.endswith(".parquet")})
-    for name in names:
-        glob = storage.uri(f"gold/{name}") + "/**/*.parquet"
-        con.execute(
-            f"CREATE OR REPLACE VIEW gold.{name} AS SELECT * FROM "
-            f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+def _open_iceberg(
+    settings: Settings, layers: tuple[str, ...], at_batch: date | None
+) -> duckdb.DuckDBPyConnection:
+    """The read session of an Athena lake: its Iceberg tables, found through Glue."""
+    if at_batch is not None:
+        raise UsageError(
+            f"reading the lake as of batch {at_batch} needs the DuckLake snapshots of "
+            "engine = duckdb; the Athena engine reads each Iceberg table's current snapshot"
         )
-    return [f"gold.{n}" for n in names]
+    con = connect(settings, extensions=iceberg.EXTENSIONS)
+    try:
+        iceberg.expose(con, settings, layers)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def registered_views(con: duckdb.DuckDBPyConnection) -> set[str]:

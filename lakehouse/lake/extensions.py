@@ -32,6 +32,7 @@ WHEELS = {
     "ducklake": "duckdb_extension_ducklake",
     "sqlite_scanner": "duckdb_extension_sqlite_scanner",
     "postgres_scanner": "duckdb_extension_postgres_scanner",
+    "avro": "duckdb_extension_avro",
     "iceberg": "duckdb_extension_iceberg",
 }
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from lakehouse.errors import StorageError, TransientStorageError
+from lakehouse.errors import RetriesExhaustedError, TransientStorageError
 
 T = TypeVar("T")
 
@@ -106,12 +106,12 @@ class Backoff:
 
     def gave_up(self, what: str, exc: BaseException) -> BaseException:
         """The error to raise when retries end: `exc` itself for a logic error, else a (not
-        transient) StorageError saying what failed for how long, so an outer retry does not
-        start over."""
+        transient) RetriesExhaustedError saying what failed for how long, so an outer retry
+        in the same process does not start over."""
         if not is_transient(exc):
             return exc
         attempts = f"{self.attempt} attempt{'s' if self.attempt > 1 else ''}"
-        return StorageError(
+        return RetriesExhaustedError(
             f"{what}: still failing after {attempts} over {self.spent_s:.0f} s: {exc}"
         )
 

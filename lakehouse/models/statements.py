@@ -23,6 +23,13 @@ A model is one SELECT plus a `@kind`; what the kind means is written here once:
     updating matched rows and inserting the others (for SCD2 the SELECT returns the changed
     versions, closed and new, so merging them on the version key applies them).
 
+An engine that writes at most N partitions per statement (`MAX_PARTITIONS_PER_WRITE`: Athena's
+100 per CTAS/INSERT) gets the writes of a partitioned model split by partition range: one DML per
+range of at most N of the stage's partition values, in order, each reading only its range of the
+stage (and one for the NULL partition). A daily batch touches a few partitions and keeps its
+single statement; the history load of a table partitioned by month needs the split once the
+history spans more than 100 months.
+
 DuckDB runs these on DuckLake tables, Athena on Iceberg tables; the trees are the same and only
 the dialect they are written in differs. What an engine cannot do is a capability read here,
 never its name: with `transactions`, a stage's statements are wrapped in one transaction (one
@@ -34,9 +41,10 @@ the stage relies on being idempotent. A target the engine creates on first write
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.models import Model, ModelError, scope_table
 
@@ -50,6 +58,10 @@ STAGE_SUFFIX = "__stage"
 BUILD_STAMPS = ("as_of_ts", "generated_at")
 """Columns that record which build wrote a row: never compared when a build decides whether a
 row changed."""
+
+PartitionRange = tuple[Any, Any]
+"""Inclusive (first, last) partition values of one split write; (None, None) is the NULL one."""
+NULL_PARTITION: PartitionRange = (None, None)
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,43 @@ def output_columns(select: exp.Query, model: Model) -> list[str]:
             "end the model with a SELECT that lists its columns"
         )
     return names
+
+
+def partition_ranges(values: Sequence[Any], limit: int) -> tuple[PartitionRange, ...] | None:
+    """The ranges a write of these distinct partition values is split into, each holding at
+    most `limit` of them (NULL on its own); None when one statement may write them all."""
+    if len(values) <= limit:
+        return None
+    known = sorted(v for v in values if v is not None)
+    ranges = [
+        (known[i], known[min(i + limit, len(known)) - 1]) for i in range(0, len(known), limit)
+    ]
+    if len(known) < len(values):
+        ranges.append(NULL_PARTITION)
+    return tuple(ranges)
+
+
+def _value(value: Any) -> exp.Expression:
+    import datetime as dt
+
+    from sqlglot import exp
+
+    if isinstance(value, dt.datetime):
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMP")
+    if isinstance(value, dt.date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "DATE")
+    if isinstance(value, bool | int | float):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+def _in_range(column: str, bounds: PartitionRange) -> exp.Expression:
+    from sqlglot import exp
+
+    if bounds == NULL_PARTITION:
+        return exp.Is(this=_column(column), expression=exp.null())
+    first, last = bounds
+    return exp.Between(this=_column(column), low=_value(first), high=_value(last))
 
 
 def _table(name: str, dialect: str) -> exp.Table:
@@ -170,14 +219,18 @@ class StatementBuilder:
         target: str,
         stage: str,
         columns: list[str],
+        ranges: tuple[PartitionRange, ...] | None = None,
         *,
         scoped: bool = False,
         by_partition: bool = True,
     ) -> list[str]:
-        """The DML that brings `target` up to date with the model's rows in `stage`; `scoped`
-        replaces only the rows inside the model's `@scope` (an incremental build), rewriting
-        the touched partitions (`by_partition`) or else the whole table."""
+        """The DML that brings `target` up to date with the model's rows in `stage`; with
+        `ranges` (`partition_ranges` of the stage), one write per range of partitions;
+        `scoped` replaces only the rows inside the model's `@scope` (an incremental build),
+        rewriting the touched partitions (`by_partition`) or else the whole table."""
         validate_model(model)
+        if ranges is not None and not model.partitioned_by:
+            raise ModelError(f"{model.path}: split by partition, but has no @partitioned_by")
         if scoped and not self.caps.temp_tables:
             raise ModelError(f"{model.path}: an incremental build needs session tables")
         return list(
@@ -193,6 +246,7 @@ class StatementBuilder:
                 target,
                 stage,
                 tuple(columns),
+                ranges,
             )
         )
 
@@ -210,12 +264,21 @@ def _apply(
     target: str,
     stage: str,
     columns: tuple[str, ...],
+    ranges: tuple[PartitionRange, ...] | None = None,
 ) -> tuple[str, ...]:
     """Cached: a daily run applies the same models to the same tables every day."""
     from sqlglot import exp
 
     def render(tree: exp.Expression) -> str:
         return tree.sql(dialect=dialect)
+
+    part = partitioned_by or ""
+    parts: tuple[PartitionRange | None, ...] = ranges or (None,)
+
+    def rows(bounds: PartitionRange | None, *select: exp.Expression) -> exp.Select:
+        """The stage's rows (all, or those of one partition range)."""
+        query = exp.select(*(select or [exp.Star()])).from_(_table(stage, dialect))
+        return query if bounds is None else query.where(_in_range(part, bounds))
 
     if kind in KEYED_KINDS:
         missing = [k for k in unique_key if k not in columns]
@@ -237,29 +300,37 @@ def _apply(
         if updates:
             whens.append(exp.When(matched=True, then=exp.Update(expressions=updates)))
         whens.append(exp.When(matched=False, then=insert))
-        merge = exp.Merge(
-            this=exp.alias_(_table(target, dialect), "t", table=True),
-            using=exp.alias_(_table(stage, dialect), "s", table=True),
-            on=on,
-            whens=exp.Whens(expressions=whens),
-        )
-        return (render(merge),)
+
+        def merge(bounds: PartitionRange | None) -> exp.Merge:
+            source = _table(stage, dialect) if bounds is None else rows(bounds).subquery()
+            return exp.Merge(
+                this=exp.alias_(_table(target, dialect), "t", table=True),
+                using=exp.alias_(source, "s", table=True),
+                on=on.copy(),
+                whens=exp.Whens(expressions=[w.copy() for w in whens]),
+            )
+
+        return tuple(render(merge(bounds)) for bounds in parts)
     if kind not in ("full", *PARTITIONED_KINDS):
         raise ModelError(f"{path}: no statements for @kind {kind}")
+
+    def insert(bounds: PartitionRange | None) -> str:
+        select = rows(bounds, *[_column(c) for c in columns])
+        return render(exp.insert(select, _table(target, dialect), columns=list(columns)))
+
     if kind in PARTITIONED_KINDS:
         if partitioned_by not in columns:
             raise ModelError(f"{path}: @partitioned_by {partitioned_by} is not an output column")
-        part = partitioned_by or ""
-        touched = exp.select(_column(part)).distinct().from_(_table(stage, dialect))
-        delete = exp.delete(_table(target, dialect), where=_column(part).isin(query=touched))
-    elif scoped:
-        part = partitioned_by if by_partition else None
-        return _apply_scoped(scope, part, path, target, stage, columns)
-    else:
-        delete = exp.delete(_table(target, dialect))
-    select = exp.select(*[_column(c) for c in columns]).from_(_table(stage, dialect))
-    insert = exp.insert(select, _table(target, dialect), columns=list(columns))
-    return render(delete), render(insert)
+        statements: list[str] = []
+        for bounds in parts:
+            touched = rows(bounds, _column(part)).distinct()
+            delete = exp.delete(_table(target, dialect), where=_column(part).isin(query=touched))
+            statements += [render(delete), insert(bounds)]
+        return tuple(statements)
+    if scoped:
+        rewritten = partitioned_by if by_partition else None
+        return _apply_scoped(scope, rewritten, path, target, stage, columns)
+    return (render(exp.delete(_table(target, dialect))), *[insert(bounds) for bounds in parts])
 
 
 def _apply_scoped(

@@ -178,3 +178,85 @@ def test_cost_is_five_dollars_per_terabyte_with_ten_megabyte_minimum():
     assert cost_usd(0) == cost_usd(10 * 2**20) == pytest.approx(10 * 2**20 / 2**40 * 5)
     assert cost_usd(2**40) == pytest.approx(5.0)
     assert cost_usd(2**40 + 1) == pytest.approx((2**40 + 2**20) / 2**40 * 5)
+
+
+def test_results_keep_each_athena_type_across_pages(athena_settings):
+    """Money stays exact (DECIMAL -> Decimal, never a float), dates, timestamps (with and
+    without a zone) and booleans get their types, and NULL stays apart from ''."""
+    import datetime as dt
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    stub, client = _stubbed(athena_settings)
+    columns = [
+        ("revenue", "decimal"),
+        ("rate", "decimal"),
+        ("hours", "double"),
+        ("sessions", "bigint"),
+        ("is_billable", "boolean"),
+        ("month_start", "date"),
+        ("session_ts", "timestamp"),
+        ("loaded_at", "timestamp with time zone"),
+        ("note", "varchar"),
+    ]
+    info = {
+        "ColumnInfo": [
+            {"Name": n, "Type": t, "Precision": 18 if t == "decimal" else 0} for n, t in columns
+        ]
+    }
+
+    def row(*values):
+        return {"Data": [{"VarCharValue": v} if v is not None else {} for v in values]}
+
+    first = {
+        "ResultSet": {
+            "Rows": [
+                row(*(n for n, _ in columns)),
+                row(
+                    "1234567890123.10",
+                    "0.10",
+                    "1.5",
+                    "12",
+                    "true",
+                    "2026-01-01",
+                    "2026-01-15 13:05:00.250",
+                    "2026-01-15 01:00:00.000 UTC",
+                    "",
+                ),
+            ],
+            "ResultSetMetadata": info,
+        },
+        "NextToken": "p-2",
+    }
+    second = {
+        "ResultSet": {
+            "Rows": [row("0.20", None, None, None, "false", None, None, None, None)],
+            "ResultSetMetadata": info,
+        }
+    }
+    stub.add_response("get_query_results", first, {"QueryExecutionId": "q-7", "MaxResults": 1000})
+    stub.add_response(
+        "get_query_results",
+        second,
+        {"QueryExecutionId": "q-7", "MaxResults": 1000, "NextToken": "p-2"},
+    )
+    with stub:
+        names, rows = client.results("q-7")
+    assert names == [n for n, _ in columns]
+    assert rows == [
+        (
+            Decimal("1234567890123.10"),
+            Decimal("0.10"),
+            1.5,
+            12,
+            True,
+            dt.date(2026, 1, 1),
+            dt.datetime(2026, 1, 15, 13, 5, 0, 250000),
+            dt.datetime(2026, 1, 15, 1, tzinfo=ZoneInfo("UTC")),
+            "",
+        ),
+        (Decimal("0.20"), None, None, None, False, None, None, None, None),
+    ]
+    assert all(type(r[0]) is Decimal for r in rows)
+    assert rows[0][1] + rows[1][0] == Decimal("0.30")  # a float sum would be 0.30000000000000004
+    stub.assert_no_pending_responses()

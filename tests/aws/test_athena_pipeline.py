@@ -102,6 +102,19 @@ def sent() -> list[str]:
     return [e.query for e in backend().executions.values()]
 
 
+def expected_queries(engine, name, params) -> list[str]:
+    """What materialize sends for one model: its statements, and for a partitioned model the
+    read of the stage's partition values (moto answers none, so nothing is split)."""
+    model = get_model(name) if isinstance(name, str) else name
+    statements = engine.statements(model, params)
+    if model.kind == "view" or not model.partitioned_by:
+        return statements
+    column, stage = model.partitioned_by, engine.stage_name(model)
+    # drop the stale stage, CTAS the stage, read its partitions, then the DML
+    read = f"SELECT DISTINCT {column} FROM {stage} ORDER BY {column}"
+    return [*statements[:2], read, *statements[2:]]
+
+
 def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_order(lake):
     from lakehouse.silver.ingest import STEPS
 
@@ -114,7 +127,7 @@ def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_ord
     expected = [v.sql(dialect="athena") for v in bronze_batch_views(lake, DAY)]
     expected.append(engine.render(get_model("bronze.batch_id")))
     for name in STEPS:
-        expected += engine.statements(name, params)
+        expected += expected_queries(engine, name, params)
     # the result is read with the DuckDB ingest's queries (sql/results/)
     expected += [
         engine.render(get_model(f"results.{name}"), {"ingest_date": DAY})
@@ -142,6 +155,24 @@ def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_ord
     ]
 
 
+def test_an_ingest_of_more_than_100_months_merges_fct_sessions_by_month_range(lake):
+    months = [f"{y}-{m:02d}" for y in range(2017, 2026) for m in range(1, 13)]  # 108
+    answers = {
+        "FROM tutor_silver.fct_sessions__stage ORDER BY": (
+            ["session_month"],
+            [[m] for m in months],
+        ),
+        **INGEST_ANSWERS,
+    }
+    engine = AthenaEngine(lake, client=CannedAthena(lake, answers))
+    pipeline.ingest(lake, DAY, engine)
+    merges = [q for q in sent() if q.startswith("MERGE INTO tutor_silver.fct_sessions")]
+    assert [q.split("WHERE session_month ", 1)[1].split(")")[0] for q in merges] == [
+        "BETWEEN '2017-01' AND '2025-04'",
+        "BETWEEN '2025-05' AND '2025-12'",
+    ]
+
+
 def test_ingest_is_recorded_and_not_run_twice(lake):
     engine = AthenaEngine(lake, client=CannedAthena(lake, INGEST_ANSWERS))
     first = pipeline.ingest(lake, DAY, engine)
@@ -160,9 +191,7 @@ def test_ingest_without_a_landed_batch_fails_before_any_write(lake):
     assert not [q for q in sent() if q.startswith(("MERGE", "INSERT", "DELETE", "CREATE TABLE"))]
 
 
-def test_materialize_runs_every_gold_model_counts_rows_then_unloads_each_table(lake):
-    import re
-
+def test_materialize_runs_every_gold_model_then_counts_rows_and_copies_nothing(lake):
     from lakehouse.gold.materialize import gold_models, model_params
 
     answers = {
@@ -173,43 +202,18 @@ def test_materialize_runs_every_gold_model_counts_rows_then_unloads_each_table(l
     detail = pipeline.materialize(lake, DAY, engine)
     expected = []
     for model in gold_models():
-        expected += engine.statements(model, model_params(DAY))
+        expected += expected_queries(engine, model, model_params(DAY))
     stored = [m.table for m in gold_models() if m.kind != "view"]
     expected += [f"SELECT COUNT(*) AS n FROM tutor_gold.{t}" for t in stored]
     expected.append(engine.render(get_model("results.gold_totals")))
-    unloads = sent()[len(expected) :]
-    assert sent()[: len(expected)] == expected
-    assert len(unloads) == len(stored)
-    run = re.search(r"/_staging/unload/([^/]+)/", unloads[0]).group(1)
-    assert run.startswith(DAY.isoformat() + "-")
-    assert unloads == [
-        f"UNLOAD (SELECT * FROM tutor_gold.{t}) TO '{lake.lake}/_staging/unload/{run}/{t}/' "
-        "WITH (format = 'PARQUET', compression = 'SNAPPY')"
-        for t in stored
-    ]
+    assert sent() == expected  # no UNLOAD: readers open the Iceberg tables themselves
     assert detail["row_counts"] == {f"gold.{t}": 3 for t in stored}
     assert (detail["total_revenue"], detail["total_contractor_pay"]) == (1234.5, 987.25)
     assert (detail["as_of"], detail["generated_at"]) == ("2026-01-15", "2026-01-15 02:00:00")
     assert detail["mode"] == "full" and detail["changed"] == [f"gold.{t}" for t in stored]
-    # moto's UNLOAD writes nothing: each table is published empty, with its columns
-    assert detail["published"] == {f"gold.{t}": 1 for t in stored}
+    assert "published" not in detail
     storage = open_storage(lake)
-    assert storage.list("_staging") == []
-    assert [k for k in storage.list("gold")] == [f"gold/{t}/data_0.parquet" for t in sorted(stored)]
-    # the ephemeral model is computed once, before the tables that read it
-    first = sent()[:2]
-    assert first == [
-        "DROP TABLE IF EXISTS tutor_gold.int_priced_sessions",
-        first[1],
-    ]
-    assert first[1].startswith(
-        "CREATE TABLE tutor_gold.int_priced_sessions WITH (format='PARQUET') AS"
-    )
-    # a second run stages under a prefix of its own (UNLOAD needs an empty location)
-    pipeline.materialize(lake, DAY, engine)
-    again = [q for q in sent() if q.startswith("UNLOAD")][len(stored) :]
-    assert len(again) == len(stored)
-    assert f"/_staging/unload/{run}/" not in again[0]
+    assert storage.list("gold") == [] and storage.list("_staging") == []
 
 
 def _event(source: str, detail_type: str) -> dict:
@@ -252,7 +256,7 @@ def test_the_handlers_emit_the_same_detail_on_duckdb_and_athena(lake, local_sett
 
     assert set(athena_ingest) - set(duck_ingest) == ATHENA_ONLY
     assert set(duck_ingest) <= set(athena_ingest)
-    assert set(athena_gold) - set(duck_gold) == ATHENA_ONLY | {"published"}
+    assert set(athena_gold) - set(duck_gold) == ATHENA_ONLY
     assert set(duck_gold) <= set(athena_gold)
     # the same batch gives the same counts (moto answers what the DuckDB lake holds)
     for key in ("sessions", "kept_rows", "rejected_rows", "orphan_sessions", "months_written"):

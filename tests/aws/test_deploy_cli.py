@@ -99,3 +99,29 @@ def test_setup_refuses_a_duckdb_profile(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["deploy", "setup"])
     assert result.exit_code == 2
     assert "deploy setup runs on Athena" in result.output
+
+
+def test_render_writes_the_state_machine_and_takes_the_mode(tmp_path, monkeypatch):
+    import json
+
+    from cli.deploy import Orchestration
+    from lakehouse.aws.statemachine import definition
+    from lakehouse.aws.template import ORCHESTRATIONS
+
+    assert [o.value for o in Orchestration] == list(ORCHESTRATIONS)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "aws"
+    args = ["deploy", "render", "--no-code", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--orchestration", "stepfunctions"])
+    assert result.exit_code == 0, result.output
+    template = yaml.safe_load((out / "template.yaml").read_text())
+    assert template["Parameters"]["Orchestration"]["Default"] == "StepFunctions"
+    written = json.loads((out / "statemachine.asl.json").read_text())
+    assert written == definition()
+    assert template["Resources"]["DailyStateMachine"]["Properties"]["Definition"] == written
+    default = CliRunner().invoke(app, args)
+    assert default.exit_code == 0, default.output
+    template = yaml.safe_load((out / "template.yaml").read_text())
+    assert template["Parameters"]["Orchestration"]["Default"] == "EventBridge"
+    wrong = CliRunner().invoke(app, [*args, "--orchestration", "cron"])
+    assert wrong.exit_code == 2 and "cron" in wrong.output

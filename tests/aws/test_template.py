@@ -17,7 +17,13 @@ import boto3
 import pytest
 import yaml
 
-from lakehouse.aws.template import BUS_NAME, logical_id, template
+from lakehouse.aws.template import (
+    BUS_NAME,
+    ORCHESTRATIONS,
+    STATE_MACHINE,
+    logical_id,
+    template,
+)
 from lakehouse.chain import COMPLETED, SCHEDULE
 from lakehouse.orchestration.events import request_event
 from lakehouse.orchestration.handlers import HANDLERS, LocalContext, run_stage
@@ -34,13 +40,23 @@ def rendered() -> dict:
 
 @pytest.fixture(scope="module")
 def lint_output(rendered, tmp_path_factory) -> dict[str, str]:
-    """cfn-lint's findings for the rendered template and for a deliberately broken copy (an
-    invalid memory size), from one cfn-lint run: the lint test is shown able to fail."""
+    """cfn-lint's findings for the template rendered in each orchestration mode and for
+    deliberately broken copies (an invalid memory size; a state machine type that does not
+    exist), from one cfn-lint run: the lint test is shown able to fail in both modes."""
     folder = tmp_path_factory.mktemp("cfn")
+    step_functions = template(DATABASES, orchestration="StepFunctions")
     broken = json.loads(json.dumps(rendered))
     broken["Resources"]["IngestFunction"]["Properties"]["MemorySize"] = 100_000
-    paths = {"good": folder / "template.yaml", "broken": folder / "broken.yaml"}
-    for key, body in (("good", rendered), ("broken", broken)):
+    broken_machine = json.loads(json.dumps(step_functions))
+    broken_machine["Resources"][STATE_MACHINE]["Properties"]["Type"] = "FAST"
+    bodies = {
+        "good": rendered,
+        "step_functions": step_functions,
+        "broken": broken,
+        "broken_machine": broken_machine,
+    }
+    paths = {key: folder / f"{key}.yaml" for key in bodies}
+    for key, body in bodies.items():
         paths[key].write_text(yaml.safe_dump(body, sort_keys=False), encoding="utf-8")
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     result = subprocess.run(
@@ -54,12 +70,51 @@ def lint_output(rendered, tmp_path_factory) -> dict[str, str]:
     return {key: "\n".join(x for x in lines if x.startswith(str(p))) for key, p in paths.items()}
 
 
-def test_template_passes_cfn_lint(lint_output):
+def test_template_passes_cfn_lint_in_both_modes(lint_output):
     assert lint_output["good"] == ""
+    assert lint_output["step_functions"] == ""
 
 
 def test_cfn_lint_catches_a_broken_template(lint_output):
     assert "100000 is greater than the maximum of 32768" in lint_output["broken"]
+    assert "'FAST' is not one of ['STANDARD', 'EXPRESS']" in lint_output["broken_machine"]
+
+
+def test_the_mode_parameter_picks_the_orchestration(rendered):
+    step_functions = template(DATABASES, orchestration="StepFunctions")
+    assert rendered["Parameters"]["Orchestration"]["Default"] == "EventBridge"
+    assert step_functions["Parameters"]["Orchestration"]["Default"] == "StepFunctions"
+    assert rendered["Parameters"]["Orchestration"]["AllowedValues"] == list(ORCHESTRATIONS)
+    assert {k: v for k, v in rendered.items() if k != "Parameters"} == {
+        k: v for k, v in step_functions.items() if k != "Parameters"
+    }  # one template; only the parameter's default differs
+    machine = rendered["Resources"][STATE_MACHINE]
+    assert machine["Condition"] == "UseStepFunctions"
+    schedule = machine["Properties"]["Events"]["DailySchedule"]["Properties"]
+    assert schedule["Schedule"] == SCHEDULE["expression"]
+    substitutions = machine["Properties"]["DefinitionSubstitutions"]
+    for handler in HANDLERS:
+        stage = handler.removesuffix("_handler")
+        assert substitutions[f"{stage.title()}FunctionArn"] == {
+            "Fn::GetAtt": [logical_id(handler), "Arn"]
+        }
+    invoked = {
+        p["LambdaInvokePolicy"]["FunctionName"]["Ref"]
+        for p in machine["Properties"]["Policies"]
+        if "LambdaInvokePolicy" in p
+    }
+    assert invoked == {logical_id(h) for h in HANDLERS}
+    # the chain's rules and the functions' schedule are off in StepFunctions mode
+    for resource in rendered["Resources"].values():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in resource["Properties"]["Events"].values():
+            assert event["Properties"]["State"] == {
+                "Fn::If": ["UseEventBridge", "ENABLED", "DISABLED"]
+            }
+    assert rendered["Conditions"]["UseEventBridge"] == {
+        "Fn::Equals": [{"Ref": "Orchestration"}, "EventBridge"]
+    }
 
 
 def test_one_function_per_stage_on_the_real_handlers(rendered):

@@ -1,5 +1,34 @@
 -- gold: Iceberg tables
 
+CREATE TABLE IF NOT EXISTS tutor_gold.int_priced_sessions (
+  session_id BIGINT,
+  student_id BIGINT,
+  tutor_id BIGINT,
+  subject_id INT,
+  session_ts TIMESTAMP,
+  month_start DATE,
+  duration_hours DOUBLE,
+  status INT,
+  is_billable BOOLEAN,
+  is_cancelled BOOLEAN,
+  billable_hours DOUBLE,
+  student_rate DOUBLE,
+  tutor_rate DOUBLE,
+  is_orphan BOOLEAN,
+  is_unpriced BOOLEAN,
+  is_before_student_start BOOLEAN,
+  previous_session_ts TIMESTAMP,
+  revenue DECIMAL(18, 2),
+  contractor_pay DECIMAL(18, 2),
+  ingest_date DATE
+)
+LOCATION 's3://tutor-test-lake/lake/iceberg/gold/int_priced_sessions/'
+TBLPROPERTIES (
+  'table_type'='ICEBERG',
+  'format'='parquet',
+  'write_compression'='zstd'
+);
+
 CREATE TABLE IF NOT EXISTS tutor_gold.active_students (
   student_id BIGINT,
   first_name STRING,

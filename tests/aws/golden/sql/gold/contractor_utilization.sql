@@ -1,4 +1,4 @@
--- gold.contractor_utilization (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- gold.contractor_utilization (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, full_build = True, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_gold.contractor_utilization__stage;
 
@@ -48,9 +48,16 @@ WITH bounds AS (
   INNER JOIN months AS m
     ON m.month_start >= t.first_month
   LEFT JOIN departures AS d
-    ON d.tutor_id = t.tutor_id /* a departed tutor's months end with the month they left */
+    ON d.tutor_id = t.tutor_id
   WHERE
-    d.departed_ts IS NULL OR CAST(m.month_start AS TIMESTAMP) < d.departed_ts
+    (
+      d.departed_ts IS NULL OR CAST(m.month_start AS TIMESTAMP) < d.departed_ts
+    ) /* a departed tutor's months end with the month they left */
+), roster_months /* the months whose rosters are built: a contractor in the scope needs every month */ AS (
+  SELECT
+    month_start,
+    month_end_ts
+  FROM months
 ), last_week_sessions /* each student's latest session in the last 7 days before each month end */ AS (
   SELECT
     m.month_start,
@@ -60,7 +67,7 @@ WITH bounds AS (
       PARTITION BY m.month_start, s.student_id
       ORDER BY s.session_ts DESC, s.session_id DESC
     ) AS recency
-  FROM months AS m
+  FROM roster_months AS m
   INNER JOIN tutor_gold.int_priced_sessions AS s
     ON s.session_ts >= m.month_end_ts - INTERVAL '7' DAY
     AND s.session_ts < m.month_end_ts

@@ -1,8 +1,8 @@
--- gold.int_priced_sessions (@kind view): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- gold.int_priced_sessions (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, full_build = True, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
-DROP TABLE IF EXISTS tutor_gold.int_priced_sessions;
+DROP TABLE IF EXISTS tutor_gold.int_priced_sessions__stage;
 
-CREATE TABLE tutor_gold.int_priced_sessions
+CREATE TABLE tutor_gold.int_priced_sessions__stage
 WITH (
   format='PARQUET'
 ) AS
@@ -88,6 +88,10 @@ WITH sessions AS (
     is_unpriced,
     is_before_student_start,
     CASE
+      WHEN NOT is_before_student_start
+      THEN LAG(session_ts) OVER (PARTITION BY student_id, is_before_student_start ORDER BY session_ts, session_id)
+    END AS previous_session_ts,
+    CASE
       WHEN is_priced
       THEN CAST(ROUND(student_rate * duration_hours, 2) AS DECIMAL(18, 2))
       ELSE CAST(0 AS DECIMAL(18, 2))
@@ -103,3 +107,52 @@ WITH sessions AS (
 SELECT
   *
 FROM final;
+
+DELETE FROM tutor_gold.int_priced_sessions;
+
+INSERT INTO tutor_gold.int_priced_sessions (
+  session_id,
+  student_id,
+  tutor_id,
+  subject_id,
+  session_ts,
+  month_start,
+  duration_hours,
+  status,
+  is_billable,
+  is_cancelled,
+  billable_hours,
+  student_rate,
+  tutor_rate,
+  is_orphan,
+  is_unpriced,
+  is_before_student_start,
+  previous_session_ts,
+  revenue,
+  contractor_pay,
+  ingest_date
+)
+SELECT
+  session_id,
+  student_id,
+  tutor_id,
+  subject_id,
+  session_ts,
+  month_start,
+  duration_hours,
+  status,
+  is_billable,
+  is_cancelled,
+  billable_hours,
+  student_rate,
+  tutor_rate,
+  is_orphan,
+  is_unpriced,
+  is_before_student_start,
+  previous_session_ts,
+  revenue,
+  contractor_pay,
+  ingest_date
+FROM tutor_gold.int_priced_sessions__stage;
+
+DROP TABLE IF EXISTS tutor_gold.int_priced_sessions__stage;

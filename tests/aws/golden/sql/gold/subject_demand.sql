@@ -1,4 +1,4 @@
--- gold.subject_demand (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
+-- gold.subject_demand (@kind full): the statements `materialize` runs, in order; parameters bound to the example batch: as_of_date = 2026-01-15, as_of_ts = 2026-01-15 00:00:00, batch_ingest_ts = 2026-01-15 00:00:00, feedback_files = raw/feedback/ingest_date=2026-01-15/feedback_delta.csv, full_build = True, generated_at = 2026-01-15 02:00:00, ingest_date = 2026-01-15, session_files = raw/sessions/ingest_date=2026-01-15/new_sessions.csv, slv_ingest_ts = 2026-01-15 01:00:00, source_batch_id = sim_2026-01-15, student_files = raw/students/ingest_date=2026-01-15/students_delta.csv, test_score_files = raw/test_scores/ingest_date=2026-01-15/test_scores_delta.csv, tutor_files = raw/tutors/ingest_date=2026-01-15/tutors_delta.csv
 
 DROP TABLE IF EXISTS tutor_gold.subject_demand__stage;
 
@@ -11,10 +11,31 @@ WITH bounds AS (
     MIN(month_start) AS first_month,
     MAX(month_start) AS last_month
   FROM tutor_gold.int_priced_sessions
-), months AS (
+), all_months AS (
   SELECT
     CAST(m.month_start AS DATE) AS month_start
   FROM bounds AS b, UNNEST(SEQUENCE(b.first_month, b.last_month, INTERVAL '1' MONTH)) AS m(month_start)
+), months /* the months to build, and the month before each (its sessions feed the change columns) */ AS (
+  SELECT
+    month_start
+  FROM all_months
+), scoped_sessions AS (
+  SELECT
+    student_id,
+    subject_id,
+    month_start,
+    session_ts,
+    previous_session_ts,
+    is_before_student_start,
+    is_billable,
+    duration_hours
+  FROM tutor_gold.int_priced_sessions
+  WHERE
+    month_start IN (
+      SELECT
+        month_start
+      FROM months
+    )
 ), spine AS (
   SELECT
     m.month_start,
@@ -23,23 +44,15 @@ WITH bounds AS (
     s.is_test_prep
   FROM months AS m
   CROSS JOIN tutor_silver.dim_subjects AS s
-), with_previous AS (
-  SELECT
-    student_id,
-    subject_id,
-    month_start,
-    session_ts,
-    LAG(session_ts) OVER (PARTITION BY student_id ORDER BY session_ts, session_id) AS previous_session_ts
-  FROM tutor_gold.int_priced_sessions /* the rosters' rule: a stamp before the student existed starts no enrollment */
-  WHERE
-    NOT is_before_student_start
 ), enrollments AS (
   SELECT
     month_start,
     subject_id,
     COUNT(CASE WHEN previous_session_ts IS NULL THEN 1 END) AS new_students,
     COUNT(CASE WHEN previous_session_ts < session_ts - INTERVAL '28' DAY THEN 1 END) AS returning_students
-  FROM with_previous
+  FROM scoped_sessions /* the rosters' rule: a stamp before the student existed starts no enrollment */
+  WHERE
+    NOT is_before_student_start
   GROUP BY
     month_start,
     subject_id
@@ -51,7 +64,7 @@ WITH bounds AS (
     COUNT(CASE WHEN is_billable THEN 1 END) AS billable_sessions,
     SUM(duration_hours) AS scheduled_hours,
     COUNT(DISTINCT student_id) AS distinct_students
-  FROM tutor_gold.int_priced_sessions
+  FROM scoped_sessions
   GROUP BY
     month_start,
     subject_id
