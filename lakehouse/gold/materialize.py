@@ -275,7 +275,7 @@ def materialize(
                     engine.cache(table)
             ((fixed_inputs,),) = _run(engine, "scope.fixed_inputs", {})
             plan = plan_build(
-                snapshots(engine.con),
+                snapshots(engine.con, since_stage="materialize"),
                 as_of,
                 latest,
                 fixed_inputs,
@@ -292,9 +292,10 @@ def materialize(
             threads = 1 if small or not plan.full else int(settings.duckdb.threads)
             engine.con.execute(f"SET threads = {threads}")
             built = _build(engine, plan, as_of, cache_priced=small)
+            # a full build's stage holds the whole table: count it there, not in the lake
+            where = {n: engine.stage_name(get_model(n)) if plan.full else n for n in built.models}
             counts = {
-                name: int(engine.query(f"SELECT count(*) FROM {name}")[0][0])
-                for name in built.models
+                n: int(engine.query(f"SELECT count(*) FROM {t}")[0][0]) for n, t in where.items()
             }
             ((revenue, pay),) = engine.query(engine.render(get_model("results.gold_totals")))
             record.info.update(

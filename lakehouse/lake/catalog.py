@@ -286,11 +286,20 @@ class Snapshot:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def snapshots(con: duckdb.DuckDBPyConnection) -> list[Snapshot]:
-    """Every snapshot the catalog still has, oldest first."""
+def snapshots(con: duckdb.DuckDBPyConnection, since_stage: str | None = None) -> list[Snapshot]:
+    """Every snapshot the catalog still has, oldest first; with `since_stage`, only from the
+    last snapshot of that stage on (all of them when there is none), so a daily reader does not
+    parse the whole history."""
+    since = ""
+    if since_stage:
+        since = (
+            "WHERE snapshot_id >= coalesce((SELECT max(snapshot_id) FROM "
+            f"{ALIAS}.snapshots() WHERE json_extract_string(commit_extra_info, '$.stage') = "
+            f"{_literal(since_stage)}), 0)"
+        )
     rows = con.execute(
         f"SELECT snapshot_id, snapshot_time::TIMESTAMP, coalesce(commit_message, ''), "
-        f"commit_extra_info FROM {ALIAS}.snapshots() ORDER BY snapshot_id"
+        f"commit_extra_info FROM {ALIAS}.snapshots() {since} ORDER BY snapshot_id"
     ).fetchall()
     out = []
     for sid, stamp, message, extra in rows:
