@@ -90,7 +90,13 @@ INGEST_ANSWERS = {
     "FROM tutor_raw.tutors": (["source_batch_id"], [["sim_2026-01-15"]]),
     "ingest_counts:": (
         COUNTS,
-        [["sessions", 1, 1, 0, 0, 0], ["students", 0, 0, 0, 0, 0], ["tutors", 0, 0, 0, 0, 0]],
+        [
+            ["sessions", 1, 1, 0, 0, 0],
+            ["students", 0, 0, 0, 0, 0],
+            ["tutors", 0, 0, 0, 0, 0],
+            ["feedback", 0, 0, 0, 0, 0],
+            ["test_scores", 0, 0, 0, 0, 0],
+        ],
     ),
     "ingest_sessions:": (["superseded_earlier", "orphan_sessions"], [[0, 1]]),
     "months_written:": (["session_month"], [["2026-01"]]),
