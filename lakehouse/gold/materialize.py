@@ -38,6 +38,7 @@ from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import Snapshot, registered_views, snapshots
 from lakehouse.models import Model, get_model, load_models, render, scope_table
+from lakehouse.models.statements import diff_tables
 
 if TYPE_CHECKING:
     import duckdb
@@ -344,9 +345,9 @@ def _fill(engine: DuckDBEngine, column: str, params: dict[str, Any]) -> int:
 
 def _changed_rows(engine: DuckDBEngine, model: Model) -> int:
     """Rows an incremental build of `model` changed or removed (the builder's diff)."""
-    stage = engine.stage_name(model)
+    changed, removed = diff_tables(engine.stage_name(model))
     ((rows,),) = engine.con.execute(
-        f"SELECT (SELECT count(*) FROM {stage}__changed) + (SELECT count(*) FROM {stage}__removed)"
+        f"SELECT (SELECT count(*) FROM {changed}) + (SELECT count(*) FROM {removed})"
     ).fetchall()
     return int(rows)
 
@@ -368,7 +369,7 @@ def _reprice(
     stage = engine.stage_name(model)
     engine.con.execute(  # the builder's diff of the stage against the table (statements.py)
         "CREATE OR REPLACE TEMP TABLE gold_changed_sessions AS "
-        f"SELECT * FROM {stage}__changed UNION ALL SELECT * FROM {stage}__removed"
+        "SELECT * FROM {} UNION ALL SELECT * FROM {}".format(*diff_tables(stage))
     )
     in_scope = f"student_id IN (SELECT student_id FROM {scope_table('student_id')})"
     if priced != engine.relation(model):  # keep the session's copy equal to the table

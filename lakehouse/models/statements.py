@@ -333,6 +333,12 @@ def _apply(
     return (render(exp.delete(_table(target, dialect))), *[insert(bounds) for bounds in parts])
 
 
+def diff_tables(stage: str) -> tuple[str, str]:
+    """The session tables in which an incremental build's DML leaves the stage's rows that
+    changed and the table's rows that went (`_apply_scoped`), for the caller to read."""
+    return f"{stage}__changed", f"{stage}__removed"
+
+
 def _apply_scoped(
     scope: tuple[str, ...],
     partitioned_by: str | None,
@@ -350,7 +356,8 @@ def _apply_scoped(
         raise ModelError(f"{path}: @scope {', '.join(missing)} is not an output column")
     if partitioned_by and partitioned_by not in columns:
         raise ModelError(f"{path}: @partitioned_by {partitioned_by} is not an output column")
-    old, changed, removed, kept = (f"{stage}__{n}" for n in ("old", "changed", "removed", "kept"))
+    changed, removed = diff_tables(stage)
+    old, kept = f"{stage}__old", f"{stage}__kept"
     inside = " OR ".join(f"{c} IN (SELECT {c} FROM {scope_table(c)})" for c in scope) or "TRUE"
 
     def same(a: str, b: str) -> str:
