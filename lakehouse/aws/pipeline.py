@@ -8,8 +8,9 @@ order, with the same parameters, and it relies on being idempotent:
 - ingest D: check the batch order like the DuckDB ingest (a batch already ingested is not run
   again: re-merging its rows would read them as superseded), point `bronze.<entity>` at batch D
   (`ddl.bronze_batch_views`), read the batch id with the `bronze.batch_id` model, run the
-  ingest's steps (`STEPS`), then write the batch's record `_ops/ingest/batches/ingest_date=D.json`
-  last: it is the commit marker that a batch's statements all ran;
+  ingest's models (`ingest_models`), then write the batch's record
+  `_ops/ingest/batches/ingest_date=D.json` last: it is the commit marker that a batch's
+  statements all ran;
 - materialize D: run the gold models with `model_params(D)`. Each write is an Iceberg commit
   that export, the report and `lakehouse query` read directly (`lakehouse.lake.iceberg`).
 
@@ -36,8 +37,8 @@ from lakehouse.models import get_model
 from lakehouse.models.transpile import database_for
 from lakehouse.silver.ingest import (
     SILVER_INGEST_TIME,
-    STEPS,
     check_order,
+    ingest_models,
     ingest_result,
     waiting_batches,
 )
@@ -103,8 +104,8 @@ def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None
     for view in bronze_batch_views(settings, ingest_date):
         engine.client.execute(view.sql(dialect="athena"))
     params = ingest_params(settings, engine, ingest_date)
-    for name in STEPS:
-        engine.materialize(name, params)
+    for model in ingest_models():
+        engine.materialize(model, params)
     result = ingest_result(engine, ingest_date, params["source_batch_id"])
     detail = {**result.to_detail(), **costs(engine)}
     record = {"result": detail, "engine": engine.name}

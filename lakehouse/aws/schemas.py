@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from lakehouse.models import Model, get_model, load_models, render
+from lakehouse.models import Model, load_models, render
 
 ATHENA_LAYERS = ("silver", "gold")
 """Layers whose models run on Athena. Bronze is external CSV tables (see `ddl`); the report
@@ -30,9 +30,9 @@ def athena_models() -> list[Model]:
     """The models Athena runs, in the order the stages run them: the ingest's steps, then the
     gold models (each after the gold models it reads)."""
     from lakehouse.gold.materialize import gold_models
-    from lakehouse.silver.ingest import STEPS
+    from lakehouse.silver.ingest import ingest_models
 
-    models = [get_model(name) for name in STEPS] + gold_models()
+    models = ingest_models() + gold_models()
     return [m for m in models if runs_on_athena(m)]
 
 
