@@ -45,27 +45,15 @@ def example_params(day: dt.date = EXAMPLE_INGEST_DATE) -> dict[str, Any]:
 
 def ingest_params(day: dt.date) -> dict[str, Any]:
     """What `lakehouse.silver.ingest.batch_params` binds for a daily batch landed at `day`
-    (batch id `sim_<day>`, one file per entity), without reading the batch."""
-    from lakehouse.silver.ingest import SILVER_INGEST_TIME
+    (batch id `sim_<day>`, one daily CSV file per entity), without reading the batch."""
+    from lakehouse.bronze.files import DAILY_FILES, BronzeBatch, RawFile, partition_prefix
+    from lakehouse.silver.ingest import batch_params
 
-    files = {
-        "session": "new_sessions",
-        "student": "students_delta",
-        "tutor": "tutors_delta",
-        "feedback": "feedback_delta",
-        "test_score": "test_scores_delta",
-    }
-    return {
-        "ingest_date": day,
-        "source_batch_id": f"sim_{day.isoformat()}",
-        "batch_ingest_ts": dt.datetime.combine(day, dt.time()),
-        "slv_ingest_ts": dt.datetime.combine(day, SILVER_INGEST_TIME),
-        **{
-            f"{entity}_files": f"raw/{entity if entity == 'feedback' else entity + 's'}/"
-            f"ingest_date={day.isoformat()}/{stem}.csv"
-            for entity, stem in files.items()
-        },
-    }
+    files = tuple(
+        RawFile(f"{partition_prefix(entity, day)}/{stem}.csv", entity, "daily", (), "", 0)
+        for entity, stem in DAILY_FILES.items()
+    )
+    return batch_params(BronzeBatch(day, files, f"sim_{day.isoformat()}"))
 
 
 def stored_schemas(params: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:

@@ -14,7 +14,13 @@ import re
 import textwrap
 from pathlib import Path
 
-from lakehouse.bronze.files import BASE_COLUMNS, BATCH_COLUMNS, ENTITIES, OPTIONAL_COLUMNS
+from lakehouse.bronze.files import (
+    BASE_COLUMNS,
+    BATCH_COLUMNS,
+    DAILY_FILES,
+    ENTITIES,
+    OPTIONAL_COLUMNS,
+)
 from lakehouse.models import get_model
 from lakehouse.models.contracts import CONTRACTS, Contract
 
@@ -35,12 +41,16 @@ def _names(columns: tuple[str, ...]) -> str:
 
 
 def bronze_block() -> str:
-    rows = ["| entity | columns, in file order | daily batches add |", "| --- | --- | --- |"]
+    rows = [
+        "| entity | columns, in file order | daily batches add | daily file |",
+        "| --- | --- | --- | --- |",
+    ]
     for entity in ENTITIES:
         added = _names(BATCH_COLUMNS[entity])
         if OPTIONAL_COLUMNS[entity]:
             added += f", then optionally {_names(OPTIONAL_COLUMNS[entity])}"
-        rows.append(f"| {entity} | {_names(BASE_COLUMNS[entity])} | {added} |")
+        daily = f"`{DAILY_FILES[entity]}.csv`"
+        rows.append(f"| {entity} | {_names(BASE_COLUMNS[entity])} | {added} | {daily} |")
     return "\n".join(rows) + "\n"
 
 
