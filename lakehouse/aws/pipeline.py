@@ -36,10 +36,10 @@ from lakehouse.lake.storage import Storage, open_storage
 from lakehouse.models import get_model
 from lakehouse.models.transpile import database_for
 from lakehouse.silver.ingest import (
-    SILVER_INGEST_TIME,
     check_order,
     ingest_models,
     ingest_result,
+    silver_params,
     waiting_batches,
 )
 
@@ -57,22 +57,13 @@ def _count(engine: AthenaEngine, table: str, where: Any = None) -> int:
 
 
 def ingest_params(settings: Settings, engine: AthenaEngine, day: dt.date) -> dict[str, Any]:
-    """The silver models' parameters for batch `day` (as `silver.ingest.batch_params`)."""
+    """The silver models' parameters for batch `day` (`silver.ingest.silver_params`, with the
+    batch id read by the `bronze.batch_id` model)."""
     files = batch_files(open_storage(settings), day)
     if not any(files.values()):
         raise InputFileError(f"no raw batch landed at ingest_date={day} under {settings.lake}")
     rows = engine.query(engine.render(get_model("bronze.batch_id")))
-    return {
-        "ingest_date": day,
-        "batch_ingest_ts": dt.datetime.combine(day, dt.time()),
-        "slv_ingest_ts": dt.datetime.combine(day, SILVER_INGEST_TIME),
-        "source_batch_id": rows[0][0] if rows else MIGRATION_BATCH_ID,
-        "session_files": ",".join(files.get("sessions", [])),
-        "student_files": ",".join(files.get("students", [])),
-        "tutor_files": ",".join(files.get("tutors", [])),
-        "feedback_files": ",".join(files.get("feedback", [])),
-        "test_score_files": ",".join(files.get("test_scores", [])),
-    }
+    return silver_params(day, rows[0][0] if rows else MIGRATION_BATCH_ID, files)
 
 
 RECORDS_PREFIX = "_ops/ingest/batches"

@@ -44,16 +44,13 @@ def example_params(day: dt.date = EXAMPLE_INGEST_DATE) -> dict[str, Any]:
 
 
 def ingest_params(day: dt.date) -> dict[str, Any]:
-    """What `lakehouse.silver.ingest.batch_params` binds for a daily batch landed at `day`
+    """What `lakehouse.silver.ingest.silver_params` binds for a daily batch landed at `day`
     (batch id `sim_<day>`, one daily CSV file per entity), without reading the batch."""
-    from lakehouse.bronze.files import DAILY_FILES, BronzeBatch, RawFile, partition_prefix
-    from lakehouse.silver.ingest import batch_params
+    from lakehouse.bronze.files import DAILY_FILES, partition_prefix
+    from lakehouse.silver.ingest import silver_params
 
-    files = tuple(
-        RawFile(f"{partition_prefix(entity, day)}/{stem}.csv", entity, "daily", (), "", 0)
-        for entity, stem in DAILY_FILES.items()
-    )
-    return batch_params(BronzeBatch(day, files, f"sim_{day.isoformat()}"))
+    files = {e: [f"{partition_prefix(e, day)}/{stem}.csv"] for e, stem in DAILY_FILES.items()}
+    return silver_params(day, f"sim_{day.isoformat()}", files)
 
 
 def stored_schemas(params: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:

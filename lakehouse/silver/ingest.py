@@ -128,18 +128,24 @@ def ingest_models() -> list[Model]:
 
 
 def batch_params(batch: BronzeBatch) -> dict[str, Any]:
-    """The named parameters of the silver models: all derived from the batch date."""
-    day = batch.ingest_date
+    """The named parameters of the silver models for a loaded batch."""
+    files = {entity: batch.keys(entity) for entity in ENTITIES}
+    return silver_params(batch.ingest_date, batch.source_batch_id, files)
+
+
+def silver_params(day: date, source_batch_id: str, files: dict[str, list[str]]) -> dict[str, Any]:
+    """The named parameters of the silver models for the batch `day`, its id and its raw file
+    keys by entity (every engine binds these): the times derive from the batch date only."""
     return {
         "ingest_date": day,
         "batch_ingest_ts": datetime.combine(day, dtime()),
         "slv_ingest_ts": datetime.combine(day, SILVER_INGEST_TIME),
-        "source_batch_id": batch.source_batch_id,
-        "session_files": ",".join(batch.keys("sessions")),
-        "student_files": ",".join(batch.keys("students")),
-        "tutor_files": ",".join(batch.keys("tutors")),
-        "feedback_files": ",".join(batch.keys("feedback")),
-        "test_score_files": ",".join(batch.keys("test_scores")),
+        "source_batch_id": source_batch_id,
+        "session_files": ",".join(files.get("sessions", [])),
+        "student_files": ",".join(files.get("students", [])),
+        "tutor_files": ",".join(files.get("tutors", [])),
+        "feedback_files": ",".join(files.get("feedback", [])),
+        "test_score_files": ",".join(files.get("test_scores", [])),
     }
 
 
