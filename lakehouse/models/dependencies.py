@@ -17,40 +17,57 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from lakehouse.models import Model, ModelError, load_models
+
+if TYPE_CHECKING:
+    from sqlglot.tokens import Token
 
 MODEL_LAYERS = ("silver", "gold")
 """Schemas whose tables are written by models (bronze is the loaded batch, not a model)."""
 
 
 @cache
-def tables_read(sql: str) -> frozenset[str]:
-    """`layer.table` of every silver/gold table the SQL names: a `<layer> . <name>` in sqlglot's
-    tokens that is not itself part of a longer dotted name (the DuckDB engine resolves exactly
-    these names to lake tables). Tokens, not a parse: a parse of every silver model costs a
-    quarter of a daily ingest; tests/models/test_dependencies.py checks both agree."""
+def sql_tokens(sql: str) -> tuple[Token, ...]:
+    """sqlglot's DuckDB tokens of a model's SQL, once per text: the dependency reader and the
+    DuckDB engine's rewrite (`lakehouse.engines.duckdb.duckdb_sql`) both walk them."""
     import sqlglot
     from sqlglot.errors import TokenError
-    from sqlglot.tokens import TokenType
 
     try:
-        tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+        return tuple(sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql))
     except TokenError as exc:
         raise ModelError(f"SQL does not tokenize: {exc}") from None
-    names = set()
-    for i, (first, second) in enumerate(pairwise(tokens)):
-        if (
-            first.token_type == TokenType.VAR
-            and first.text.lower() in MODEL_LAYERS
-            and second.token_type == TokenType.DOT
-            and i + 2 < len(tokens)
-            and tokens[i + 2].token_type == TokenType.VAR
-            and (i == 0 or tokens[i - 1].token_type != TokenType.DOT)
-        ):
-            names.add(f"{first.text.lower()}.{tokens[i + 2].text.lower()}")
-    return frozenset(names)
+
+
+def table_at(tokens: tuple[Token, ...], i: int) -> str | None:
+    """`layer.table` if the tokens from `i` name a silver/gold table: `<layer> . <name>`, not
+    itself the tail of a longer dotted name (`lake.silver.t`). Names in strings or comments are
+    not tokens of their own, so they never match."""
+    from sqlglot.tokens import TokenType
+
+    if (
+        i + 2 < len(tokens)
+        and tokens[i].token_type == TokenType.VAR
+        and tokens[i].text.lower() in MODEL_LAYERS
+        and tokens[i + 1].token_type == TokenType.DOT
+        and tokens[i + 2].token_type == TokenType.VAR
+        and (i == 0 or tokens[i - 1].token_type != TokenType.DOT)
+    ):
+        return f"{tokens[i].text.lower()}.{tokens[i + 2].text.lower()}"
+    return None
+
+
+@cache
+def tables_read(sql: str) -> frozenset[str]:
+    """`layer.table` of every silver/gold table the SQL names (`table_at`): exactly the names
+    the DuckDB engine resolves to lake tables. Tokens, not a parse: parsing every silver model
+    would cost a good part of a daily ingest; tests/models/test_dependencies.py checks that the
+    two agree."""
+    tokens = sql_tokens(sql)
+    starts = (i for i, token in enumerate(tokens) if token.text.lower() in MODEL_LAYERS)
+    return frozenset(t for i in starts if (t := table_at(tokens, i)))
 
 
 def depends_on(model: Model) -> tuple[str, ...]:
