@@ -1,8 +1,8 @@
 """Which models run on Athena, in what order, with which example parameters, and the column
 types of the tables they store (for the Iceberg DDL).
 
-Silver tables have the types docs/CONTRACTS.md binds (`lakehouse.models.contracts`). Gold types are
-whatever the gold SELECTs produce: each gold model is run by DuckDB with `LIMIT 0` over empty
+Silver tables have their contract's types (`lakehouse.models.contracts.CONTRACTS`). Gold types
+are whatever the gold SELECTs produce: each gold model is run by DuckDB with `LIMIT 0` over empty
 silver tables of the contract's shape, which gives the exact output types without any data.
 """
 
@@ -57,16 +57,15 @@ def stored_schemas(params: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     """`layer.table` -> [(column, DuckDB type)] of every table Athena stores, in model order."""
     import duckdb
 
-    from lakehouse.models.contracts import SILVER_SCHEMAS
+    from lakehouse.models.contracts import SILVER_SCHEMAS, create_empty
 
     schemas = {name: list(columns.items()) for name, columns in SILVER_SCHEMAS.items()}
     con = duckdb.connect()
     try:
         for schema in ("bronze", "silver", "gold"):
             con.execute(f"CREATE SCHEMA {schema}")
-        for name, columns in SILVER_SCHEMAS.items():
-            body = ", ".join(f"{c} {t}" for c, t in columns.items())
-            con.execute(f"CREATE TABLE {name} ({body})")
+        for name in SILVER_SCHEMAS:
+            create_empty(con, name, name)
         for model in athena_models():
             if model.layer != "gold":
                 continue
