@@ -313,7 +313,7 @@ def check_schema(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> N
     """Fail unless `relation` has exactly the contract's columns and types for `table`."""
     expected = SILVER_SCHEMAS[table]
     actual = relation_schema(con, relation)
-    if actual != expected:
+    if list(actual.items()) != list(expected.items()):  # dicts compare equal in any order
         missing = [c for c in expected if c not in actual]
         extra = [c for c in actual if c not in expected]
         typed = [
@@ -332,7 +332,10 @@ def check_schema(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> N
             )
             if p
         )
-        raise EngineError(f"model for {table} does not match docs/CONTRACTS.md: {problems}")
+        raise EngineError(
+            f"model for {table} does not match its contract (lakehouse/models/contracts.py, "
+            f"docs/CONTRACTS.md): {problems}"
+        )
 
 
 def create_empty(con: duckdb.DuckDBPyConnection, table: str, name: str) -> None:
