@@ -1,30 +1,25 @@
 -- dim_students: SCD2 history of the students. Grain: one row per student version; key
 -- student_sk, a surrogate that a version keeps forever (new versions take the next numbers
 -- in student_id, effective_start_ts order, so a rerun assigns the same keys).
--- Rule "SCD2 windows": a version is valid over [effective_start_ts, effective_end_ts); its
--- end is the start of the student's next version, or 9999-12-31 23:59:59 for the current
--- one, so each student has exactly one current row and windows never overlap or leave gaps.
--- The pre-migration history is every student's first version (from `created`); each daily
--- delta row (INSERT or UPDATE) opens a version from its `updated` time and closes the one
--- before it. A back-dated change re-cuts the windows around it the same way.
--- The SELECT returns the versions this batch adds plus the existing versions whose window it
--- changes; the engine upserts them on student_sk (the other versions stay as they are).
+-- The rows a batch writes, and Rule "SCD2 windows" that cuts the versions' validity, are
+-- sql/macros/scd2_versions.sql (shared with dim_tutors); the engine upserts them on student_sk.
 -- @kind scd2
 -- @unique_key student_sk
 -- @business_key student_id
 -- @valid_from effective_start_ts
 -- @depends_on silver.stg_students, silver.dim_students
 
+-- the versions this batch's kept rows open, typed as the contract says
 WITH incoming AS (
     SELECT
         student_id,
         first_name,
         last_name,
         sex,
-        date_of_birth,
-        grade,
+        CAST(date_of_birth AS DATE) AS date_of_birth,
+        CAST(grade AS INTEGER) AS grade,
         status,
-        contract_rate,
+        CAST(contract_rate AS DOUBLE) AS contract_rate,
         created_ts,
         updated_ts,
         valid_from AS effective_start_ts,
@@ -34,72 +29,10 @@ WITH incoming AS (
         :slv_ingest_ts AS slv_ingest_ts
     FROM silver.stg_students
     WHERE disposition = 'kept'
-),
-
-existing AS (
-    SELECT * FROM silver.dim_students
-),
-
-new_versions AS (
-    SELECT
-        (SELECT COALESCE(MAX(e.student_sk), 0) FROM existing AS e)
-        + ROW_NUMBER() OVER (ORDER BY student_id, effective_start_ts) AS student_sk,
-        incoming.*
-    FROM incoming
-),
-
--- every version of the students this batch touches, the existing ones and the new ones
-touched_versions AS (
-    SELECT
-        student_sk, student_id, first_name, last_name, sex, date_of_birth, grade, status,
-        contract_rate, created_ts, updated_ts, effective_start_ts, change_type,
-        source_batch_id, raw_ingest_ts, slv_ingest_ts
-    FROM existing
-    WHERE student_id IN (SELECT i.student_id FROM incoming AS i)
-    UNION ALL
-    SELECT
-        student_sk, student_id, first_name, last_name, sex, date_of_birth, grade, status,
-        contract_rate, created_ts, updated_ts, effective_start_ts, change_type,
-        source_batch_id, raw_ingest_ts, slv_ingest_ts
-    FROM new_versions
-),
-
-windows AS (
-    SELECT
-        *,
-        LEAD(effective_start_ts) OVER (
-            PARTITION BY student_id ORDER BY effective_start_ts, student_sk
-        ) AS next_start_ts
-    FROM touched_versions
-),
-
-final AS (
-    SELECT
-        CAST(student_sk AS BIGINT) AS student_sk,
-        CAST(student_id AS BIGINT) AS student_id,
-        first_name,
-        last_name,
-        sex,
-        CAST(date_of_birth AS DATE) AS date_of_birth,
-        CAST(grade AS INTEGER) AS grade,
-        status,
-        CAST(contract_rate AS DOUBLE) AS contract_rate,
-        CAST(created_ts AS TIMESTAMP) AS created_ts,
-        CAST(updated_ts AS TIMESTAMP) AS updated_ts,
-        CAST(effective_start_ts AS TIMESTAMP) AS effective_start_ts,
-        COALESCE(next_start_ts, TIMESTAMP '9999-12-31 23:59:59') AS effective_end_ts,
-        next_start_ts IS NULL AS is_current,
-        change_type,
-        source_batch_id,
-        CAST(raw_ingest_ts AS TIMESTAMP) AS raw_ingest_ts,
-        CAST(slv_ingest_ts AS TIMESTAMP) AS slv_ingest_ts
-    FROM windows
 )
 
-SELECT f.*
-FROM final AS f
-LEFT JOIN existing AS e ON e.student_sk = f.student_sk
-WHERE
-    e.student_sk IS NULL
-    OR e.effective_end_ts <> f.effective_end_ts
-    OR e.is_current <> f.is_current
+SELECT *
+FROM scd2_versions(
+    incoming, silver.dim_students, student_id, student_sk,
+    (first_name, last_name, sex, date_of_birth, grade, status, contract_rate)
+)

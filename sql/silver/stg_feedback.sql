@@ -32,22 +32,10 @@ WITH raw AS (
 typed AS (
     SELECT
         *,
-        CASE
-            WHEN REGEXP_MATCHES(id_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
-        END AS session_id,
-        CASE
-            WHEN REGEXP_MATCHES(rating_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(rating_text, '\.0*$', '') AS INTEGER)
-        END AS rating,
-        CASE
-            WHEN REGEXP_MATCHES(submitted_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                THEN TRY_CAST(submitted_text AS TIMESTAMP)
-        END AS submitted_ts,
-        CASE
-            WHEN REGEXP_MATCHES(ingest_ts_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
-        END AS ingest_ts_value
+        whole_number(id_text) AS session_id,
+        TRY_CAST(whole_number(rating_text) AS INTEGER) AS rating,
+        iso_timestamp(submitted_text) AS submitted_ts,
+        iso_timestamp(ingest_ts_text) AS ingest_ts_value
     FROM raw
 ),
 

@@ -45,48 +45,18 @@ WITH raw AS (
 typed AS (
     SELECT
         *,
-        CASE
-            WHEN REGEXP_MATCHES(id_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
-        END AS student_id,
-        -- Rule "US dates": a date of birth written MM/DD/YYYY (a writer's locale) is read as
-        -- such (ERR_MALFORMED_DATE, repaired); any other spelling is unusable (ERR_UNPARSEABLE)
-        CASE
-            WHEN REGEXP_MATCHES(date_of_birth_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
-                THEN TRY_CAST(date_of_birth_text AS DATE)
-            WHEN REGEXP_MATCHES(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$')
-                THEN TRY_CAST(
-                    REGEXP_EXTRACT(date_of_birth_text, '([0-9]{4})$', 1) || '-'
-                    || LPAD(REGEXP_EXTRACT(date_of_birth_text, '^([0-9]{1,2})/', 1), 2, '0')
-                    || '-'
-                    || LPAD(REGEXP_EXTRACT(date_of_birth_text, '/([0-9]{1,2})/', 1), 2, '0')
-                    AS DATE
-                )
-        END AS date_of_birth,
-        COALESCE(REGEXP_MATCHES(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE)
-            AS is_us_date,
-        CASE
-            WHEN REGEXP_MATCHES(grade_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(grade_text, '\.0*$', '') AS INTEGER)
-        END AS grade,
+        whole_number(id_text) AS student_id,
+        -- Rule "US dates" (sql/macros/is_us_date.sql): a date of birth written MM/DD/YYYY is
+        -- read as such (ERR_MALFORMED_DATE, repaired); another spelling is ERR_UNPARSEABLE
+        calendar_date(date_of_birth_text) AS date_of_birth,
+        is_us_date(date_of_birth_text) AS is_us_date,
+        TRY_CAST(whole_number(grade_text) AS INTEGER) AS grade,
         CASE LOWER(status_text) WHEN 'active' THEN 'Active' WHEN 'inactive' THEN 'Inactive' END
             AS status,
-        CASE
-            WHEN REGEXP_MATCHES(contract_rate_text, '^[0-9]+(\.[0-9]*)?$')
-                THEN TRY_CAST(contract_rate_text AS DOUBLE)
-        END AS contract_rate_value,
-        CASE
-            WHEN REGEXP_MATCHES(created_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                THEN TRY_CAST(created_text AS TIMESTAMP)
-        END AS created_ts,
-        CASE
-            WHEN REGEXP_MATCHES(updated_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                THEN TRY_CAST(updated_text AS TIMESTAMP)
-        END AS updated_ts,
-        CASE
-            WHEN REGEXP_MATCHES(ingest_ts_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
-        END AS ingest_ts_value
+        unsigned_decimal(contract_rate_text) AS contract_rate_value,
+        iso_timestamp(created_text) AS created_ts,
+        iso_timestamp(updated_text) AS updated_ts,
+        iso_timestamp(ingest_ts_text) AS ingest_ts_value
     FROM raw
 ),
 

@@ -34,32 +34,11 @@ WITH raw AS (
 typed AS (
     SELECT
         *,
-        CASE
-            WHEN REGEXP_MATCHES(id_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
-        END AS student_id,
-        CASE
-            WHEN REGEXP_MATCHES(score_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(score_text, '\.0*$', '') AS INTEGER)
-        END AS score,
-        CASE
-            WHEN REGEXP_MATCHES(test_date_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
-                THEN TRY_CAST(test_date_text AS DATE)
-            WHEN REGEXP_MATCHES(test_date_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$')
-                THEN TRY_CAST(
-                    REGEXP_EXTRACT(test_date_text, '([0-9]{4})$', 1) || '-'
-                    || LPAD(REGEXP_EXTRACT(test_date_text, '^([0-9]{1,2})/', 1), 2, '0')
-                    || '-'
-                    || LPAD(REGEXP_EXTRACT(test_date_text, '/([0-9]{1,2})/', 1), 2, '0')
-                    AS DATE
-                )
-        END AS test_date,
-        COALESCE(REGEXP_MATCHES(test_date_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE)
-            AS is_us_date,
-        CASE
-            WHEN REGEXP_MATCHES(ingest_ts_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
-        END AS ingest_ts_value
+        whole_number(id_text) AS student_id,
+        TRY_CAST(whole_number(score_text) AS INTEGER) AS score,
+        calendar_date(test_date_text) AS test_date,
+        is_us_date(test_date_text) AS is_us_date,
+        iso_timestamp(ingest_ts_text) AS ingest_ts_value
     FROM raw
 ),
 

@@ -35,10 +35,10 @@ WITH raw AS (
       WHEN REGEXP_LIKE(id_text, '^[0-9]+(\.0*)?$')
       THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
     END AS session_id,
-    CASE
+    TRY_CAST(CASE
       WHEN REGEXP_LIKE(rating_text, '^[0-9]+(\.0*)?$')
-      THEN TRY_CAST(REGEXP_REPLACE(rating_text, '\.0*$', '') AS INTEGER)
-    END AS rating,
+      THEN TRY_CAST(REGEXP_REPLACE(rating_text, '\.0*$', '') AS BIGINT)
+    END AS INTEGER) AS rating,
     CASE
       WHEN REGEXP_LIKE(
         submitted_text,

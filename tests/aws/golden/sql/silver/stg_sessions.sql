@@ -87,31 +87,31 @@ WITH numbers AS (
     no_duration,
     stamp_value,
     ingest_ts_value,
-    CASE
+    CAST(CASE
       WHEN session_id_number BETWEEN 0 AND 9007199254740991
       AND session_id_number = FLOOR(session_id_number)
-      THEN CAST(session_id_number AS BIGINT)
-    END AS session_id,
-    CASE
+      THEN session_id_number
+    END AS BIGINT) AS session_id,
+    CAST(CASE
       WHEN student_id_number BETWEEN 0 AND 9007199254740991
       AND student_id_number = FLOOR(student_id_number)
-      THEN CAST(student_id_number AS BIGINT)
-    END AS student_id,
-    CASE
+      THEN student_id_number
+    END AS BIGINT) AS student_id,
+    CAST(CASE
       WHEN tutor_id_number BETWEEN 0 AND 9007199254740991
       AND tutor_id_number = FLOOR(tutor_id_number)
-      THEN CAST(tutor_id_number AS BIGINT)
-    END AS parsed_tutor_id,
-    CASE
+      THEN tutor_id_number
+    END AS BIGINT) AS parsed_tutor_id,
+    CAST(CASE
       WHEN subject_id_number BETWEEN -1000000 AND 1000000
       AND subject_id_number = FLOOR(subject_id_number)
-      THEN CAST(subject_id_number AS INTEGER)
-    END AS parsed_subject_id,
-    CASE
+      THEN subject_id_number
+    END AS INTEGER) AS parsed_subject_id,
+    CAST(CASE
       WHEN status_number BETWEEN -1000000 AND 1000000
       AND status_number = FLOOR(status_number)
-      THEN CAST(status_number AS INTEGER)
-    END AS parsed_status,
+      THEN status_number
+    END AS INTEGER) AS parsed_status,
     CASE
       WHEN duration_number BETWEEN -1000000000 AND 1000000000
       THEN duration_number

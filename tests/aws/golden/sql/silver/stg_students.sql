@@ -52,7 +52,7 @@ WITH raw AS (
     CASE
       WHEN REGEXP_LIKE(date_of_birth_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
       THEN TRY_CAST(date_of_birth_text AS DATE)
-      WHEN REGEXP_LIKE(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$')
+      WHEN COALESCE(REGEXP_LIKE(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE)
       THEN TRY_CAST(CONCAT(
         CAST(REGEXP_EXTRACT(date_of_birth_text, '([0-9]{4})$', 1) AS VARCHAR),
         CAST('-' AS VARCHAR),
@@ -60,12 +60,12 @@ WITH raw AS (
         CAST('-' AS VARCHAR),
         CAST(LPAD(REGEXP_EXTRACT(date_of_birth_text, '/([0-9]{1,2})/', 1), 2, '0') AS VARCHAR)
       ) AS DATE)
-    END AS date_of_birth, /* Rule "US dates": a date of birth written MM/DD/YYYY (a writer's locale) is read as */ /* such (ERR_MALFORMED_DATE, repaired); any other spelling is unusable (ERR_UNPARSEABLE) */
+    END AS date_of_birth, /* Rule "US dates" (sql/macros/is_us_date.sql): a date of birth written MM/DD/YYYY is */ /* read as such (ERR_MALFORMED_DATE, repaired); another spelling is ERR_UNPARSEABLE */
     COALESCE(REGEXP_LIKE(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE) AS is_us_date,
-    CASE
+    TRY_CAST(CASE
       WHEN REGEXP_LIKE(grade_text, '^[0-9]+(\.0*)?$')
-      THEN TRY_CAST(REGEXP_REPLACE(grade_text, '\.0*$', '') AS INTEGER)
-    END AS grade,
+      THEN TRY_CAST(REGEXP_REPLACE(grade_text, '\.0*$', '') AS BIGINT)
+    END AS INTEGER) AS grade,
     CASE LOWER(status_text)
       WHEN 'active'
       THEN 'Active'

@@ -35,14 +35,14 @@ WITH raw AS (
       WHEN REGEXP_LIKE(id_text, '^[0-9]+(\.0*)?$')
       THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
     END AS student_id,
-    CASE
+    TRY_CAST(CASE
       WHEN REGEXP_LIKE(score_text, '^[0-9]+(\.0*)?$')
-      THEN TRY_CAST(REGEXP_REPLACE(score_text, '\.0*$', '') AS INTEGER)
-    END AS score,
+      THEN TRY_CAST(REGEXP_REPLACE(score_text, '\.0*$', '') AS BIGINT)
+    END AS INTEGER) AS score,
     CASE
       WHEN REGEXP_LIKE(test_date_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
       THEN TRY_CAST(test_date_text AS DATE)
-      WHEN REGEXP_LIKE(test_date_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$')
+      WHEN COALESCE(REGEXP_LIKE(test_date_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE)
       THEN TRY_CAST(CONCAT(
         CAST(REGEXP_EXTRACT(test_date_text, '([0-9]{4})$', 1) AS VARCHAR),
         CAST('-' AS VARCHAR),
