@@ -9,12 +9,26 @@
 -- before it. A back-dated change re-cuts the windows around it the same way.
 -- Rule "surrogate keys": a version keeps its key forever; new versions take the next
 -- numbers in business_key, effective_start_ts order, so a rerun assigns the same keys.
--- incoming: the new versions (business_key, the attributes, created_ts, updated_ts,
--- effective_start_ts, change_type, source_batch_id, raw_ingest_ts, slv_ingest_ts), typed as
--- the contract says; dimension: the table before this batch; attributes: the columns between
--- business_key and created_ts, in the contract's order.
-CREATE MACRO scd2_versions(incoming, dimension, business_key, surrogate_key, attributes) AS TABLE
-WITH existing AS (
+-- staged: the staging model (stg_students, stg_tutors), whose 'kept' rows open versions;
+-- dimension: the table before this batch; attributes: the columns between business_key
+-- and created_ts, in the contract's order, typed by the staging model as the contract says.
+CREATE MACRO scd2_versions(staged, dimension, business_key, surrogate_key, attributes) AS TABLE
+WITH incoming AS (
+    SELECT
+        business_key,
+        attributes,
+        created_ts,
+        updated_ts,
+        valid_from AS effective_start_ts,
+        change_type,
+        :source_batch_id AS source_batch_id,
+        row_ingest_ts AS raw_ingest_ts,
+        :slv_ingest_ts AS slv_ingest_ts
+    FROM staged
+    WHERE disposition = 'kept'
+),
+
+existing AS (
     SELECT * FROM dimension
 ),
 

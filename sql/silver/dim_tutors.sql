@@ -9,30 +9,8 @@
 -- @valid_from effective_start_ts
 -- @depends_on silver.stg_tutors, silver.dim_tutors
 
--- the versions this batch's kept rows open, typed as the contract says
-WITH incoming AS (
-    SELECT
-        tutor_id,
-        first_name,
-        last_name,
-        sex,
-        CAST(date_of_birth AS DATE) AS date_of_birth,
-        CAST(contract_rate AS DOUBLE) AS contract_rate,
-        CAST(active_students AS INTEGER) AS active_students,
-        status,
-        created_ts,
-        updated_ts,
-        valid_from AS effective_start_ts,
-        change_type,
-        :source_batch_id AS source_batch_id,
-        row_ingest_ts AS raw_ingest_ts,
-        :slv_ingest_ts AS slv_ingest_ts
-    FROM silver.stg_tutors
-    WHERE disposition = 'kept'
-)
-
 SELECT *
 FROM scd2_versions(
-    incoming, silver.dim_tutors, tutor_id, tutor_sk,
+    silver.stg_tutors, silver.dim_tutors, tutor_id, tutor_sk,
     (first_name, last_name, sex, date_of_birth, contract_rate, active_students, status)
 )

@@ -12,6 +12,7 @@ from lakehouse.models.macros import load_macros
 
 TWINS = {
     "scd2_versions": ("silver.dim_students", "silver.dim_tutors"),
+    "fact_audit": ("silver.err_feedback", "silver.err_test_scores"),
     "whole_number": (
         "silver.stg_students",
         "silver.stg_tutors",

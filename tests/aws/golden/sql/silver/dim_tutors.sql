@@ -6,31 +6,30 @@ CREATE TABLE tutor_silver.dim_tutors__stage
 WITH (
   format='PARQUET'
 ) AS
-WITH incoming AS (
-  SELECT
-    tutor_id,
-    first_name,
-    last_name,
-    sex,
-    CAST(date_of_birth AS DATE) AS date_of_birth,
-    CAST(contract_rate AS DOUBLE) AS contract_rate,
-    CAST(active_students AS INTEGER) AS active_students,
-    status,
-    created_ts,
-    updated_ts,
-    valid_from AS effective_start_ts,
-    change_type,
-    'sim_2026-01-15' AS source_batch_id,
-    row_ingest_ts AS raw_ingest_ts,
-    CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS slv_ingest_ts
-  FROM tutor_silver.stg_tutors
-  WHERE
-    disposition = 'kept'
-)
 SELECT
   *
 FROM (
-  WITH existing AS (
+  WITH incoming AS (
+    SELECT
+      tutor_id,
+      first_name,
+      last_name,
+      sex,
+      date_of_birth,
+      contract_rate,
+      active_students,
+      status,
+      created_ts,
+      updated_ts,
+      valid_from AS effective_start_ts,
+      change_type,
+      'sim_2026-01-15' AS source_batch_id,
+      row_ingest_ts AS raw_ingest_ts,
+      CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS slv_ingest_ts
+    FROM tutor_silver.stg_tutors
+    WHERE
+      disposition = 'kept'
+  ), existing AS (
     SELECT
       *
     FROM tutor_silver.dim_tutors
