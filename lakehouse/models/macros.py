@@ -3,8 +3,8 @@
 A macro file holds one DuckDB macro definition and its comment:
 
     -- whole_number: Rule "whole numbers": ...
-    CREATE MACRO whole_number(text) AS
-        CASE WHEN REGEXP_MATCHES(text, '^[0-9]+(\\.0*)?$') THEN ... END
+    CREATE MACRO whole_number(field) AS
+        CASE WHEN REGEXP_MATCHES(field, '^[0-9]+(\\.0*)?$') THEN ... END
 
 `CREATE MACRO name(params) AS <expression>` is called where an expression stands;
 `CREATE MACRO name(params) AS TABLE <query>` where a table stands (`FROM name(args) AS x`).
@@ -61,7 +61,7 @@ def _tokens(sql: str, where: Path | str) -> list[Token]:
         raise MacroError(f"{where}: SQL does not tokenize: {exc}") from None
 
 
-def _closing(tokens: list[Token], i: int) -> int:
+def _closing(tokens: list[Token], i: int, where: Path | str = "") -> int:
     """The index of the token that closes the parenthesis at `i`."""
     from sqlglot.tokens import TokenType
 
@@ -73,7 +73,7 @@ def _closing(tokens: list[Token], i: int) -> int:
             depth -= 1
             if depth == 0:
                 return j
-    raise MacroError("unbalanced parentheses")
+    raise MacroError(f"{where}: unbalanced parentheses")
 
 
 def _atomic(tokens: list[Token]) -> bool:
@@ -159,7 +159,7 @@ def _substitute(macro: Macro, args: list[str]) -> str:
     pieces, last = [], 0
     for i, token in enumerate(tokens):
         name = token.text.lower()
-        if name not in values or token.token_type == TokenType.STRING:
+        if name not in values or token.token_type != TokenType.VAR:
             continue
         after_colon = i > 0 and tokens[i - 1].token_type == TokenType.COLON  # a :placeholder
         called = i + 1 < len(tokens) and tokens[i + 1].token_type == TokenType.L_PAREN
@@ -195,7 +195,7 @@ def expand(
             continue
         if macro.name in _stack:
             raise MacroError(f"{macro.path}: calls itself ({' -> '.join((*_stack, macro.name))})")
-        close = _closing(tokens, i + 1)
+        close = _closing(tokens, i + 1, where)
         args, start, depth = [], i + 2, 0
         for j in range(i + 2, close + 1):
             kind = tokens[j].token_type
@@ -242,9 +242,12 @@ def parse_macro(path: Path) -> Macro:
     if name != path.stem.lower():
         raise MacroError(f"{path}: defines {name!r}; name the file after its macro")
     params = tuple(p.name.lower() for p in tree.this.expressions)
+    keywords = [p for p in params if _tokens(p, path)[0].token_type != TokenType.VAR]
+    if keywords:  # a keyword would be replaced where the body means the keyword (AS TEXT)
+        raise MacroError(f"{path}: parameter(s) {', '.join(keywords)} are SQL keywords; rename")
     tokens = _tokens(text, path)
     opening = next(i for i, t in enumerate(tokens) if t.token_type == TokenType.L_PAREN)
-    close = _closing(tokens, opening)
+    close = _closing(tokens, opening, path)
     start = close + 2  # the token after AS
     table = tokens[start].token_type == TokenType.TABLE
     end = len(tokens) - (tokens[-1].token_type == TokenType.SEMICOLON)

@@ -26,7 +26,7 @@ WITH events AS (
     UNION ALL
     SELECT * FROM own_events
 
-    -- Rule "ingest time" (as for sessions)
+    -- Rule "ingest time" (ingest_ts_repaired)
     UNION ALL
     SELECT
         source_file, source_row, raw_id, raw_record, fact_key, 'ERR_INVALID_INGEST_TS',

@@ -39,18 +39,16 @@ typed AS (
     FROM raw
 ),
 
--- Rule "ingest time" (as for sessions); Rule "rating range": 1..5 or the row is rejected
--- (ERR_OUT_OF_RANGE: a writer that emits 0 or 6 is broken, and no rating is invented);
+-- Rule "ingest time" (sql/macros/ingest_ts_repaired.sql); Rule "rating range": 1..5 or the
+-- row is rejected (ERR_OUT_OF_RANGE: a writer that emits 0 or 6 is broken, and no rating is
+-- invented);
 -- Rule "orphan feedback": a session id unknown to fct_sessions is kept and flagged
 -- (ERR_ORPHAN_SESSION), as sessions of unknown students are.
 checked AS (
     SELECT
         t.*,
-        CASE
-            WHEN CAST(t.ingest_ts_value AS DATE) = :ingest_date THEN t.ingest_ts_value
-            ELSE :batch_ingest_ts
-        END AS row_ingest_ts,
-        COALESCE(CAST(t.ingest_ts_value AS DATE) <> :ingest_date, TRUE) AS fix_ingest_ts,
+        row_ingest_ts(t.file_kind, t.ingest_ts_value) AS row_ingest_ts,
+        ingest_ts_repaired(t.file_kind, t.ingest_ts_value) AS fix_ingest_ts,
         f.session_id IS NULL AS is_orphan,
         CASE
             WHEN t.parse_error IS NOT NULL THEN 'ERR_MALFORMED_ROW'
@@ -114,7 +112,7 @@ final AS (
         r.comment,
         r.submitted_ts,
         r.row_ingest_ts,
-        r.fix_ingest_ts AND r.file_kind = 'daily' AS fix_ingest_ts,
+        r.fix_ingest_ts,
         r.is_orphan,
         e.earlier_batch_id
     FROM ranked AS r

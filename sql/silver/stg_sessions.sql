@@ -83,22 +83,14 @@ typed AS (
     FROM present
 ),
 
--- Rule "ingest time": a daily row's ingest_ts; the pre-migration history has no batch
--- columns and was taken at the batch date 00:00. A daily row whose ingest_ts is missing,
--- malformed or not on the batch date gets the batch date 00:00 (ERR_INVALID_INGEST_TS).
+-- Rule "ingest time" (sql/macros/ingest_ts_repaired.sql, row_ingest_ts.sql).
 -- Rule "missing duration": 1.0 h (ERR_INVALID_DESCRIPTOR, the seed's code).
 -- Rule "duration in minutes": 60 or more is minutes, divided by 60 (ERR_UNITS_RANGE).
 timed AS (
     SELECT
         *,
-        file_kind = 'daily'
-        AND (ingest_ts_value IS NULL OR CAST(ingest_ts_value AS DATE) <> :ingest_date)
-            AS fix_ingest_ts,
-        CASE
-            WHEN file_kind = 'daily' AND CAST(ingest_ts_value AS DATE) = :ingest_date
-                THEN ingest_ts_value
-            ELSE :batch_ingest_ts
-        END AS row_ingest_ts,
+        ingest_ts_repaired(file_kind, ingest_ts_value) AS fix_ingest_ts,
+        row_ingest_ts(file_kind, ingest_ts_value) AS row_ingest_ts,
         no_duration AS fix_missing_duration,
         COALESCE(duration_value >= 60, FALSE) AS fix_minutes,
         CASE

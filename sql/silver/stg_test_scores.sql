@@ -42,18 +42,14 @@ typed AS (
     FROM raw
 ),
 
--- Rule "ingest time" (as for sessions); Rule "score range": an SAT score is 400-1600, else
--- the row is rejected (ERR_OUT_OF_RANGE); Rule "orphan student": a student id unknown to
--- dim_students is kept and flagged (ERR_ORPHAN_STUDENT).
+-- Rule "ingest time" (sql/macros/ingest_ts_repaired.sql); Rule "score range": an SAT score
+-- is 400-1600, else the row is rejected (ERR_OUT_OF_RANGE); Rule "orphan student": a student
+-- id unknown to dim_students is kept and flagged (ERR_ORPHAN_STUDENT).
 checked AS (
     SELECT
         t.*,
-        CASE
-            WHEN CAST(t.ingest_ts_value AS DATE) = :ingest_date THEN t.ingest_ts_value
-            ELSE :batch_ingest_ts
-        END AS row_ingest_ts,
-        t.file_kind = 'daily'
-        AND COALESCE(CAST(t.ingest_ts_value AS DATE) <> :ingest_date, TRUE) AS fix_ingest_ts,
+        row_ingest_ts(t.file_kind, t.ingest_ts_value) AS row_ingest_ts,
+        ingest_ts_repaired(t.file_kind, t.ingest_ts_value) AS fix_ingest_ts,
         t.is_us_date AND t.test_date IS NOT NULL AS fix_date_format,
         d.student_id IS NULL AS is_orphan,
         CASE

@@ -6,13 +6,19 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import sqlglot
+from sqlglot import exp
 
 from lakehouse.models import SQL_DIR, ModelError, load_models, parse_model
-from lakehouse.models.macros import load_macros
+from lakehouse.models.macros import Macro, load_macros
 
+STAGING = tuple(
+    f"silver.stg_{e}" for e in ("sessions", "students", "tutors", "feedback", "test_scores")
+)
 TWINS = {
     "scd2_versions": ("silver.dim_students", "silver.dim_tutors"),
     "fact_audit": ("silver.err_feedback", "silver.err_test_scores"),
+    "dimension_rows": ("silver.stg_students", "silver.stg_tutors"),
     "whole_number": (
         "silver.stg_students",
         "silver.stg_tutors",
@@ -30,6 +36,8 @@ TWINS = {
     "id_number": ("silver.stg_sessions",),
     "whole_between": ("silver.stg_sessions",),
     "exact_timestamp": ("silver.stg_sessions",),
+    "ingest_ts_repaired": STAGING,
+    "row_ingest_ts": STAGING,
 }
 
 
@@ -110,6 +118,7 @@ def test_strings_placeholders_and_qualified_names_are_not_calls(tmp_path: Path) 
         ("CREATE MACRO one(a) AS one(a)\n", "one(1)", "calls itself"),
         ("CREATE MACRO two(a) AS a\n", "one(1)", "defines 'two'; name the file after its macro"),
         ("SELECT 1\n", "one(1)", r"holds one `CREATE MACRO"),
+        ("CREATE MACRO one(text) AS CAST(text AS TEXT)\n", "one(1)", "text are SQL keywords"),
     ],
 )
 def test_a_wrong_macro_or_call_names_the_file(
@@ -118,6 +127,12 @@ def test_a_wrong_macro_or_call_names_the_file(
     write(tmp_path, "macros/one.sql", macro)
     with pytest.raises(ModelError, match=message):
         model_sql(tmp_path, f"SELECT {call} AS v\n")
+
+
+def bound(macro: Macro) -> bool:
+    """A table macro, or one reading a batch parameter (:ingest_date): DuckDB cannot create it."""
+    tree = sqlglot.parse_one(macro.path.read_text(), read="duckdb")
+    return macro.table or tree.find(exp.Placeholder) is not None
 
 
 def created(con: duckdb.DuckDBPyConnection, text: str) -> bool:
@@ -151,12 +166,13 @@ SAMPLES = [
 
 
 @pytest.mark.parametrize(
-    "name", sorted(n for n, m in load_macros(SQL_DIR).items() if len(m.params) == 1)
+    "name",
+    sorted(n for n, m in load_macros(SQL_DIR).items() if len(m.params) == 1 and not bound(m)),
 )
 def test_a_scalar_macro_inlined_means_what_duckdb_makes_of_it(name: str, tmp_path: Path) -> None:
     """The inlined text and DuckDB's own macro (created from the same file) agree."""
     con = duckdb.connect()
-    pending = [m.path.read_text() for m in load_macros(SQL_DIR).values() if not m.table]
+    pending = [m.path.read_text() for m in load_macros(SQL_DIR).values() if not bound(m)]
     for _ in range(len(pending)):  # a macro that calls another one is created after it
         pending = [text for text in pending if not created(con, text)]
     assert not pending

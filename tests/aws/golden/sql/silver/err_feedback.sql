@@ -60,7 +60,7 @@ FROM (
     UNION ALL
     SELECT
       *
-    FROM flagged /* Rule "ingest time" (as for sessions) */
+    FROM flagged /* Rule "ingest time" (ingest_ts_repaired) */
     UNION ALL
     SELECT
       source_file,

@@ -117,13 +117,15 @@ WITH numbers AS (
       THEN duration_number
     END AS duration_value
   FROM present
-), timed /* Rule "ingest time": a daily row's ingest_ts; the pre-migration history has no batch */ /* columns and was taken at the batch date 00:00. A daily row whose ingest_ts is missing, */ /* malformed or not on the batch date gets the batch date 00:00 (ERR_INVALID_INGEST_TS). */ /* Rule "missing duration": 1.0 h (ERR_INVALID_DESCRIPTOR, the seed's code). */ /* Rule "duration in minutes": 60 or more is minutes, divided by 60 (ERR_UNITS_RANGE). */ AS (
+), timed /* Rule "ingest time" (sql/macros/ingest_ts_repaired.sql, row_ingest_ts.sql). */ /* Rule "missing duration": 1.0 h (ERR_INVALID_DESCRIPTOR, the seed's code). */ /* Rule "duration in minutes": 60 or more is minutes, divided by 60 (ERR_UNITS_RANGE). */ AS (
   SELECT
     *,
-    file_kind = 'daily'
-    AND (
-      ingest_ts_value IS NULL
-      OR CAST(ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
+    (
+      file_kind = 'daily'
+      AND (
+        ingest_ts_value IS NULL
+        OR CAST(ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
+      )
     ) AS fix_ingest_ts,
     CASE
       WHEN file_kind = 'daily'

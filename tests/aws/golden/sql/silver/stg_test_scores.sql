@@ -60,16 +60,22 @@ WITH raw AS (
       THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
     END AS ingest_ts_value
   FROM raw
-), checked /* Rule "ingest time" (as for sessions); Rule "score range": an SAT score is 400-1600, else */ /* the row is rejected (ERR_OUT_OF_RANGE); Rule "orphan student": a student id unknown to */ /* dim_students is kept and flagged (ERR_ORPHAN_STUDENT). */ AS (
+), checked /* Rule "ingest time" (sql/macros/ingest_ts_repaired.sql); Rule "score range": an SAT score */ /* is 400-1600, else the row is rejected (ERR_OUT_OF_RANGE); Rule "orphan student": a student */ /* id unknown to dim_students is kept and flagged (ERR_ORPHAN_STUDENT). */ AS (
   SELECT
     t.*,
     CASE
-      WHEN CAST(t.ingest_ts_value AS DATE) = CAST('2026-01-15' AS DATE)
+      WHEN t.file_kind = 'daily'
+      AND CAST(t.ingest_ts_value AS DATE) = CAST('2026-01-15' AS DATE)
       THEN t.ingest_ts_value
       ELSE CAST('2026-01-15 00:00:00' AS TIMESTAMP)
     END AS row_ingest_ts,
-    t.file_kind = 'daily'
-    AND COALESCE(CAST(t.ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE), TRUE) AS fix_ingest_ts,
+    (
+      t.file_kind = 'daily'
+      AND (
+        t.ingest_ts_value IS NULL
+        OR CAST(t.ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
+      )
+    ) AS fix_ingest_ts,
     t.is_us_date AND NOT t.test_date IS NULL AS fix_date_format,
     d.student_id IS NULL AS is_orphan,
     CASE
