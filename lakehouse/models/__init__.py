@@ -19,6 +19,9 @@ reads them behind `:full_build OR ...`, and the builder replaces only the rows i
 
 Parameters are named placeholders (`:batch_date`); `render` replaces them with typed literals
 through sqlglot and writes the SQL in the engine's dialect, so one file serves DuckDB and Athena.
+
+SQL that two models share lives once, as a macro in `sql/macros/` (`lakehouse.models.macros`);
+reading a model inlines the macros it calls, so `Model.sql` is what every engine runs.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.errors import LakehouseError
+from lakehouse.models.macros import MACRO_DIR, MacroError, expand, load_macros
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -60,7 +64,8 @@ class Model:
     """`layer.table`, from the file's folder and name."""
     path: Path
     sql: str
-    """The SELECT, header included (comments are harmless to every engine)."""
+    """The SELECT, header included (comments are harmless to every engine), with the macros
+    it calls inlined."""
     kind: str = "full"
     unique_key: tuple[str, ...] = ()
     partitioned_by: str | None = None
@@ -70,6 +75,8 @@ class Model:
     """Columns whose touched values bound an incremental build (`gold_scope_<column>`)."""
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    macros: tuple[str, ...] = ()
+    """The macros of `sql/macros/` inlined into `sql`."""
 
     @property
     def layer(self) -> str:
@@ -108,10 +115,14 @@ def parse_model(path: Path, root: Path = SQL_DIR) -> Model:
     def split(value: str | None) -> tuple[str, ...]:
         return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
+    try:
+        sql, macros = expand(text, load_macros(root), path)
+    except MacroError as exc:
+        raise ModelError(str(exc)) from None
     return Model(
         name=name,
         path=path,
-        sql=text,
+        sql=sql,
         kind=kind,
         unique_key=split(header.pop("unique_key", None)),
         partitioned_by=header.pop("partitioned_by", None) or None,
@@ -119,13 +130,15 @@ def parse_model(path: Path, root: Path = SQL_DIR) -> Model:
         scope=split(header.pop("scope", None)),
         description=" ".join(description).strip(),
         extra=header,
+        macros=macros,
     )
 
 
 @cache
 def load_models(root: Path = SQL_DIR) -> dict[str, Model]:
-    """Every model under `root`, by name."""
-    return {m.name: m for m in (parse_model(p, root) for p in sorted(root.rglob("*.sql")))}
+    """Every model under `root`, by name (the macros under `root/macros` are not models)."""
+    paths = sorted(p for p in root.rglob("*.sql") if p.relative_to(root).parts[0] != MACRO_DIR)
+    return {m.name: m for m in (parse_model(p, root) for p in paths)}
 
 
 def get_model(name: str, root: Path = SQL_DIR) -> Model:
