@@ -94,6 +94,11 @@ class MaintainSettings:
     expire_older_than: str = "30 days"
     """`lakehouse maintain` expires snapshots older than this (a DuckDB interval); time travel
     (`query --at-batch`, `rollback`) reaches back this far."""
+    keep_batches: int = 30
+    """Each ingest also expires, about once every quarter of this many batches, the snapshots
+    from before the last `keep_batches` batches (0: never), so the catalog every statement
+    reads stays the same size however many days a run backfills (a year of days can land in
+    an hour, which a time-based expiry keeps whole)."""
 
 
 @dataclass(frozen=True)
@@ -345,6 +350,11 @@ def _validate(settings: Settings, origins: dict[str, str]) -> None:
     if settings.duckdb.threads < 1:
         raise ConfigError(
             f"setting 'duckdb.threads' must be at least 1 ({where('duckdb.threads')})"
+        )
+    if settings.maintain.keep_batches < 0:
+        raise ConfigError(
+            f"setting 'maintain.keep_batches' must be 0 (never) or more "
+            f"({where('maintain.keep_batches')})"
         )
 
 

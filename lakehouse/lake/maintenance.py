@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lakehouse.config import Settings
-from lakehouse.lake.catalog import ALIAS, LAYERS, connect_lake, location
+from lakehouse.lake.catalog import ALIAS, LAYERS, connect_lake, location, snapshots
 from lakehouse.lake.storage import open_storage
 
 if TYPE_CHECKING:
@@ -83,6 +83,30 @@ def compact_small_files(con: duckdb.DuckDBPyConnection, layer: str) -> list[str]
             ).fetchall()
             merged.append(f"{layer}.{table}")
     return merged
+
+
+def expire_old_batches(con: duckdb.DuckDBPyConnection, keep: int) -> int:
+    """Expire the snapshots from before the last `keep` batches (0: none), once the catalog
+    holds a quarter more batches than that, in a commit of its own; returns how many.
+
+    DuckLake keeps a row per data file, per column of it, for every file any snapshot still
+    reads, and a DuckDB statement on a DuckLake table reads those rows: left to grow, they
+    double the cost of a day within a year of daily batches. Their files are deleted after
+    ORPHAN_GRACE_S, so a reader still on an expired snapshot keeps its files a while."""
+    if keep <= 0:
+        return 0
+    history = snapshots(con)
+    batches = sorted({s.batch for s in history if s.batch})
+    if len(batches) <= keep + max(1, keep // 4):
+        return 0
+    first_kept = min(s.id for s in history if s.batch == batches[-keep])
+    old = [s.id for s in history if s.id < first_kept]
+    con.execute(f"CALL ducklake_expire_snapshots('{ALIAS}', versions => ?)", [old]).fetchall()
+    con.execute(
+        f"CALL ducklake_cleanup_old_files('{ALIAS}', "
+        f"older_than => now() - INTERVAL {ORPHAN_GRACE_S} SECONDS)"
+    ).fetchall()
+    return len(old)
 
 
 def referenced_keys(con: duckdb.DuckDBPyConnection, data_path: str) -> set[str]:

@@ -26,7 +26,7 @@ from lakehouse.engines.base import Engine
 from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import ALIAS, lake_tables, snapshots
-from lakehouse.lake.maintenance import compact_small_files
+from lakehouse.lake.maintenance import compact_small_files, expire_old_batches
 from lakehouse.lake.storage import Storage, open_storage
 from lakehouse.models import Model, get_model
 from lakehouse.models.contracts import SILVER_SCHEMAS
@@ -288,6 +288,7 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
             record={"result": result.to_detail(), "fingerprint": batch.fingerprint()},
         )
     compact_small_files(con, "silver")  # a commit of its own, after the batch's
+    expire_old_batches(con, settings.maintain.keep_batches)  # and one more, now and then
     return result
 
 

@@ -1,9 +1,25 @@
-"""Small files are merged as they gather, so a table's scans do not slow down day by day."""
+"""Small files are merged and old snapshots expired as they gather, so a table's scans do not
+slow down day by day."""
 
 from __future__ import annotations
 
-from lakehouse.lake.catalog import ALIAS, connect_lake, write_tables
+from dataclasses import replace
+
+import pytest
+
+from lakehouse.bronze.landing import land
+from lakehouse.errors import LakehouseError
+from lakehouse.lake.catalog import (
+    ALIAS,
+    connect_lake,
+    snapshot_after_batch,
+    snapshots,
+    write_tables,
+)
 from lakehouse.lake.maintenance import SMALL_FILES_SLACK, compact_small_files
+from lakehouse.silver.ingest import ingest_pending
+from tests.silver.silver_helpers import snapshot as silver_rows
+from tests.silver.test_idempotency import replay_subset
 
 
 def data_files(con, table: str) -> int:
@@ -37,3 +53,28 @@ def test_a_table_with_many_small_files_is_merged_and_keeps_its_rows(local_settin
         )
     finally:
         con.close()
+
+
+def test_an_ingest_expires_the_snapshots_before_the_last_batches(
+    local_settings, seed_data, tmp_path
+) -> None:
+    """With `maintain.keep_batches` 2, the 4th batch finds 4 batches in the snapshots, more
+    than 2 + a quarter (at least 1), and expires the 2 oldest: silver is unchanged, and time
+    travel reaches the kept batches only."""
+    settings = replace(local_settings, maintain=replace(local_settings.maintain, keep_batches=2))
+    land(settings, replay_subset(seed_data, tmp_path / "raw", "2026-01-03"))
+    reference = replace(settings, lake=str(tmp_path / "reference"))
+    reference = replace(reference, maintain=replace(reference.maintain, keep_batches=0))
+    land(reference, replay_subset(seed_data, tmp_path / "raw2", "2026-01-03"))
+    results = ingest_pending(settings)
+    assert len(results) == 4 and len(ingest_pending(reference)) == 4
+    con = connect_lake(settings, read_only=True)
+    try:
+        kept = sorted({s.batch for s in snapshots(con) if s.batch})
+        assert kept == [r.ingest_date for r in results][-2:]  # expired after the 4th batch
+        snapshot_after_batch(con, kept[0])
+        with pytest.raises(LakehouseError, match="no snapshot of the lake ends with batch"):
+            snapshot_after_batch(con, results[0].ingest_date)
+    finally:
+        con.close()
+    assert silver_rows(settings) == silver_rows(reference)
