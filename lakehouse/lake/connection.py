@@ -28,12 +28,12 @@ def _s3_credentials(settings: Settings) -> tuple[str, str, str]:
     import boto3
 
     creds = boto3.Session(region_name=s3.region).get_credentials()
-    if creds is None:
+    frozen = None if creds is None else creds.get_frozen_credentials()
+    if frozen is None or not frozen.access_key or not frozen.secret_key:
         raise EngineError(
             "no S3 credentials: set s3.access_key_id / s3.secret_access_key "
             "(or LAKEHOUSE_S3_ACCESS_KEY_ID / LAKEHOUSE_S3_SECRET_ACCESS_KEY, or AWS_* variables)"
         )
-    frozen = creds.get_frozen_credentials()
     return frozen.access_key, frozen.secret_key, frozen.token or ""
 
 
