@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.config import Settings
 from lakehouse.errors import EngineError
@@ -91,3 +91,12 @@ def connect(
     if settings.storage == "s3":
         con.execute(s3_secret_sql(settings))
     return con
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The first value of a query that returns one row (an aggregate, a catalog function), so
+    callers need not handle DuckDB's no-row case; a query that returns none is an EngineError."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise EngineError(f"expected one row, got none: {sql}")
+    return row[0]
