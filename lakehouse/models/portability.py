@@ -278,10 +278,12 @@ def _date_arithmetic(tree: exp.Expr, schema: dict[str, Any] | None) -> list[Viol
     typed = annotate_types(typed, schema=schema, dialect="duckdb")
 
     def temporal(e: exp.Expr) -> bool:
-        return bool(e.type) and e.type.is_type(*exp.DataType.TEMPORAL_TYPES)
+        kind = e.type
+        return kind is not None and kind.is_type(*exp.DataType.TEMPORAL_TYPES)
 
     def integer(e: exp.Expr) -> bool:
-        return bool(e.type) and e.type.is_type(*exp.DataType.INTEGER_TYPES)
+        kind = e.type
+        return kind is not None and kind.is_type(*exp.DataType.INTEGER_TYPES)
 
     out = []
     for node in typed.find_all(exp.Add, exp.Sub):

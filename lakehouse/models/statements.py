@@ -292,14 +292,14 @@ def _apply(
             for c in columns
             if c not in unique_key
         ]
-        insert = exp.Insert(
+        insert_new = exp.Insert(
             this=exp.Tuple(expressions=[_column(c) for c in columns]),
             expression=exp.Tuple(expressions=[_column(c, "s") for c in columns]),
         )
         whens = []
         if updates:
             whens.append(exp.When(matched=True, then=exp.Update(expressions=updates)))
-        whens.append(exp.When(matched=False, then=insert))
+        whens.append(exp.When(matched=False, then=insert_new))
 
         def merge(bounds: PartitionRange | None) -> exp.Merge:
             source = _table(stage, dialect) if bounds is None else rows(bounds).subquery()
