@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import typer
 from rich.console import Console
@@ -128,6 +128,14 @@ class GuardedGroup(Group):
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@overload
+def parse_date(value: str, option: str = ...) -> date: ...
+@overload
+def parse_date(value: None, option: str = ...) -> None: ...
+@overload
+def parse_date(value: str | None, option: str = ...) -> date | None: ...
 
 
 def parse_date(value: str | None, option: str = "--date") -> date | None:
