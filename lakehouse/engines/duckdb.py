@@ -109,6 +109,10 @@ class DuckDBEngine(Engine):
         """`legacy_ok` opens a lake an earlier version wrote as plain Parquet (to rebuild it)."""
         super().__init__(settings)
         self.con = con or connect_lake(settings, legacy_ok=legacy_ok)
+        # A stage's statements are mostly catalog look-ups and a daily batch's few thousand
+        # rows: one thread runs them on a third of the CPU that two take (the idle worker
+        # spins). A stage raises it for work large enough to split (a big batch, a full build).
+        self.con.execute("SET threads = 1")
         self.ephemeral: set[str] = set(_view_models())
         self._bound: dict[str, Any] = {}
         self._tables: set[str] | None = None

@@ -271,6 +271,7 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
     con = engine.con
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET parquet_metadata_cache = true")
+    con.execute(f"SET threads = {int(settings.duckdb.threads)}")  # the history batch is large
     batch = load_batch(con, storage, day)
     con.execute("SET preserve_insertion_order = false")
     # a daily batch is a few thousand rows: one thread does it faster than two that hand tiny

@@ -157,3 +157,26 @@ def test_batches_go_in_order_and_raw_stays_as_ingested(lake: Settings, storage: 
     with pytest.raises(LakehouseError, match=f"raw batch {D1} changed after it was ingested"):
         ingest_batch(lake, D1)
     assert len(rows(lake, "silver.fct_sessions")) == 3
+
+
+def test_reference_tables_are_written_once_not_by_every_batch(
+    lake: Settings, seed_data: Path, tmp_path: Path
+) -> None:
+    """The static `full` tables (subjects, appointment statuses) come back the same from each
+    batch: compared with the table, they are left alone, so the lake does not gain their files
+    every day."""
+    from lakehouse.lake.catalog import ALIAS, connect_lake
+
+    land(lake, replay_subset(seed_data, tmp_path / "raw", "2026-01-04"))
+    assert len(ingest_pending(lake)) == 5
+    con = connect_lake(lake, read_only=True)
+    try:
+        (current,) = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
+        for table in ("dim_subjects", "dim_appt_status"):
+            changes = con.execute(
+                "SELECT DISTINCT snapshot_id, change_type FROM "
+                f"ducklake_table_changes('{ALIAS}', 'silver', '{table}', 0, {current})"
+            ).fetchall()
+            assert len(changes) == 1 and changes[0][1] == "insert", (table, changes)
+    finally:
+        con.close()
