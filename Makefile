@@ -49,4 +49,4 @@ bench: $(STAMP) ## Run the benchmarks in bench/ (prints figures)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean: ## Remove the venv, the local lake and build outputs
-	rm -rf $(VENV) lake exports reports build .pytest_cache .ruff_cache
+	rm -rf $(VENV) lake exports reports build .pytest_cache .ruff_cache .mypy_cache
