@@ -7,7 +7,10 @@ A model file is one SELECT in DuckDB dialect, opening with `-- @key value` heade
     -- @kind incremental_by_unique_key
     -- @unique_key session_id
     -- @partitioned_by session_month
-    -- @depends_on bronze.sessions, silver.dim_students
+
+What a model reads is not declared: it is inferred from the SQL, and a model that reads a table
+as it was before the stage says so with `-- @reads_previous <table>` (see
+`lakehouse.models.dependencies`, which orders a layer's models from these reads).
 
 A gold model may also declare `-- @scope month_start, tutor_id`: the columns that bound what a
 batch can change in it. An incremental build (see `lakehouse.gold.materialize`) fills one
@@ -61,7 +64,8 @@ class Model:
     kind: str = "full"
     unique_key: tuple[str, ...] = ()
     partitioned_by: str | None = None
-    depends_on: tuple[str, ...] = ()
+    reads_previous: tuple[str, ...] = ()
+    """Tables of its layer the model reads as they were before the stage (it runs first)."""
     scope: tuple[str, ...] = ()
     """Columns whose touched values bound an incremental build (`gold_scope_<column>`)."""
     description: str = ""
@@ -92,6 +96,11 @@ def parse_model(path: Path, root: Path = SQL_DIR) -> Model:
             header[match.group(1)] = match.group(2)
         elif not header:
             description.append(line.lstrip("- ").rstrip())
+    if "depends_on" in header:
+        raise ModelError(
+            f"{path}: @depends_on is inferred from the SQL; remove the header (a read of a "
+            "table as it was before the stage is declared with @reads_previous)"
+        )
     kind = header.pop("kind", "full")
     if kind not in KINDS:
         raise ModelError(f"{path}: unknown @kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -106,7 +115,7 @@ def parse_model(path: Path, root: Path = SQL_DIR) -> Model:
         kind=kind,
         unique_key=split(header.pop("unique_key", None)),
         partitioned_by=header.pop("partitioned_by", None) or None,
-        depends_on=split(header.pop("depends_on", None)),
+        reads_previous=split(header.pop("reads_previous", None)),
         scope=split(header.pop("scope", None)),
         description=" ".join(description).strip(),
         extra=header,

@@ -13,7 +13,6 @@
 -- @unique_key student_sk
 -- @business_key student_id
 -- @valid_from effective_start_ts
--- @depends_on silver.stg_students, silver.dim_students
 
 WITH incoming AS (
     SELECT

@@ -13,7 +13,6 @@
 -- @unique_key tutor_sk
 -- @business_key tutor_id
 -- @valid_from effective_start_ts
--- @depends_on silver.stg_tutors, silver.dim_tutors
 
 WITH incoming AS (
     SELECT

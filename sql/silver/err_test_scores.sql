@@ -5,7 +5,6 @@
 -- Partitioned by ingest_date.
 -- @kind incremental_by_partition
 -- @partitioned_by ingest_date
--- @depends_on silver.stg_test_scores
 
 WITH events AS (
     SELECT

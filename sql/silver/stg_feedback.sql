@@ -5,7 +5,7 @@
 -- Ephemeral (@kind view): read by fct_feedback, err_feedback and ingest_batches; it runs after
 -- fct_sessions, so the batch's own sessions are known.
 -- @kind view
--- @depends_on bronze.feedback, silver.fct_sessions, silver.fct_feedback
+-- @reads_previous silver.fct_feedback
 
 WITH raw AS (
     SELECT

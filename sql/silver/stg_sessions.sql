@@ -11,7 +11,7 @@
 -- Ephemeral (@kind view): computed once per ingest, read by stg_session_keys, fct_sessions,
 -- err_sessions and ingest_batches.
 -- @kind view
--- @depends_on bronze.sessions, silver.fct_sessions
+-- @reads_previous silver.fct_sessions
 
 -- Typing. Ids must be plain whole numbers, digits only, or the float form '3.0' the
 -- original writes in a column that had a null (as for students and tutors: no sign, no

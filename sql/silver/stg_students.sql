@@ -8,7 +8,7 @@
 -- Ephemeral (@kind view): read by dim_students, err_dimensions and ingest_batches; it
 -- runs before dim_students, so silver.dim_students is the table before this batch.
 -- @kind view
--- @depends_on bronze.students, silver.dim_students
+-- @reads_previous silver.dim_students
 
 WITH raw AS (
     SELECT

@@ -6,7 +6,7 @@
 -- Ephemeral (@kind view): read by fct_test_scores, err_test_scores and ingest_batches; it
 -- runs after dim_students, so the batch's own students are known.
 -- @kind view
--- @depends_on bronze.test_scores, silver.dim_students, silver.fct_test_scores
+-- @reads_previous silver.fct_test_scores
 
 WITH raw AS (
     SELECT

@@ -8,7 +8,7 @@
 -- Ephemeral (@kind view): read by dim_tutors, err_dimensions and ingest_batches; it
 -- runs before dim_tutors, so silver.dim_tutors is the table before this batch.
 -- @kind view
--- @depends_on bronze.tutors, silver.dim_tutors
+-- @reads_previous silver.dim_tutors
 
 WITH raw AS (
     SELECT
