@@ -29,10 +29,11 @@ test-all: $(STAMP) ## Run every test, the long simulations (marked slow) include
 test-slow: $(STAMP) ## Run the slow lane (kill tests: 20 kills on a folder lake, 5 on S3)
 	$(PY) -m pytest -m slow
 
-lint: $(STAMP) ## ruff lint + format check + the layer check (import-linter, docs/architecture.md)
+lint: $(STAMP) ## ruff lint + format check + the layer check (import-linter) + mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 format: $(STAMP) ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
@@ -51,4 +52,4 @@ bench: $(STAMP) ## Run the benchmarks in bench/ (prints figures)
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean: ## Remove the venv, the local lake and build outputs
-	rm -rf $(VENV) lake exports reports build .pytest_cache .ruff_cache
+	rm -rf $(VENV) lake exports reports build .pytest_cache .ruff_cache .mypy_cache

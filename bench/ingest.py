@@ -17,6 +17,7 @@ means the run waited for a core. Targets: history at scale 1 under 1 s, a daily 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -95,13 +96,13 @@ def bench_seed(root: Path, repeat: int, days: int) -> bool:
         for p in (lake / "raw" / "sessions").iterdir()
     )[1:]
     in_process = batches[: max(days, 1) * 4]
-    runs = [timed(lambda d=d: ingest_batch(settings, d)) for d in in_process]
+    runs = [timed(functools.partial(ingest_batch, settings, d)) for d in in_process]
     ok &= report(f"daily (replay, first {len(runs)} days)", runs, "daily-1")
     cli = [str(Path(sys.executable).with_name("lakehouse")), "--lake", str(lake), "ingest"]
     runs = [
         timed(
-            lambda d=d: subprocess.run(
-                [*cli, "--date", d.isoformat()], check=True, capture_output=True
+            functools.partial(
+                subprocess.run, [*cli, "--date", d.isoformat()], check=True, capture_output=True
             )
         )
         for d in batches[len(in_process) : len(in_process) + max(days, 1)]
@@ -124,7 +125,7 @@ def bench_scale(root: Path, scale: float, repeat: int, days: int) -> bool:
     )
     runs = history_runs(settings, lake, history.ingest_date, repeat if scale < 10 else 3)
     ok = report(f"history scale {scale:g}", runs, f"history-{scale:g}")
-    daily = [timed(lambda d=d: ingest_batch(settings, d)) for d in landed]
+    daily = [timed(functools.partial(ingest_batch, settings, d)) for d in landed]
     ok &= report(f"daily (scale {scale:g}, {days} days)", daily, f"daily-{scale:g}")
     return ok
 

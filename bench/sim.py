@@ -112,7 +112,7 @@ def calibration(seeds: list[int], workdir: Path, scenario: str) -> None:
         result = simulate_history(_settings(lake), seed=seed, force=True, scenario=scenario)
         sessions = pl.read_parquet(lake / "sim/state/sessions/batch=history/sessions.parquet")
         december = sessions.filter(pl.col("stamp") >= pl.datetime(2025, 12, 1)).height / 30
-        prep = (sessions["subject_id"] == 1).mean()
+        prep = sessions.filter(pl.col("subject_id") == 1).height / sessions.height
         print(
             f"{'seed ' + str(seed):>10} {result.sessions:>9,} {result.students:>9} "
             f"{result.tutors:>7} {result.active_students:>7} {december:>17.1f} {prep:>16.0%}"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import typer
 from rich.console import Console
@@ -20,7 +20,9 @@ from lakehouse.config import Settings, load_settings
 from lakehouse.errors import LakehouseError, UsageError
 
 if TYPE_CHECKING:
-    import click
+    # Typer vendors Click since 0.26 and its command classes take that Click's Context (only
+    # typer.Context, a subclass, is public); the annotations below must match theirs.
+    from typer._click import Context
 
 console = Console()
 err_console = Console(stderr=True)
@@ -87,12 +89,12 @@ def _flags_as_flags(params: list[Any]) -> list[Any]:
 
 
 class Command(TyperCommand):
-    def get_params(self, ctx: click.Context) -> list[Any]:
+    def get_params(self, ctx: Context) -> list[Any]:
         return _flags_as_flags(super().get_params(ctx))
 
 
 class Group(TyperGroup):
-    def get_params(self, ctx: click.Context) -> list[Any]:
+    def get_params(self, ctx: Context) -> list[Any]:
         return _flags_as_flags(super().get_params(ctx))
 
 
@@ -112,7 +114,7 @@ class GuardedGroup(Group):
     """Turns a LakehouseError anywhere below into a red message and its exit code, and
     Ctrl-C into exit code 130."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except LakehouseError as exc:
@@ -126,6 +128,14 @@ class GuardedGroup(Group):
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@overload
+def parse_date(value: str, option: str = ...) -> date: ...
+@overload
+def parse_date(value: None, option: str = ...) -> None: ...
+@overload
+def parse_date(value: str | None, option: str = ...) -> date | None: ...
 
 
 def parse_date(value: str | None, option: str = "--date") -> date | None:

@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 
 FIRST_DAY = date(2025, 12, 31)
 LAST_DAY = date(2026, 1, 31)
-MINIO = {
+MINIO_ENDPOINT = "http://localhost:9000"
+MINIO: dict[str, str | bool] = {
     "lake": "s3://tutor-lakehouse/lake",
-    "s3.endpoint": "http://localhost:9000",
+    "s3.endpoint": MINIO_ENDPOINT,
     "s3.access_key_id": "minioadmin",
     "s3.secret_access_key": "minioadmin",
     "s3.path_style": True,
@@ -47,7 +48,7 @@ MINIO = {
 """The `minio` profile of lakehouse.toml, used when that file is not around."""
 
 
-def minio_answers(endpoint: str = MINIO["s3.endpoint"], timeout: float = 1.0) -> bool:
+def minio_answers(endpoint: str = MINIO_ENDPOINT, timeout: float = 1.0) -> bool:
     try:
         with urllib.request.urlopen(f"{endpoint}/minio/health/live", timeout=timeout) as r:
             return r.status == 200

@@ -60,7 +60,8 @@ def day_metrics(ledger: Ledger, day: date) -> dict[str, float | None]:
     sim = entries["simulate"].detail if "simulate" in entries else {}
     ing = entries["ingest"].detail if "ingest" in entries else {}
     mat = entries["materialize"].detail if "materialize" in entries else {}
-    sessions = ing.get("sessions") if isinstance(ing.get("sessions"), dict) else {}
+    raw_sessions = ing.get("sessions")
+    sessions = raw_sessions if isinstance(raw_sessions, dict) else {}
     total = _number(mat, ("total_revenue",))
     before = ledger.get(day - timedelta(days=1), "materialize")
     previous = _number(before.detail, ("total_revenue",)) if before else None
@@ -99,8 +100,9 @@ def summary_table(report: RunReport, ledger: Ledger) -> Table:
         group["days"] += 1
         metrics = day_metrics(ledger, day.business_date)
         for name in SUMMED:
-            if metrics[name] is not None:
-                group[name] = group.get(name, 0) + metrics[name]
+            value = metrics[name]
+            if value is not None:
+                group[name] = group.get(name, 0) + value
         for stage, secs in day.seconds.items():
             group[stage] = group.get(stage, 0) + secs
         revenue_to_date = metrics["revenue_to_date"] or revenue_to_date

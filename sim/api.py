@@ -212,7 +212,7 @@ def _already_landed(storage: Storage, pointer: state.Pointer, day: date) -> DayR
         ) from None
     capture = _Capture()
     landed = land_day(
-        capture,  # type: ignore[arg-type]
+        capture,
         world,
         step(world, day, day_rng(world.seed, day)),
         pointer.format,

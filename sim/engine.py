@@ -215,9 +215,8 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
         keep = np.ones(len(active), np.bool_)
         keep[due_pos[quit]] = False
         active = active[keep]
-    touched_t = [s["tutor"][quitters]]
-    touched_stamps = [stamp[quit]]
-    np.maximum.at(t["updated"], touched_t[0], touched_stamps[0])
+    quit_tutors = s["tutor"][quitters]
+    np.maximum.at(t["updated"], quit_tutors, stamp[quit])
     if world.scenario.bursts.share:  # (from the active set before today's quits: none is due)
         extra_due = world.active_ids[last_active == d - world.scenario.bursts.extra_day]
         parts.append(_burst_sessions(world, day, extra_due))
@@ -307,7 +306,7 @@ def step(world: World, day: date, rng: np.random.Generator) -> DayBatch:
         _count_completed(world, part)
     raised = _raise_tutors(world, d, taught_before) if changes_rates else active[:0]
     touched_s = np.unique(np.concatenate([quitters, joined, repriced, paused]))
-    touched_t = np.unique(np.concatenate([touched_t[0], s["tutor"][joined], raised, churned]))
+    touched_t = np.unique(np.concatenate([quit_tutors, s["tutor"][joined], raised, churned]))
     return DayBatch(
         d,
         _numbered(world, parts),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 import numpy as np
 import polars as pl
@@ -73,7 +74,14 @@ def write_history(
     return pristine_frame(merged), tuple(files)
 
 
-def land_day(storage: Storage, world: World, batch: DayBatch, fmt: str) -> Landed:
+class RawWriter(Protocol):
+    """What landing a day needs of the lake: a `Storage` is one, and so is the capture that
+    re-derives a landed day's files to compare them."""
+
+    def write_bytes(self, key: str, data: bytes) -> None: ...
+
+
+def land_day(storage: RawWriter, world: World, batch: DayBatch, fmt: str) -> Landed:
     """Write the raw files of business day `batch.day`: its sessions corrupted and duplicated
     as planned, and the student and tutor rows it touched, with the batch columns of D+1."""
     day = day_date(batch.day)

@@ -16,6 +16,7 @@ from sim.calendar import (
     semester_end,
 )
 from sim.scenario import Scenario
+from sim.table import Columns
 
 STUDENT_SCHEMA: dict[str, type] = {
     "first_name": object,
@@ -206,7 +207,10 @@ def make_college(
 
 
 def college_enrollment(
-    rng: np.random.Generator, scenario: Scenario, rows: dict[str, np.ndarray], ids: np.ndarray
+    rng: np.random.Generator,
+    scenario: Scenario,
+    rows: dict[str, np.ndarray] | Columns,
+    ids: np.ndarray,
 ) -> None:
     """Subject, returnability and semester end of the enrollments of college students `ids`
     starting on their `first_day` (overriding what was drawn for school students)."""

@@ -259,7 +259,7 @@ def _build(cls: type, table: Any, where: str) -> Any:
 
 
 def _value(hint: Any, raw: Any, where: str) -> Any:
-    if is_dataclass(hint):
+    if isinstance(hint, type) and is_dataclass(hint):
         return _build(hint, raw, where)
     origin = typing.get_origin(hint)
     if origin is tuple:

@@ -14,5 +14,5 @@ def ref(name: str) -> dict[str, str]:
     return {"Ref": name}
 
 
-def getatt(resource: str, attribute: str) -> dict[str, str]:
+def getatt(resource: str, attribute: str) -> dict[str, list[str]]:
     return {"Fn::GetAtt": [resource, attribute]}

@@ -90,7 +90,7 @@ def _table(database: str, name: str) -> exp.Table:
     return exp.table_(name, db=database)
 
 
-def create_databases(settings: Settings) -> list[exp.Expression]:
+def create_databases(settings: Settings) -> list[exp.Expr]:
     from sqlglot import exp
 
     names = sorted(set(layer_databases(settings.athena).values()))
@@ -158,7 +158,7 @@ def iceberg_table(
     """`CREATE TABLE IF NOT EXISTS` an Iceberg table; `columns` carry DuckDB types."""
     from sqlglot import exp
 
-    properties: list[exp.Expression] = []
+    properties: list[exp.Expr] = []
     if partitioned_by:
         properties.append(
             exp.PartitionedByProperty(
@@ -181,7 +181,7 @@ def iceberg_table(
     )
 
 
-def bronze_ddl(settings: Settings) -> list[exp.Expression]:
+def bronze_ddl(settings: Settings) -> list[exp.Expr]:
     return [bronze_table(settings, entity) for entity in ENTITIES]
 
 
@@ -220,5 +220,5 @@ def bronze_batch_view(settings: Settings, entity: str, day: dt.date) -> exp.Crea
     )
 
 
-def bronze_batch_views(settings: Settings, day: dt.date) -> list[exp.Expression]:
+def bronze_batch_views(settings: Settings, day: dt.date) -> list[exp.Expr]:
     return [bronze_batch_view(settings, entity, day) for entity in ENTITIES]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import replace
 from importlib import resources
 from importlib.metadata import requires
@@ -51,7 +52,7 @@ def deploy_settings(settings: Settings, lake: str | None = None) -> Settings:
     return replace(settings, lake=lake, engine="athena")
 
 
-def _script(statements: list[exp.Expression] | list[str], header: str) -> str:
+def _script(statements: Sequence[exp.Expr | str], header: str) -> str:
     texts = [s if isinstance(s, str) else s.sql(dialect="athena", pretty=True) for s in statements]
     return f"-- {header}\n\n" + ";\n\n".join(texts) + ";\n"
 

@@ -114,8 +114,8 @@ def land(settings: Settings, path: str | Path) -> LandResult:
     for day, entities in batches.items():
         present = batch_files(storage, day)
         wanted: dict[str, Path] = {}
-        for entity, files in entities.items():
-            for name, file in files.items():
+        for entity, by_name in entities.items():
+            for name, file in by_name.items():
                 _check_file(entity, file)
                 wanted[f"{partition_prefix(entity, day)}/{name}"] = file
         existing = {k for e in ENTITIES for k in present[e]}

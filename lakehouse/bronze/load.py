@@ -53,6 +53,7 @@ def set_variables(con: duckdb.DuckDBPyConnection, values: dict[str, Any]) -> Non
 
     statements = []
     for name, value in values.items():
+        expression: exp.Expr
         if isinstance(value, dict):
             expression = exp.Struct(
                 expressions=[

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
-from lakehouse.models import Model, get_model
+from lakehouse.models import Model, ModelError, get_model
 from lakehouse.models.statements import output_columns
 from lakehouse.models.transpile import database_for, to_athena
 
@@ -180,7 +180,7 @@ def _stats(query_id: str, execution: dict[str, Any]) -> QueryStats:
     )
 
 
-def _human_bytes(n: int) -> str:
+def _human_bytes(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -249,8 +249,12 @@ class AthenaEngine(Engine):
 
     def stage_columns(self, model: Model, stage: str, select: str) -> list[str]:
         import sqlglot
+        from sqlglot import exp
 
-        return output_columns(sqlglot.parse_one(select, read="athena"), model)
+        tree = sqlglot.parse_one(select, read="athena")
+        if not isinstance(tree, exp.Query):
+            raise ModelError(f"{model.path}: the stage of {stage} is not a query: {select[:80]}")
+        return output_columns(tree, model)
 
     def render(self, model: Model | str, params: dict[str, Any] | None = None) -> str:
         return to_athena(model, params, self.settings.athena)

@@ -27,6 +27,7 @@ from lakehouse.config import Settings
 from lakehouse.errors import ConfigError, LakehouseError
 from lakehouse.export.targets import Exporter, TableExport, TableSnapshot, open_exporter
 from lakehouse.lake.catalog import open_catalog, registered_views, table_versions
+from lakehouse.lake.connection import scalar
 from lakehouse.lake.scratch import scratch_dir
 from lakehouse.lake.storage import Storage, open_storage
 
@@ -122,9 +123,7 @@ def snapshot_table(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> 
     )
     local = f"read_parquet('{parquet.as_posix()}')"
     con.execute(f"COPY (SELECT * FROM {local}) TO '{csv.as_posix()}' (FORMAT csv, HEADER)")
-    (rows,) = con.execute(  # type: ignore[misc]
-        f"SELECT sum(num_rows) FROM parquet_file_metadata('{parquet.as_posix()}')"
-    ).fetchone()
+    rows = scalar(con, f"SELECT sum(num_rows) FROM parquet_file_metadata('{parquet.as_posix()}')")
     columns = len(con.execute(f"SELECT * FROM {local} LIMIT 0").description)
     return TableSnapshot(
         table=table, csv_path=csv, parquet_path=parquet, rows=int(rows or 0), columns=columns

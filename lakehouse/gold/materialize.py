@@ -37,6 +37,7 @@ from lakehouse.config import Settings
 from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import Snapshot, registered_views, snapshots
+from lakehouse.lake.connection import scalar
 from lakehouse.models import Model, get_model, load_models, render, scope_table
 from lakehouse.models.dependencies import layer_models
 from lakehouse.models.statements import diff_tables
@@ -219,7 +220,7 @@ def register_gold_views(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = 
     present = registered_views(con)
     latest = None
     if "silver.ingest_batches" in present:
-        (latest,) = con.execute("SELECT max(ingest_date) FROM silver.ingest_batches").fetchone()
+        latest = scalar(con, "SELECT max(ingest_date) FROM silver.ingest_batches")
     try:
         as_of = _resolve_as_of(present, latest, as_of, "")
     except LakehouseError:
@@ -323,7 +324,7 @@ def _fill(engine: DuckDBEngine, column: str, params: dict[str, Any]) -> int:
     sql = engine.render(get_model(f"scope.{column}"), params)
     table = scope_table(column)
     engine.con.execute(f"INSERT INTO {table} SELECT DISTINCT * FROM ({sql}) WHERE {column} NOTNULL")
-    return int(engine.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+    return int(scalar(engine.con, f"SELECT count(*) FROM {table}"))
 
 
 def _changed_rows(engine: DuckDBEngine, model: Model) -> int:

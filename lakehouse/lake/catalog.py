@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from lakehouse.config import Settings, mask_url_password
 from lakehouse.errors import ConfigError, EngineError, LakehouseError, UsageError
 from lakehouse.lake import iceberg
-from lakehouse.lake.connection import connect
+from lakehouse.lake.connection import connect, scalar
 from lakehouse.lake.extensions import load
 from lakehouse.lake.storage import open_storage
 
@@ -320,8 +320,7 @@ def snapshots(con: duckdb.DuckDBPyConnection, since_stage: str | None = None) ->
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
-    (sid,) = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()  # type: ignore[misc]
-    return int(sid)
+    return int(scalar(con, f"SELECT id FROM {ALIAS}.current_snapshot()"))
 
 
 def snapshot_after_batch(con: duckdb.DuckDBPyConnection, day: date) -> Snapshot:
@@ -532,10 +531,12 @@ def table_stats(
     stats = []
     for name in lake_tables(con, layers):
         layer, table = name.split(".")
-        (rows,) = con.execute(f"SELECT count(*) FROM {ALIAS}.{name}").fetchone()  # type: ignore[misc]
-        (files,) = con.execute(  # type: ignore[misc]
-            f"SELECT count(*) FROM ducklake_list_files('{ALIAS}', ?, schema => ?)", [table, layer]
-        ).fetchone()
+        rows = scalar(con, f"SELECT count(*) FROM {ALIAS}.{name}")
+        files = scalar(
+            con,
+            f"SELECT count(*) FROM ducklake_list_files('{ALIAS}', ?, schema => ?)",
+            [table, layer],
+        )
         stats.append(TableInfo(name=name, files=int(files), rows=int(rows)))
     return stats
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.config import Settings
 from lakehouse.errors import EngineError
@@ -28,12 +28,12 @@ def _s3_credentials(settings: Settings) -> tuple[str, str, str]:
     import boto3
 
     creds = boto3.Session(region_name=s3.region).get_credentials()
-    if creds is None:
+    frozen = None if creds is None else creds.get_frozen_credentials()
+    if frozen is None or not frozen.access_key or not frozen.secret_key:
         raise EngineError(
             "no S3 credentials: set s3.access_key_id / s3.secret_access_key "
             "(or LAKEHOUSE_S3_ACCESS_KEY_ID / LAKEHOUSE_S3_SECRET_ACCESS_KEY, or AWS_* variables)"
         )
-    frozen = creds.get_frozen_credentials()
     return frozen.access_key, frozen.secret_key, frozen.token or ""
 
 
@@ -91,3 +91,12 @@ def connect(
     if settings.storage == "s3":
         con.execute(s3_secret_sql(settings))
     return con
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The first value of a query that returns one row (an aggregate, a catalog function), so
+    callers need not handle DuckDB's no-row case; a query that returns none is an EngineError."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise EngineError(f"expected one row, got none: {sql}")
+    return row[0]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lakehouse.config import Settings
 from lakehouse.errors import EngineError
-from lakehouse.lake.connection import connect
+from lakehouse.lake.connection import connect, scalar
 from lakehouse.lake.storage import open_storage
 
 
@@ -28,7 +28,7 @@ def check_lake(settings: Settings) -> LakeCheck:
     try:
         con = connect(settings)
         try:
-            rows = con.execute("SELECT count(*) FROM read_csv(?)", [storage.uri(key)]).fetchone()[0]
+            rows = scalar(con, "SELECT count(*) FROM read_csv(?)", [storage.uri(key)])
         except duckdb.Error as exc:
             raise EngineError(f"DuckDB cannot read {storage.uri(key)}: {exc}") from None
         finally:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from lakehouse.config import Settings
 from lakehouse.lake.catalog import ALIAS, LAYERS, connect_lake, location, snapshots
+from lakehouse.lake.connection import scalar
 from lakehouse.lake.storage import open_storage
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def maintain(settings: Settings) -> MaintainResult:
             f"CALL ducklake_cleanup_old_files('{ALIAS}', cleanup_all => true)"
         ).fetchall()
         stray = delete_unreferenced_files(con, settings)
-        (left,) = con.execute(f"SELECT count(*) FROM {ALIAS}.snapshots()").fetchone()  # type: ignore[misc]
+        left = scalar(con, f"SELECT count(*) FROM {ALIAS}.snapshots()")
     finally:
         con.close()
     return MaintainResult(

@@ -148,7 +148,7 @@ def get_model(name: str, root: Path = SQL_DIR) -> Model:
     return models[name]
 
 
-def literal(value: Any) -> exp.Expression:
+def literal(value: Any) -> exp.Expr:
     """A typed SQL literal for a parameter value."""
     from sqlglot import exp
 
@@ -166,7 +166,7 @@ def literal(value: Any) -> exp.Expression:
 
 
 @cache
-def _parse(sql: str) -> exp.Expression:
+def _parse(sql: str) -> exp.Expr:
     import sqlglot
 
     return sqlglot.parse_one(sql, read="duckdb")
@@ -196,18 +196,18 @@ def scope_table(column: str) -> str:
     return f"gold_scope_{column}"
 
 
-def fold_constant_conditions(tree: exp.Expression) -> exp.Expression:
+def fold_constant_conditions(tree: exp.Expr) -> exp.Expr:
     """Drop the branches a bound boolean parameter decides: `TRUE OR x` -> TRUE,
     `TRUE AND x` -> x, `WHERE TRUE` -> no WHERE. A full build (`:full_build` = TRUE) so
     renders without any reference to the scope tables only an incremental DuckDB build has."""
     from sqlglot import exp
 
-    def is_bool(node: exp.Expression, value: bool) -> bool:
+    def is_bool(node: exp.Expr, value: bool) -> bool:
         while isinstance(node, exp.Paren):
             node = node.this
         return isinstance(node, exp.Boolean) and node.this is value
 
-    def fold(node: exp.Expression) -> exp.Expression:
+    def fold(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Or):
             if is_bool(node.left, True) or is_bool(node.right, True):
                 return exp.true()

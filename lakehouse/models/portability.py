@@ -90,18 +90,18 @@ class PortabilityError(ModelError):
         super().__init__(f"{path}: not portable to Athena:\n{lines}")
 
 
-def _snippet(node: exp.Expression) -> str:
+def _snippet(node: exp.Expr) -> str:
     text = " ".join(node.sql(dialect="duckdb").split())
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def find_violations(tree: exp.Expression, schema: dict[str, Any] | None = None) -> list[Violation]:
+def find_violations(tree: exp.Expr, schema: dict[str, Any] | None = None) -> list[Violation]:
     """Every non-portable construct in a parsed DuckDB statement, in tree order."""
     from sqlglot import exp
 
     found: list[Violation] = []
 
-    def add(node: exp.Expression, construct: str, hint: str) -> None:
+    def add(node: exp.Expr, construct: str, hint: str) -> None:
         found.append(Violation(construct, _snippet(node), hint))
 
     if not isinstance(tree, exp.Query):
@@ -117,13 +117,13 @@ def find_violations(tree: exp.Expression, schema: dict[str, Any] | None = None) 
     return found
 
 
-def _node_violations(node: exp.Expression, ctes: set[str]) -> list[Violation]:
+def _node_violations(node: exp.Expr, ctes: set[str]) -> list[Violation]:
     from sqlglot import exp
 
     out: list[Violation] = []
     not_calls = _not_calls()
 
-    def add(construct: str, hint: str, at: exp.Expression | None = None) -> None:
+    def add(construct: str, hint: str, at: exp.Expr | None = None) -> None:
         out.append(Violation(construct, _snippet(at or node), hint))
 
     if isinstance(node, exp.Table):
@@ -262,7 +262,7 @@ def _athena_name(node: exp.Func) -> str | None:
     return _NAMES[cls]
 
 
-def _date_arithmetic(tree: exp.Expression, schema: dict[str, Any] | None) -> list[Violation]:
+def _date_arithmetic(tree: exp.Expr, schema: dict[str, Any] | None) -> list[Violation]:
     """Dates plus or minus integers, and date minus date (an integer in DuckDB, an interval in
     Trino). Types come from sqlglot's annotator, with the input tables' schema when known."""
     from sqlglot import exp
@@ -277,11 +277,13 @@ def _date_arithmetic(tree: exp.Expression, schema: dict[str, Any] | None) -> lis
         typed = tree.copy()
     typed = annotate_types(typed, schema=schema, dialect="duckdb")
 
-    def temporal(e: exp.Expression) -> bool:
-        return bool(e.type) and e.type.is_type(*exp.DataType.TEMPORAL_TYPES)
+    def temporal(e: exp.Expr) -> bool:
+        kind = e.type
+        return kind is not None and kind.is_type(*exp.DataType.TEMPORAL_TYPES)
 
-    def integer(e: exp.Expression) -> bool:
-        return bool(e.type) and e.type.is_type(*exp.DataType.INTEGER_TYPES)
+    def integer(e: exp.Expr) -> bool:
+        kind = e.type
+        return kind is not None and kind.is_type(*exp.DataType.INTEGER_TYPES)
 
     out = []
     for node in typed.find_all(exp.Add, exp.Sub):

@@ -127,7 +127,7 @@ def partition_ranges(values: Sequence[Any], limit: int) -> tuple[PartitionRange,
     return tuple(ranges)
 
 
-def _value(value: Any) -> exp.Expression:
+def _value(value: Any) -> exp.Expr:
     import datetime as dt
 
     from sqlglot import exp
@@ -141,7 +141,7 @@ def _value(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def _in_range(column: str, bounds: PartitionRange) -> exp.Expression:
+def _in_range(column: str, bounds: PartitionRange) -> exp.Expr:
     from sqlglot import exp
 
     if bounds == NULL_PARTITION:
@@ -168,7 +168,7 @@ class StatementBuilder:
     def __init__(self, capabilities: Capabilities) -> None:
         self.caps = capabilities
 
-    def _sql(self, tree: exp.Expression) -> str:
+    def _sql(self, tree: exp.Expr) -> str:
         return tree.sql(dialect=self.caps.dialect)
 
     # -- a stage's frame -----------------------------------------------------------------------
@@ -272,13 +272,13 @@ def _apply(
     """Cached: a daily run applies the same models to the same tables every day."""
     from sqlglot import exp
 
-    def render(tree: exp.Expression) -> str:
+    def render(tree: exp.Expr) -> str:
         return tree.sql(dialect=dialect)
 
     part = partitioned_by or ""
     parts: tuple[PartitionRange | None, ...] = ranges or (None,)
 
-    def rows(bounds: PartitionRange | None, *select: exp.Expression) -> exp.Select:
+    def rows(bounds: PartitionRange | None, *select: exp.Expr) -> exp.Select:
         """The stage's rows (all, or those of one partition range)."""
         query = exp.select(*(select or [exp.Star()])).from_(_table(stage, dialect))
         return query if bounds is None else query.where(_in_range(part, bounds))
@@ -295,14 +295,14 @@ def _apply(
             for c in columns
             if c not in unique_key
         ]
-        insert = exp.Insert(
+        insert_new = exp.Insert(
             this=exp.Tuple(expressions=[_column(c) for c in columns]),
             expression=exp.Tuple(expressions=[_column(c, "s") for c in columns]),
         )
         whens = []
         if updates:
             whens.append(exp.When(matched=True, then=exp.Update(expressions=updates)))
-        whens.append(exp.When(matched=False, then=insert))
+        whens.append(exp.When(matched=False, then=insert_new))
 
         def merge(bounds: PartitionRange | None) -> exp.Merge:
             source = _table(stage, dialect) if bounds is None else rows(bounds).subquery()

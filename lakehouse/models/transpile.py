@@ -49,7 +49,7 @@ def database_for(layer: str, athena: AthenaSettings) -> str:
     return databases[layer]
 
 
-def _parse(sql: str, dialect: str) -> exp.Expression:
+def _parse(sql: str, dialect: str) -> exp.Expr:
     import sqlglot
     from sqlglot.errors import ParseError
 
@@ -60,11 +60,11 @@ def _parse(sql: str, dialect: str) -> exp.Expression:
 
 
 @lru_cache(maxsize=256)
-def _parsed_model(sql: str) -> exp.Expression:
+def _parsed_model(sql: str) -> exp.Expr:
     return _parse(sql, "duckdb")
 
 
-def _bound(model: Model, params: dict[str, Any] | None) -> exp.Expression:
+def _bound(model: Model, params: dict[str, Any] | None) -> exp.Expr:
     """The model's tree with its parameters bound (as `models.render` binds them), and the
     branches a bound boolean decides folded away (a full build reads no scope table)."""
     from sqlglot import exp
@@ -86,7 +86,7 @@ _VIOLATIONS: dict[tuple[str, tuple[tuple[str, Any], ...]], list[Violation]] = {}
 
 
 def _check(
-    model: Model, tree: exp.Expression, params: dict[str, Any] | None, schema: dict | None
+    model: Model, tree: exp.Expr, params: dict[str, Any] | None, schema: dict | None
 ) -> None:
     """Raise on violations. Without a schema the result is cached per model text and
     parameters: the stages render the same model for the same batch more than once."""
@@ -101,7 +101,7 @@ def _check(
         raise PortabilityError(model.path, violations)
 
 
-def _rename_databases(tree: exp.Expression, mapping: dict[str, str]) -> exp.Expression:
+def _rename_databases(tree: exp.Expr, mapping: dict[str, str]) -> exp.Expr:
     from sqlglot import exp
 
     for table in tree.find_all(exp.Table):

@@ -279,8 +279,8 @@ def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict
 def _region(settings: Settings) -> str:
     """The events' region: the Lambda's, else that of the engine's settings (an engine in
     process has none: `local`)."""
-    engine_settings = getattr(settings, settings.engine)
-    return os.environ.get("AWS_REGION") or getattr(engine_settings, "region", "local")
+    region: str = getattr(getattr(settings, settings.engine), "region", "local")
+    return os.environ.get("AWS_REGION") or region
 
 
 def emit(event: dict[str, Any], storage: Storage, context: Any = None) -> None:

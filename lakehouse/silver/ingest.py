@@ -26,6 +26,7 @@ from lakehouse.engines.base import Engine
 from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import ALIAS, lake_tables, snapshots
+from lakehouse.lake.connection import scalar
 from lakehouse.lake.maintenance import compact_small_files, expire_old_batches
 from lakehouse.lake.storage import Storage, open_storage
 from lakehouse.models import Model, get_model
@@ -277,10 +278,9 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
         for model in ingest_models():
             engine.materialize(model, params)
             if model.kind != "view":
-                (count,) = con.execute(
-                    f"SELECT count(*) FROM {engine.stage_name(model)}"
-                ).fetchone()
-                rows[model.name] = int(count)
+                rows[model.name] = int(
+                    scalar(con, f"SELECT count(*) FROM {engine.stage_name(model)}")
+                )
         result = ingest_result(engine, day, batch.source_batch_id, time.perf_counter() - started)
         record.info.update(
             batch=day.isoformat(),

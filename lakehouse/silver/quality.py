@@ -19,6 +19,7 @@ from lakehouse.bronze.load import load_batch
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import open_catalog, registered_views
+from lakehouse.lake.connection import scalar
 from lakehouse.lake.storage import Storage, open_storage
 from lakehouse.models import SQL_DIR
 from lakehouse.models.contracts import SILVER_SCHEMAS, create_empty
@@ -97,8 +98,7 @@ def _raw_counts(con: duckdb.DuckDBPyConnection, storage: Storage, days: list[dat
         except LakehouseError:
             continue  # a batch whose files vanished or broke: its recount stays missing
         for entity in ENTITIES:
-            (count,) = con.execute(f"SELECT count(*) FROM bronze.{entity}").fetchone()
-            rows.append((day, entity, int(count)))
+            rows.append((day, entity, int(scalar(con, f"SELECT count(*) FROM bronze.{entity}"))))
     con.execute("CREATE SCHEMA IF NOT EXISTS bronze")
     con.execute(
         "CREATE OR REPLACE TABLE bronze.raw_counts "

@@ -42,6 +42,15 @@ def test_the_settings_name_the_table_format_each_engine_keeps(athena_settings):
     assert athena_settings.table_format == "iceberg"
 
 
+def test_athena_names_a_stage_that_is_not_a_query(tmp_path, athena_settings):
+    """Athena cannot describe a stage it has not run: its columns come from the SELECT's text."""
+    model = write_model(tmp_path / "sql", "gold.numbers", "-- @kind full\nSELECT 1 AS n\n")
+    engine = AthenaEngine(athena_settings)
+    assert engine.stage_columns(model, "gold_numbers__stage", "SELECT 1 AS n, 2 AS m") == ["n", "m"]
+    with pytest.raises(ModelError, match=r"numbers\.sql: the stage of gold_numbers__stage is not"):
+        engine.stage_columns(model, "gold_numbers__stage", "DELETE FROM gold.numbers")
+
+
 @pytest.fixture
 def duck(tmp_path):
     settings = load_settings(environ={}, overrides={"lake": str(tmp_path / "lake")})

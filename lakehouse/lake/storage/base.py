@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -49,7 +51,7 @@ class Storage(ABC):
     def download(self, key: str, local_path: Path) -> None: ...
 
     @abstractmethod
-    def delete(self, keys: list[str]) -> None:
+    def delete(self, keys: Sequence[str]) -> None:
         """Delete the given keys; missing keys are ignored."""
 
     def read_text(self, key: str) -> str:
@@ -64,7 +66,8 @@ class Storage(ABC):
         self.delete(keys)
         return len(keys)
 
-    def list_dirs(self, prefix: str) -> list[str]:
+    # `builtins.list`: inside this class `list` names the method above.
+    def list_dirs(self, prefix: str) -> builtins.list[str]:
         """Immediate sub-folder names under `prefix` (e.g. the `ingest_date=...` folders)."""
         prefix = prefix.rstrip("/") + "/"
         names = {

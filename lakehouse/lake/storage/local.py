@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -94,7 +94,7 @@ class LocalStorage(Storage):
         except FileNotFoundError:
             raise StorageError(f"object {key!r} not found in lake {self.path}") from None
 
-    def delete(self, keys: list[str]) -> None:
+    def delete(self, keys: Sequence[str]) -> None:
         parents = set()
         for key in keys:
             path = self._path(key)

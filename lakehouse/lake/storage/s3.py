@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -193,7 +194,7 @@ class S3Storage(Storage):
         except Exception as exc:
             raise self._fail(exc, f"download {key!r}") from None
 
-    def delete(self, keys: list[str]) -> None:
+    def delete(self, keys: Sequence[str]) -> None:
         from minio.deleteobjects import DeleteObject
 
         if not keys:
