@@ -33,18 +33,26 @@ class Loop:
     landed_days: int  # simulated after the history, then ingested by `ingest --all`
     run_days: tuple[str, str]  # then simulated and processed by `run --from --to`
     min_reads: int
+    max_seconds: float  # the reader's bound; 1,000 reads take minutes on a loaded machine
 
 
-FULL = Loop(scale=0.3, landed_days=4, run_days=("2026-01-04", "2026-01-05"), min_reads=1000)
-SHORT = Loop(scale=0.15, landed_days=2, run_days=("2026-01-02", "2026-01-02"), min_reads=100)
+FULL = Loop(
+    scale=0.3, landed_days=4, run_days=("2026-01-04", "2026-01-05"), min_reads=1000, max_seconds=720
+)
+SHORT = Loop(
+    scale=0.15, landed_days=2, run_days=("2026-01-02", "2026-01-02"), min_reads=100, max_seconds=240
+)
+LONG = pytest.mark.timeout(FULL.max_seconds + 300)  # the writers, then the reader's bound
 
 
 @pytest.mark.parametrize(
     ("backend", "loop"),
     [
         pytest.param("local", SHORT, id="local-short"),
-        pytest.param("local", FULL, id="local-1000-reads", marks=pytest.mark.slow),
-        pytest.param("s3", FULL, id="s3-1000-reads", marks=[pytest.mark.s3, pytest.mark.slow]),
+        pytest.param("local", FULL, id="local-1000-reads", marks=[pytest.mark.slow, LONG]),
+        pytest.param(
+            "s3", FULL, id="s3-1000-reads", marks=[pytest.mark.s3, pytest.mark.slow, LONG]
+        ),
     ],
 )
 def test_reads_while_ingest_materialize_and_run_write_are_whole_snapshots(
@@ -59,7 +67,7 @@ def test_reads_while_ingest_materialize_and_run_write_are_whole_snapshots(
         simulate_day(lake)
 
     reader = subprocess.Popen(
-        reader_args(lake, tmp_path, loop.min_reads, 240), stderr=subprocess.PIPE
+        reader_args(lake, tmp_path, loop.min_reads, loop.max_seconds), stderr=subprocess.PIPE
     )
     try:
         cli_ok(lake, "ingest", "--all")
@@ -67,7 +75,7 @@ def test_reads_while_ingest_materialize_and_run_write_are_whole_snapshots(
         cli_ok(lake, "run", "--from", loop.run_days[0], "--to", loop.run_days[1])
     finally:
         (tmp_path / "stop").touch()
-        _, errors = reader.communicate(timeout=300)
+        _, errors = reader.communicate(timeout=loop.max_seconds + 60)
     assert reader.returncode == 0, errors.decode()
     result = json.loads((tmp_path / "reads.json").read_text())
     assert result["anomalies"] == []
