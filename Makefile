@@ -26,7 +26,7 @@ test-fast: test ## The fast lane: the same as `make test` (every test not marked
 test-all: $(STAMP) ## Run every test, the long simulations (marked slow) included
 	$(PY) -m pytest
 
-test-slow: $(STAMP) ## Run the slow lane (kill tests: 20 kills on a folder lake, 5 on S3)
+test-slow: $(STAMP) ## Run the slow lane (20 kills on a folder, 5 on S3, 1,000-read concurrency loops)
 	$(PY) -m pytest -m slow
 
 lint: $(STAMP) ## ruff lint + format check + the layer check (import-linter) + mypy
