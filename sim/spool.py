@@ -7,14 +7,16 @@ days as they come and keeps only the file on local disk:
 - CSV is appended chunk by chunk. Which integer columns are written as floats (those with a
   null, `writer.float_columns`) is decided by the first chunk; a later chunk with a null in
   a column already written as integers would change earlier rows, and is refused.
-- Parquet is spooled to an Arrow IPC file, then written by polars' own Parquet sink at the end,
-  re-batched into the row groups polars gives a frame of that many rows (they depend on the
-  row count alone), so the file equals `DataFrame.write_parquet` of the whole frame.
+- Parquet is spooled to an Arrow IPC file, then read back in the row groups polars gives a
+  frame of that many rows (they depend on the row count alone) and fed, one frame per row
+  group, to polars' own Parquet sink, so the file equals `DataFrame.write_parquet` of the
+  whole frame while only a row group or two is in memory.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -22,6 +24,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
+from polars.io.plugins import register_io_source
 
 from sim.writer import float_columns, write_csv
 
@@ -79,11 +82,17 @@ class ParquetSpool:
         if self._writer is None:
             raise ValueError(f"{self.path.name}: no rows were added, so it has no columns")
         self._writer.close()
-        batched = self._spooled.with_name(self._spooled.name + ".batched")
-        _rebatch(self._spooled, batched, row_groups(self.rows))
+        with pa.OSFile(str(self._spooled)) as spooled:
+            reader = ipc.open_file(spooled)
+            schema = pl.from_arrow(reader.schema.empty_table()).schema  # type: ignore[union-attr]
+
+            def source(*_: object) -> Iterator[pl.DataFrame]:
+                yield from _rebatched(reader, row_groups(self.rows))
+
+            register_io_source(source, schema=schema).sink_parquet(
+                self.path, compression="zstd", statistics=self.statistics
+            )
         self._spooled.unlink()
-        pl.scan_ipc(batched).sink_parquet(self.path, compression="zstd", statistics=self.statistics)
-        batched.unlink()
         return self.path
 
 
@@ -102,19 +111,16 @@ def row_groups(rows: int) -> list[int]:
     return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
 
 
-def _rebatch(source: Path, target: Path, sizes: list[int]) -> None:
-    """Copy the IPC file `source` to `target` with one record batch per entry of `sizes`."""
-    with pa.memory_map(str(source)) as mapped:
-        reader = ipc.open_file(mapped)
-        with ipc.new_file(str(target), reader.schema) as out:
-            batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
-            batch = next(batches)
-            for size in sizes:
-                pending: list[pa.RecordBatch] = []
-                while size:
-                    while not batch.num_rows:
-                        batch = next(batches)
-                    pending.append(batch.slice(0, size))
-                    size -= pending[-1].num_rows
-                    batch = batch.slice(pending[-1].num_rows)
-                out.write_table(pa.Table.from_batches(pending).combine_chunks())
+def _rebatched(reader: ipc.RecordBatchFileReader, sizes: list[int]) -> Iterator[pl.DataFrame]:
+    """The rows of `reader` in order, as one single-chunk frame per entry of `sizes`."""
+    batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+    batch = next(batches)
+    for size in sizes:
+        pending: list[pa.RecordBatch] = []
+        while size:
+            while not batch.num_rows:
+                batch = next(batches)
+            pending.append(batch.slice(0, size))
+            size -= pending[-1].num_rows
+            batch = batch.slice(pending[-1].num_rows)
+        yield pl.from_arrow(pa.Table.from_batches(pending).combine_chunks())  # type: ignore[misc]
