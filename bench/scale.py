@@ -101,6 +101,7 @@ def main() -> int:
     spill = lake.parent / "duckdb-spill"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAKEHOUSE_")}
     env["LAKEHOUSE_CONFIG"] = str(config)
+    env["COLUMNS"] = "200"  # each phase's output goes to <work>/<phase>.log, tables unclipped
     print(
         f"scale {args.scale:g} end to end: lake {lake}, DuckDB memory_limit {args.memory_limit}, "
         f"threads {args.threads}, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
