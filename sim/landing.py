@@ -55,29 +55,46 @@ class Landed(BatchCounts):
     pristine: pl.DataFrame
 
 
+SPOOL_BLOCK_ROWS = 200_000
+"""The history spools its sessions in blocks of about this many rows: framing and writing each
+day on its own costs more than simulating it (a few ms per polars call), a block bounds memory."""
+
+
 class HistoryFiles:
     """The pre-migration batch (no batch columns), landed at ingest_date = last day + 1: its
-    sessions are spooled to `workdir` day by day as they are simulated (`add`), and `land`
-    writes the files once the last day is done. The pristine sessions (with their rates) are
-    spooled beside them for the simulator's state."""
+    sessions are spooled to `workdir` in blocks of days as they are simulated (`add`), and
+    `land` writes the files once the last day is done. The pristine sessions (with their
+    rates) are spooled beside them for the simulator's state."""
 
     def __init__(self, workdir: Path, fmt: str) -> None:
         self.fmt = fmt
         self.raw = open_spool(workdir / f"sessions.{fmt}", fmt)
         self.pristine = open_spool(workdir / "pristine.parquet", "parquet", statistics=False)
-
-    @property
-    def sessions(self) -> int:
-        return self.pristine.rows
+        self.sessions = 0
+        self._block: list[dict[str, np.ndarray]] = []
+        self._block_rows = 0
 
     def add(self, sessions: dict[str, np.ndarray]) -> None:
-        """Spool one day's clean sessions (in session-id order, after the days before)."""
-        self.raw.add(sessions_frame(sessions))
-        self.pristine.add(pristine_frame(sessions))
+        """Take one day's clean sessions (in session-id order, after the days before)."""
+        self._block.append(sessions)
+        rows = len(sessions["session_id"])
+        self.sessions += rows
+        self._block_rows += rows
+        if self._block_rows >= SPOOL_BLOCK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._block:
+            return
+        block = {key: np.concatenate([day[key] for day in self._block]) for key in self._block[0]}
+        self.raw.add(sessions_frame(block))
+        self.pristine.add(pristine_frame(block))
+        self._block, self._block_rows = [], 0
 
     def land(self, storage: Storage, world: World) -> tuple[Path, tuple[str, ...]]:
         """Write the raw sessions, students and tutors; returns the local file of the pristine
         sessions and the raw files written."""
+        self._flush()
         ingest = day_date(world.day) + timedelta(days=1)
         sessions = raw_key("sessions", ingest, daily=False, fmt=self.fmt)
         storage.upload(self.raw.finish(), sessions)
