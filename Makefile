@@ -5,7 +5,7 @@ LH     := $(VENV)/bin/lakehouse
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-fast test-all test-slow lint format demo demo-s3 bench clean
+.PHONY: help install test test-fast test-all test-slow lint format docs demo demo-s3 bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ lint: $(STAMP) ## ruff lint + format check + the layer check (import-linter, doc
 format: $(STAMP) ## Apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+docs: $(STAMP) ## Regenerate the tables of docs/CONTRACTS.md from the contracts in the code
+	LAKEHOUSE_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/docs/test_contracts_doc.py
 
 demo: $(STAMP) ## Run the whole chain on a local lake (./lake)
 	$(PY) -m cli.demo --lake ./lake

@@ -5,6 +5,9 @@
 For each scale: simulate the history (seed 42) and `--days` daily batches, ingest them all
 into silver (not timed), then time `materialize` once on a lake without gold (first) and
 `--repeat` more times (rebuilds over existing gold), printing the time of each gold model.
+Then the daily case: gold built as of the day before the last batch, and the last batch's
+build timed incrementally and as a full rebuild, `--repeat` times in turn on fresh copies (the
+incremental one with `gold.incremental_from_sessions` at 0, so it is incremental at any scale).
 Targets: under 1 s at scale 1, under 10 s at scale 100 (wall clock). Each run also prints
 its process CPU time (all DuckDB threads) and the 1-minute load average when it started: on a
 shared machine a wall time far above the CPU time means the run waited for a core.
@@ -25,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lakehouse.config import load_settings
 from lakehouse.gold.materialize import materialize
-from lakehouse.lake.catalog import lake_stats
+from lakehouse.lake.catalog import connect_lake, lake_stats
 from lakehouse.silver.ingest import ingest_batch
 from sim.api import simulate_day, simulate_history
 
@@ -85,6 +88,45 @@ def bench_scale(lake: Path, scale: float, days: int, repeat: int) -> bool:
     return verdict != "FAIL"
 
 
+def bench_daily(lake: Path, repeat: int) -> None:
+    """One day's gold, incremental against full, on copies of a lake whose gold is a day old."""
+    template = lake.with_name(lake.name + "-daily")
+    shutil.rmtree(template, ignore_errors=True)
+    shutil.copytree(lake, template)
+    settings = load_settings(environ={}, overrides={"lake": str(template)})
+    con = connect_lake(settings, read_only=True)
+    days = [
+        d
+        for (d,) in con.execute(
+            "SELECT DISTINCT ingest_date FROM lake.silver.ingest_batches ORDER BY 1"
+        ).fetchall()
+    ]
+    con.close()
+    materialize(settings, days[-2], full=True)
+    figures: dict[str, list[tuple[float, float]]] = {"incremental": [], "full": []}
+    work = lake.with_name(lake.name + "-work")
+    for _ in range(repeat):
+        for mode in figures:
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.copytree(template, work)
+            overrides = {"lake": str(work), "gold.incremental_from_sessions": 0}
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = materialize(
+                load_settings(environ={}, overrides=overrides), full=mode == "full"
+            )
+            figures[mode].append((time.process_time() - c0, time.perf_counter() - t0))
+            assert result.mode == mode, (result.mode, result.reason)
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(template, ignore_errors=True)
+    cpu = {m: statistics.median(c for c, _ in v) for m, v in figures.items()}
+    wall = {m: statistics.median(w for _, w in v) for m, v in figures.items()}
+    print(
+        f"   daily build of {days[-1]}: incremental {cpu['incremental']:.2f} s CPU "
+        f"({wall['incremental']:.2f} s wall), full {cpu['full']:.2f} s CPU ({wall['full']:.2f} s "
+        f"wall): incremental/full {cpu['incremental'] / cpu['full']:.2f}x CPU"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="1,100", help="comma-separated scale factors")
@@ -102,6 +144,7 @@ def main() -> int:
     try:
         for scale in (float(s) for s in args.scales.split(",")):
             ok &= bench_scale(parent / f"scale-{scale:g}", scale, args.days, args.repeat)
+            bench_daily(parent / f"scale-{scale:g}", args.repeat)
     finally:
         if not args.keep:
             shutil.rmtree(parent, ignore_errors=True)

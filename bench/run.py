@@ -5,7 +5,9 @@
 Prints the total and per-day time, per-stage figures (mean, p50, p95, max), and how the per-day
 cost grows with the lake: the mean of each stage per block of days next to the lake's size at
 the end of the block, and a least-squares slope in ms per 100 days. Target: 365 days in under
-5 minutes, under 0.8 s per day for all stages together.
+90 s. The per-day target is a ratio to the floor (bench/floor.py), and growth is measured with
+both ages in turn (bench/growth.py): a long run's late days meet another load than its early
+ones.
 """
 
 from __future__ import annotations
@@ -26,8 +28,7 @@ from lakehouse.chain import STAGES
 from lakehouse.config import load_settings
 from lakehouse.orchestration.runner import FIRST_BUSINESS_DAY, Runner
 
-TARGET_TOTAL_S = 300.0
-TARGET_PER_DAY_S = 0.8
+TARGET_TOTAL_S = 90.0
 
 
 def lake_size(root: Path) -> tuple[int, int]:
@@ -117,11 +118,8 @@ def main() -> int:
         f"{args.days} days at scale {args.scale}: {total:.1f}s total, "
         f"{total / args.days:.3f}s per day (wall, incl. bus, ledger, events, lock)"
     )
-    ok_total = total < TARGET_TOTAL_S and total / args.days < TARGET_PER_DAY_S
-    print(
-        f"target < {TARGET_TOTAL_S:.0f}s and < {TARGET_PER_DAY_S}s/day: "
-        f"{'met' if ok_total else 'NOT met'}"
-    )
+    ok_total = total < TARGET_TOTAL_S * args.days / 365
+    print(f"target < {TARGET_TOTAL_S:.0f}s for 365 days: {'met' if ok_total else 'NOT met'}")
     print()
     print(
         f"{'stage':<12}{'mean s':>9}{'p50 s':>9}{'p95 s':>9}{'max s':>9}{'share':>8}"

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from lakehouse.bronze.files import ENTITIES, LINEAGE_COLUMNS, raw_columns
+from lakehouse.bronze.files import DAILY_FILES, ENTITIES, LINEAGE_COLUMNS, raw_columns
 from lakehouse.models.transpile import layer_databases
 
 if TYPE_CHECKING:
@@ -37,14 +37,6 @@ if TYPE_CHECKING:
 CSV_SUFFIX = "_csv"
 """`tutor_raw.sessions_csv` is the external table over every landed file; `tutor_raw.sessions`
 is the view of one batch that the silver models read as `bronze.sessions`."""
-DAILY_FILES = {
-    "sessions": "new_sessions",
-    "students": "students_delta",
-    "tutors": "tutors_delta",
-    "feedback": "feedback_delta",
-    "test_scores": "test_scores_delta",
-}
-"""File-name stems of the daily batches (docs/CONTRACTS.md); any other file is history."""
 
 FIRST_INGEST_DATE = "2021-01-01"
 """Start of the projected `ingest_date` range (the history lands at 2025-12-31)."""

@@ -8,8 +8,9 @@ order, with the same parameters, and it relies on being idempotent:
 - ingest D: check the batch order like the DuckDB ingest (a batch already ingested is not run
   again: re-merging its rows would read them as superseded), point `bronze.<entity>` at batch D
   (`ddl.bronze_batch_views`), read the batch id with the `bronze.batch_id` model, run the
-  ingest's steps (`STEPS`), then write the batch's record `_ops/ingest/batches/ingest_date=D.json`
-  last: it is the commit marker that a batch's statements all ran;
+  ingest's models (`ingest_models`), then write the batch's record
+  `_ops/ingest/batches/ingest_date=D.json` last: it is the commit marker that a batch's
+  statements all ran;
 - materialize D: run the gold models with `model_params(D)`. Each write is an Iceberg commit
   that export, the report and `lakehouse query` read directly (`lakehouse.lake.iceberg`).
 
@@ -35,10 +36,10 @@ from lakehouse.lake.storage import Storage, open_storage
 from lakehouse.models import get_model
 from lakehouse.models.transpile import database_for
 from lakehouse.silver.ingest import (
-    SILVER_INGEST_TIME,
-    STEPS,
     check_order,
+    ingest_models,
     ingest_result,
+    silver_params,
     waiting_batches,
 )
 
@@ -56,22 +57,13 @@ def _count(engine: AthenaEngine, table: str, where: Any = None) -> int:
 
 
 def ingest_params(settings: Settings, engine: AthenaEngine, day: dt.date) -> dict[str, Any]:
-    """The silver models' parameters for batch `day` (as `silver.ingest.batch_params`)."""
+    """The silver models' parameters for batch `day` (`silver.ingest.silver_params`, with the
+    batch id read by the `bronze.batch_id` model)."""
     files = batch_files(open_storage(settings), day)
     if not any(files.values()):
         raise InputFileError(f"no raw batch landed at ingest_date={day} under {settings.lake}")
     rows = engine.query(engine.render(get_model("bronze.batch_id")))
-    return {
-        "ingest_date": day,
-        "batch_ingest_ts": dt.datetime.combine(day, dt.time()),
-        "slv_ingest_ts": dt.datetime.combine(day, SILVER_INGEST_TIME),
-        "source_batch_id": rows[0][0] if rows else MIGRATION_BATCH_ID,
-        "session_files": ",".join(files.get("sessions", [])),
-        "student_files": ",".join(files.get("students", [])),
-        "tutor_files": ",".join(files.get("tutors", [])),
-        "feedback_files": ",".join(files.get("feedback", [])),
-        "test_score_files": ",".join(files.get("test_scores", [])),
-    }
+    return silver_params(day, rows[0][0] if rows else MIGRATION_BATCH_ID, files)
 
 
 RECORDS_PREFIX = "_ops/ingest/batches"
@@ -103,8 +95,8 @@ def ingest(settings: Settings, ingest_date: dt.date, engine: AthenaEngine | None
     for view in bronze_batch_views(settings, ingest_date):
         engine.client.execute(view.sql(dialect="athena"))
     params = ingest_params(settings, engine, ingest_date)
-    for name in STEPS:
-        engine.materialize(name, params)
+    for model in ingest_models():
+        engine.materialize(model, params)
     result = ingest_result(engine, ingest_date, params["source_batch_id"])
     detail = {**result.to_detail(), **costs(engine)}
     record = {"result": detail, "engine": engine.name}

@@ -1,8 +1,8 @@
 """Which models run on Athena, in what order, with which example parameters, and the column
 types of the tables they store (for the Iceberg DDL).
 
-Silver tables have the types docs/CONTRACTS.md binds (`lakehouse.models.contracts`). Gold types are
-whatever the gold SELECTs produce: each gold model is run by DuckDB with `LIMIT 0` over empty
+Silver tables have their contract's types (`lakehouse.models.contracts.CONTRACTS`). Gold types
+are whatever the gold SELECTs produce: each gold model is run by DuckDB with `LIMIT 0` over empty
 silver tables of the contract's shape, which gives the exact output types without any data.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from lakehouse.models import Model, get_model, load_models, render
+from lakehouse.models import Model, load_models, render
 
 ATHENA_LAYERS = ("silver", "gold")
 """Layers whose models run on Athena. Bronze is external CSV tables (see `ddl`); the report
@@ -30,9 +30,9 @@ def athena_models() -> list[Model]:
     """The models Athena runs, in the order the stages run them: the ingest's steps, then the
     gold models (each after the gold models it reads)."""
     from lakehouse.gold.materialize import gold_models
-    from lakehouse.silver.ingest import STEPS
+    from lakehouse.silver.ingest import ingest_models
 
-    models = [get_model(name) for name in STEPS] + gold_models()
+    models = ingest_models() + gold_models()
     return [m for m in models if runs_on_athena(m)]
 
 
@@ -44,44 +44,28 @@ def example_params(day: dt.date = EXAMPLE_INGEST_DATE) -> dict[str, Any]:
 
 
 def ingest_params(day: dt.date) -> dict[str, Any]:
-    """What `lakehouse.silver.ingest.batch_params` binds for a daily batch landed at `day`
-    (batch id `sim_<day>`, one file per entity), without reading the batch."""
-    from lakehouse.silver.ingest import SILVER_INGEST_TIME
+    """What `lakehouse.silver.ingest.silver_params` binds for a daily batch landed at `day`
+    (batch id `sim_<day>`, one daily CSV file per entity), without reading the batch."""
+    from lakehouse.bronze.files import DAILY_FILES, partition_prefix
+    from lakehouse.silver.ingest import silver_params
 
-    files = {
-        "session": "new_sessions",
-        "student": "students_delta",
-        "tutor": "tutors_delta",
-        "feedback": "feedback_delta",
-        "test_score": "test_scores_delta",
-    }
-    return {
-        "ingest_date": day,
-        "source_batch_id": f"sim_{day.isoformat()}",
-        "batch_ingest_ts": dt.datetime.combine(day, dt.time()),
-        "slv_ingest_ts": dt.datetime.combine(day, SILVER_INGEST_TIME),
-        **{
-            f"{entity}_files": f"raw/{entity if entity == 'feedback' else entity + 's'}/"
-            f"ingest_date={day.isoformat()}/{stem}.csv"
-            for entity, stem in files.items()
-        },
-    }
+    files = {e: [f"{partition_prefix(e, day)}/{stem}.csv"] for e, stem in DAILY_FILES.items()}
+    return silver_params(day, f"sim_{day.isoformat()}", files)
 
 
 def stored_schemas(params: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     """`layer.table` -> [(column, DuckDB type)] of every table Athena stores, in model order."""
     import duckdb
 
-    from lakehouse.models.contracts import SILVER_SCHEMAS
+    from lakehouse.models.contracts import SILVER_SCHEMAS, create_empty
 
     schemas = {name: list(columns.items()) for name, columns in SILVER_SCHEMAS.items()}
     con = duckdb.connect()
     try:
         for schema in ("bronze", "silver", "gold"):
             con.execute(f"CREATE SCHEMA {schema}")
-        for name, columns in SILVER_SCHEMAS.items():
-            body = ", ".join(f"{c} {t}" for c, t in columns.items())
-            con.execute(f"CREATE TABLE {name} ({body})")
+        for name in SILVER_SCHEMAS:
+            create_empty(con, name, name)
         for model in athena_models():
             if model.layer != "gold":
                 continue

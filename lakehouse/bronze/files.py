@@ -49,6 +49,15 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """Columns a file may have, after the batch columns: a tutor's status (Active, Leaving,
 Departed), written by scenarios where tutors leave; NULL when the file has none."""
+DAILY_FILES = {
+    "sessions": "new_sessions",
+    "students": "students_delta",
+    "tutors": "tutors_delta",
+    "feedback": "feedback_delta",
+    "test_scores": "test_scores_delta",
+}
+"""File-name stems of the daily batches (any other file is history). The DuckDB loader tells the
+two apart by the batch columns; Athena's CSV tables read by position and go by the name."""
 LINEAGE_COLUMNS = {
     "file_kind": "VARCHAR",
     "source_file": "VARCHAR",

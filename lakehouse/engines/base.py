@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from lakehouse.models import Model, get_model
 from lakehouse.models.statements import (
+    DIFF_DONE,
     STAGE_SUFFIX,
     Capabilities,
     StatementBuilder,
+    diff_tables,
     partition_ranges,
     validate_model,
 )
@@ -140,13 +142,23 @@ class Engine(ABC):
         ranges = None
         if limit is not None and partitions is not None and model.partitioned_by:
             ranges = partition_ranges(partitions(model, stage), limit)
-        # bound with full_build false: an incremental build, which writes only changed rows
-        # (of the `@scope`; a model without one is recomputed whole and compared whole)
-        scoped = model.kind == "full" and not (params or {}).get("full_build", True)
-        by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
-        yield from builder.apply(
-            model, target, stage, columns, ranges, scoped=scoped, by_partition=by_partition
+        # Unless a full build is asked (`full_build` bound true), a `full` model writes only
+        # its changed rows (of the `@scope`; a model without one is compared whole), where the
+        # engine keeps session tables for the diff
+        scoped = (
+            model.kind == "full"
+            and self.SUPPORTS_TEMP_TABLES
+            and not (params or {}).get("full_build", False)
         )
+        by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
+        for statement in builder.apply(
+            model, target, stage, columns, ranges, scoped=scoped, by_partition=by_partition
+        ):
+            if statement == DIFF_DONE:
+                if self.unchanged(stage):
+                    return
+                continue
+            yield statement
         if not self.SUPPORTS_TEMP_TABLES:
             yield builder.drop(stage)
 
@@ -160,6 +172,15 @@ class Engine(ABC):
             scanned += self.execute(sql)
             count += 1
         return MaterializeResult(model.name, model.kind, self.name, count, scanned)
+
+    def unchanged(self, stage: str) -> bool:
+        """Whether an incremental write's diff (`statements.diff_tables`) found no row to
+        change: then the table is left without a statement on it."""
+        changed, removed = diff_tables(stage)
+        ((found,),) = self.query(
+            f"SELECT EXISTS (SELECT 1 FROM {changed}) OR EXISTS (SELECT 1 FROM {removed})"
+        )
+        return not found
 
     def stage_partitions(self, model: Model, stage: str) -> list[Any]:
         """The distinct `@partitioned_by` values of the rows waiting in `stage`."""

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
-from lakehouse.lake.catalog import ALIAS, LAYERS, commit, connect_lake, lake_tables
+from lakehouse.lake.catalog import ALIAS, commit, connect_lake, lake_tables
 from lakehouse.models import Model, ModelError, get_model, literal, load_models
 from lakehouse.models.contracts import SILVER_SCHEMAS, check_schema
+from lakehouse.models.dependencies import sql_tokens, table_at
 
 if TYPE_CHECKING:
     import duckdb
@@ -43,14 +44,9 @@ def duckdb_sql(sql: str, ephemeral: frozenset[str]) -> tuple[str, frozenset[str]
 
     The rewrite works on sqlglot's tokens (not a parse and a regeneration, which cost more than
     a daily batch's queries), so each model's text is produced once per process."""
-    import sqlglot
-    from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
-    try:
-        tokens = sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
-    except TokenError as exc:
-        raise ModelError(f"SQL does not tokenize: {exc}") from None
+    tokens = sql_tokens(sql)
     pieces, names, last = [], set(), 0
     for i, (first, second) in enumerate(pairwise(tokens)):
         if (
@@ -61,16 +57,8 @@ def duckdb_sql(sql: str, ephemeral: frozenset[str]) -> tuple[str, frozenset[str]
             pieces += [sql[last : first.start], f"getvariable('{second.text}')"]
             names.add(second.text)
             last = second.end + 1
-        elif (
-            first.token_type == TokenType.VAR
-            and first.text.lower() in LAYERS
-            and second.token_type == TokenType.DOT
-            and i + 2 < len(tokens)
-            and tokens[i + 2].token_type == TokenType.VAR
-            and (i == 0 or tokens[i - 1].token_type != TokenType.DOT)
-        ):
+        elif (name := table_at(tokens, i)) is not None:
             table = tokens[i + 2]
-            name = f"{first.text.lower()}.{table.text.lower()}"
             relation = ephemeral_name(name) if name in ephemeral else f"{ALIAS}.{name}"
             pieces += [sql[last : first.start], relation]
             last = table.end + 1
@@ -109,6 +97,10 @@ class DuckDBEngine(Engine):
         """`legacy_ok` opens a lake an earlier version wrote as plain Parquet (to rebuild it)."""
         super().__init__(settings)
         self.con = con or connect_lake(settings, legacy_ok=legacy_ok)
+        # A stage's statements are mostly catalog look-ups and a daily batch's few thousand
+        # rows: one thread runs them on a third of the CPU that two take (the idle worker
+        # spins). A stage raises it for work large enough to split (a big batch, a full build).
+        self.con.execute("SET threads = 1")
         self.ephemeral: set[str] = set(_view_models())
         self._bound: dict[str, Any] = {}
         self._tables: set[str] | None = None

@@ -38,6 +38,7 @@ from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import Snapshot, registered_views, snapshots
 from lakehouse.models import Model, get_model, load_models, render, scope_table
+from lakehouse.models.dependencies import layer_models
 from lakehouse.models.statements import diff_tables
 
 if TYPE_CHECKING:
@@ -109,26 +110,8 @@ def batch_times(as_of: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def gold_models() -> list[Model]:
-    """The gold models, each after the gold models it depends on."""
-    models = {name: m for name, m in load_models().items() if m.layer == "gold"}
-    ordered: list[Model] = []
-    visiting: set[str] = set()
-
-    def visit(name: str) -> None:
-        if any(m.name == name for m in ordered):
-            return
-        if name in visiting:
-            raise LakehouseError(f"gold models depend on each other in a cycle through {name}")
-        visiting.add(name)
-        for dep in models[name].depends_on:
-            if dep in models:
-                visit(dep)
-        visiting.discard(name)
-        ordered.append(models[name])
-
-    for name in sorted(models):
-        visit(name)
-    return ordered
+    """The gold models, each after the gold models it reads."""
+    return layer_models("gold")
 
 
 def _resolve_as_of(

@@ -7,7 +7,10 @@ A model file is one SELECT in DuckDB dialect, opening with `-- @key value` heade
     -- @kind incremental_by_unique_key
     -- @unique_key session_id
     -- @partitioned_by session_month
-    -- @depends_on bronze.sessions, silver.dim_students
+
+What a model reads is not declared: it is inferred from the SQL, and a model that reads a table
+as it was before the stage says so with `-- @reads_previous <table>` (see
+`lakehouse.models.dependencies`, which orders a layer's models from these reads).
 
 A gold model may also declare `-- @scope month_start, tutor_id`: the columns that bound what a
 batch can change in it. An incremental build (see `lakehouse.gold.materialize`) fills one
@@ -16,6 +19,9 @@ reads them behind `:full_build OR ...`, and the builder replaces only the rows i
 
 Parameters are named placeholders (`:batch_date`); `render` replaces them with typed literals
 through sqlglot and writes the SQL in the engine's dialect, so one file serves DuckDB and Athena.
+
+SQL that two models share lives once, as a macro in `sql/macros/` (`lakehouse.models.macros`);
+reading a model inlines the macros it calls, so `Model.sql` is what every engine runs.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lakehouse.errors import LakehouseError
+from lakehouse.models.macros import MACRO_DIR, MacroError, expand, load_macros
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -57,15 +64,19 @@ class Model:
     """`layer.table`, from the file's folder and name."""
     path: Path
     sql: str
-    """The SELECT, header included (comments are harmless to every engine)."""
+    """The SELECT, header included (comments are harmless to every engine), with the macros
+    it calls inlined."""
     kind: str = "full"
     unique_key: tuple[str, ...] = ()
     partitioned_by: str | None = None
-    depends_on: tuple[str, ...] = ()
+    reads_previous: tuple[str, ...] = ()
+    """Tables of its layer the model reads as they were before the stage (it runs first)."""
     scope: tuple[str, ...] = ()
     """Columns whose touched values bound an incremental build (`gold_scope_<column>`)."""
     description: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    macros: tuple[str, ...] = ()
+    """The macros of `sql/macros/` inlined into `sql`."""
 
     @property
     def layer(self) -> str:
@@ -92,6 +103,11 @@ def parse_model(path: Path, root: Path = SQL_DIR) -> Model:
             header[match.group(1)] = match.group(2)
         elif not header:
             description.append(line.lstrip("- ").rstrip())
+    if "depends_on" in header:
+        raise ModelError(
+            f"{path}: @depends_on is inferred from the SQL; remove the header (a read of a "
+            "table as it was before the stage is declared with @reads_previous)"
+        )
     kind = header.pop("kind", "full")
     if kind not in KINDS:
         raise ModelError(f"{path}: unknown @kind {kind!r}; use one of {', '.join(KINDS)}")
@@ -99,24 +115,30 @@ def parse_model(path: Path, root: Path = SQL_DIR) -> Model:
     def split(value: str | None) -> tuple[str, ...]:
         return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
+    try:
+        sql, macros = expand(text, load_macros(root), path)
+    except MacroError as exc:
+        raise ModelError(str(exc)) from None
     return Model(
         name=name,
         path=path,
-        sql=text,
+        sql=sql,
         kind=kind,
         unique_key=split(header.pop("unique_key", None)),
         partitioned_by=header.pop("partitioned_by", None) or None,
-        depends_on=split(header.pop("depends_on", None)),
+        reads_previous=split(header.pop("reads_previous", None)),
         scope=split(header.pop("scope", None)),
         description=" ".join(description).strip(),
         extra=header,
+        macros=macros,
     )
 
 
 @cache
 def load_models(root: Path = SQL_DIR) -> dict[str, Model]:
-    """Every model under `root`, by name."""
-    return {m.name: m for m in (parse_model(p, root) for p in sorted(root.rglob("*.sql")))}
+    """Every model under `root`, by name (the macros under `root/macros` are not models)."""
+    paths = sorted(p for p in root.rglob("*.sql") if p.relative_to(root).parts[0] != MACRO_DIR)
+    return {m.name: m for m in (parse_model(p, root) for p in paths)}
 
 
 def get_model(name: str, root: Path = SQL_DIR) -> Model:

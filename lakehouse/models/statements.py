@@ -8,13 +8,16 @@ A model is one SELECT plus a `@kind`; what the kind means is written here once:
 - every stored kind first puts the SELECT's rows in a *stage* (a temporary table on DuckDB, a
   Parquet CTAS on Athena), so a failing SELECT never touches the target, a SELECT that reads its
   own target sees it whole, and the columns are known. Then, from the stage:
-  - `full`: `DELETE FROM target`, then `INSERT` the stage. In an incremental build of a model
-    with a `@scope` the stage holds just the rows recomputed for the scope (`col IN
-    gold_scope_col`, for each scope column, OR-ed); they are compared with the rows the target
-    holds inside the scope (build stamps aside), and the partitions (`@partitioned_by`)
-    holding a changed or removed row are rewritten whole, or the whole table when it has no
+  - `full`: in a full build (`full_build` bound true), or on an engine without session
+    tables, `DELETE FROM target`, then `INSERT` the stage. Otherwise the stage is compared with
+    the target: for a model with a `@scope` the stage holds just the rows recomputed for the
+    scope (`col IN gold_scope_col`, for each scope column, OR-ed) and is compared with the rows
+    the target holds inside the scope (build stamps aside); a model without one is compared
+    whole (silver's static reference tables, say). The partitions (`@partitioned_by`) holding
+    a changed or removed row are rewritten whole, or the whole table when it has no
     partitions or the engine cannot trust its statistics: the rows that did not change keep
-    their stamps, and an unchanged table is not written at all. Whole files, never row
+    their stamps, and an unchanged table gets no statement after the diff (`DIFF_DONE`).
+    Whole files, never row
     deletes: on DuckLake 1.5.5 a concurrent reader can see half of a commit whose deletes are
     delete files (docs/lake.md);
   - `incremental_by_partition`: `DELETE` the `@partitioned_by` values the stage holds, then
@@ -339,6 +342,12 @@ def diff_tables(stage: str) -> tuple[str, str]:
     return f"{stage}__changed", f"{stage}__removed"
 
 
+DIFF_DONE = "-- diff done: the statements after this one write the table"
+"""Where an incremental write's diff ends (a comment, harmless if run): an engine that can
+read the diff (`diff_tables`) between statements stops there when it found no change, and so
+leaves an unchanged table without a statement on it."""
+
+
 def _apply_scoped(
     scope: tuple[str, ...],
     partitioned_by: str | None,
@@ -379,6 +388,7 @@ def _apply_scoped(
         f"SELECT s.* FROM {stage} AS s ANTI JOIN {old} AS o ON {same('s', 'o')}",
         f"CREATE OR REPLACE TEMP TABLE {removed} AS "
         f"SELECT o.* FROM {old} AS o ANTI JOIN {stage} AS s ON {same('o', 's')}",
+        DIFF_DONE,
         f"CREATE OR REPLACE TEMP TABLE {kept} AS SELECT t.* FROM "
         f"(SELECT * FROM {target} WHERE {touched}) AS t "
         f"ANTI JOIN {removed} AS r ON {same('t', 'r')}",

@@ -28,38 +28,15 @@ from lakehouse.errors import LakehouseError
 from lakehouse.lake.catalog import ALIAS, lake_tables, snapshots
 from lakehouse.lake.maintenance import compact_small_files
 from lakehouse.lake.storage import Storage, open_storage
-from lakehouse.models import get_model
+from lakehouse.models import Model, get_model
 from lakehouse.models.contracts import SILVER_SCHEMAS
+from lakehouse.models.dependencies import layer_models
 
 if TYPE_CHECKING:
     import duckdb
 
     from lakehouse.engines.base import Engine
 
-# The models of one ingest, in the order they run. Inside the ingest's transaction a model
-# reads `silver.<t>` as it was before the batch until the model of <t> has run, and as it is
-# after the batch from then on (dim_students reads its own previous versions, fct_sessions the
-# new dimension keys).
-STEPS = (
-    "silver.stg_students",
-    "silver.stg_tutors",
-    "silver.dim_students",
-    "silver.dim_tutors",
-    "silver.err_dimensions",
-    "silver.stg_sessions",
-    "silver.stg_session_keys",
-    "silver.fct_sessions",
-    "silver.err_sessions",
-    "silver.stg_feedback",
-    "silver.fct_feedback",
-    "silver.err_feedback",
-    "silver.stg_test_scores",
-    "silver.fct_test_scores",
-    "silver.err_test_scores",
-    "silver.ingest_batches",
-    "silver.dim_subjects",
-    "silver.dim_appt_status",
-)
 SMALL_BATCH_BYTES = 4_000_000
 """Raw batches up to this size run on one DuckDB thread."""
 SILVER_INGEST_TIME = dtime(1, 0, 0)
@@ -140,19 +117,35 @@ class IngestResult:
         )
 
 
+def ingest_models() -> list[Model]:
+    """The silver models of one ingest, in the order they run: each after the models of the
+    tables it reads, and before those of the tables it reads as they were before the batch
+    (`lakehouse.models.dependencies`). Inside the ingest's transaction a model sees
+    `silver.<t>` as it was before the batch until the model of <t> has run, and as it is after
+    the batch from then on (dim_students reads its own previous versions, fct_sessions the new
+    dimension keys)."""
+    return layer_models("silver")
+
+
 def batch_params(batch: BronzeBatch) -> dict[str, Any]:
-    """The named parameters of the silver models: all derived from the batch date."""
-    day = batch.ingest_date
+    """The named parameters of the silver models for a loaded batch."""
+    files = {entity: batch.keys(entity) for entity in ENTITIES}
+    return silver_params(batch.ingest_date, batch.source_batch_id, files)
+
+
+def silver_params(day: date, source_batch_id: str, files: dict[str, list[str]]) -> dict[str, Any]:
+    """The named parameters of the silver models for the batch `day`, its id and its raw file
+    keys by entity (every engine binds these): the times derive from the batch date only."""
     return {
         "ingest_date": day,
         "batch_ingest_ts": datetime.combine(day, dtime()),
         "slv_ingest_ts": datetime.combine(day, SILVER_INGEST_TIME),
-        "source_batch_id": batch.source_batch_id,
-        "session_files": ",".join(batch.keys("sessions")),
-        "student_files": ",".join(batch.keys("students")),
-        "tutor_files": ",".join(batch.keys("tutors")),
-        "feedback_files": ",".join(batch.keys("feedback")),
-        "test_score_files": ",".join(batch.keys("test_scores")),
+        "source_batch_id": source_batch_id,
+        "session_files": ",".join(files.get("sessions", [])),
+        "student_files": ",".join(files.get("students", [])),
+        "tutor_files": ",".join(files.get("tutors", [])),
+        "feedback_files": ",".join(files.get("feedback", [])),
+        "test_score_files": ",".join(files.get("test_scores", [])),
     }
 
 
@@ -270,6 +263,7 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
     con = engine.con
     con.execute("SET preserve_insertion_order = true")
     con.execute("SET parquet_metadata_cache = true")
+    con.execute(f"SET threads = {int(settings.duckdb.threads)}")  # the history batch is large
     batch = load_batch(con, storage, day)
     con.execute("SET preserve_insertion_order = false")
     # a daily batch is a few thousand rows: one thread does it faster than two that hand tiny
@@ -280,14 +274,13 @@ def _run(settings: Settings, storage: Storage, engine: DuckDBEngine, day: date) 
     with engine.transaction("ingest", f"ingest batch {day}") as record:
         create_silver_tables(engine)
         rows = {}
-        for name in STEPS:
-            model = get_model(name)
+        for model in ingest_models():
             engine.materialize(model, params)
             if model.kind != "view":
                 (count,) = con.execute(
                     f"SELECT count(*) FROM {engine.stage_name(model)}"
                 ).fetchone()
-                rows[name] = int(count)
+                rows[model.name] = int(count)
         result = ingest_result(engine, day, batch.source_batch_id, time.perf_counter() - started)
         record.info.update(
             batch=day.isoformat(),

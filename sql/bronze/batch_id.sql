@@ -2,7 +2,6 @@
 -- files repeat it on every row); no row at all (the pre-migration history has no batch
 -- columns, a delta may be header-only) gives no row, and the adapter decides.
 -- @kind view
--- @depends_on bronze.sessions, bronze.students, bronze.tutors
 WITH ids AS (
     SELECT TRIM(source_batch_id) AS source_batch_id FROM bronze.sessions
     UNION ALL

@@ -3,7 +3,6 @@
 -- file-level error naming it) rather than labelled with its majority id.
 -- Grain: one row per offending file, with its distinct ids (at most 5) and their count.
 -- @kind view
--- @depends_on bronze.sessions, bronze.students, bronze.tutors
 WITH ids AS (
     SELECT source_file, TRIM(source_batch_id) AS source_batch_id FROM bronze.sessions
     UNION ALL

@@ -9,7 +9,6 @@
 -- current tutor's name): a daily build recomputes those only (@scope student_id).
 -- @kind full
 -- @scope student_id
--- @depends_on gold.int_priced_sessions, silver.dim_students, silver.dim_tutors, silver.dim_subjects
 
 WITH profiles AS (
     SELECT

@@ -16,7 +16,6 @@
 -- (@scope month_start, tutor_id).
 -- @kind full
 -- @scope month_start, tutor_id
--- @depends_on gold.int_priced_sessions, silver.dim_tutors
 
 WITH bounds AS (
     SELECT

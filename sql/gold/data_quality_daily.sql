@@ -10,7 +10,6 @@
 -- or reprices: a daily build recomputes those (@scope ingest_date).
 -- @kind full
 -- @scope ingest_date
--- @depends_on silver.ingest_batches, silver.err_sessions, gold.int_priced_sessions
 
 WITH batches AS (
     SELECT

@@ -15,7 +15,6 @@
 -- are skipped, as on the rosters. It marks enrollments (gold.subject_demand).
 -- @kind full
 -- @scope student_id
--- @depends_on silver.fct_sessions, silver.dim_students, silver.dim_tutors
 
 WITH sessions AS (
     SELECT

@@ -7,7 +7,6 @@
 -- or status changed: a daily build recomputes those rows only (@scope month_start, tutor_id).
 -- @kind full
 -- @scope month_start, tutor_id
--- @depends_on gold.int_priced_sessions, silver.dim_tutors, silver.dim_subjects, silver.dim_appt_status
 
 WITH grouped AS (
     SELECT

@@ -5,7 +5,6 @@
 -- silver (is_orphan) are left out. The tutor is the one of the student's latest session on
 -- or before the latest score's date.
 -- @kind full
--- @depends_on gold.int_priced_sessions, silver.fct_test_scores, silver.dim_tutors
 
 WITH scores AS (
     SELECT

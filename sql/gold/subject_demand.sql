@@ -15,7 +15,6 @@
 -- columns), so a daily build recomputes those months only (@scope month_start).
 -- @kind full
 -- @scope month_start
--- @depends_on gold.int_priced_sessions, silver.dim_subjects
 
 WITH bounds AS (
     SELECT

@@ -5,7 +5,6 @@
 -- does not know, are left out). rated_sessions_pct is the percent of the tutor's completed
 -- sessions of the month that were rated; the running columns cover every month up to this one.
 -- @kind full
--- @depends_on gold.int_priced_sessions, silver.fct_feedback, silver.dim_tutors
 
 WITH rated AS (
     SELECT

@@ -3,7 +3,6 @@
 -- each counted with the tutor of their latest score: how many, their average baseline,
 -- latest score and change, the completed sessions in between, and points gained per session.
 -- @kind full
--- @depends_on gold.student_score_improvement
 
 WITH improved AS (
     SELECT *

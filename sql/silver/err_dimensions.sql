@@ -4,7 +4,6 @@
 -- (raw_record, comma-joined in the contract's column order). Partitioned by ingest_date.
 -- @kind incremental_by_partition
 -- @partitioned_by ingest_date
--- @depends_on silver.stg_students, silver.stg_tutors
 
 WITH staged AS (
     SELECT

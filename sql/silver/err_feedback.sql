@@ -1,69 +1,26 @@
--- err_feedback: the audit trail of the batch's feedback rows, err_dimensions' twin: one row
--- per raw row and reason that was rejected, superseded, repaired or flagged, with the raw row
--- as it was in the file; plus one row per rating of an earlier batch that this batch replaced
--- (SUPERSEDED_LATER_BATCH, source_batch_id = the earlier batch, source_file NULL).
--- Partitioned by ingest_date.
+-- err_feedback: the audit trail of the batch's feedback rows (sql/macros/fact_audit.sql,
+-- shared with err_test_scores): one row per raw row and reason that was rejected,
+-- superseded, repaired or flagged, with the raw row as it was in the file; plus one row per
+-- rating of an earlier batch that this batch replaced (SUPERSEDED_LATER_BATCH,
+-- source_batch_id = the earlier batch, source_file NULL). Partitioned by ingest_date.
 -- @kind incremental_by_partition
 -- @partitioned_by ingest_date
--- @depends_on silver.stg_feedback
 
-WITH events AS (
+-- Rule "orphan feedback" (stg_feedback): kept and flagged
+WITH flagged AS (
     SELECT
-        source_file, source_row, raw_id, raw_record, session_id, reason_code,
-        'rejected' AS action, reject_detail AS detail,
+        source_file, source_row, raw_id, raw_record, session_id,
+        'ERR_ORPHAN_SESSION' AS reason_code, 'flagged' AS action,
+        'session id unknown to fct_sessions: kept' AS detail,
         CAST(NULL AS VARCHAR) AS earlier_batch_id
     FROM silver.stg_feedback
-    WHERE disposition = 'rejected'
-
-    UNION ALL
-    SELECT
-        source_file, source_row, raw_id, raw_record, session_id, reason_code, 'superseded',
-        'a later submission for the same session in this batch is kept (latest submitted, '
-        || 'then ingest time, then file order)',
-        NULL
-    FROM silver.stg_feedback
-    WHERE disposition = 'superseded'
-
-    UNION ALL
-    SELECT
-        source_file, source_row, raw_id, raw_record, session_id, 'ERR_ORPHAN_SESSION',
-        'flagged', 'session id unknown to fct_sessions: kept', NULL
-    FROM silver.stg_feedback
     WHERE disposition = 'kept' AND is_orphan
-
-    UNION ALL
-    SELECT
-        source_file, source_row, raw_id, raw_record, session_id, 'ERR_INVALID_INGEST_TS',
-        'repaired',
-        'ingest_ts missing, malformed or not on the batch date: the batch date 00:00 is used',
-        NULL
-    FROM silver.stg_feedback
-    WHERE disposition = 'kept' AND fix_ingest_ts
-
-    UNION ALL
-    SELECT
-        CAST(NULL AS VARCHAR), CAST(NULL AS BIGINT), raw_id, raw_record, session_id,
-        'SUPERSEDED_LATER_BATCH', 'superseded',
-        'rated again in ' || :source_batch_id || ': that rating replaces this one',
-        earlier_batch_id
-    FROM silver.stg_feedback
-    WHERE disposition = 'kept' AND earlier_batch_id IS NOT NULL
-),
-
-final AS (
-    SELECT
-        COALESCE(earlier_batch_id, :source_batch_id) AS source_batch_id,
-        source_file,
-        CAST(source_row AS BIGINT) AS source_row,
-        raw_id,
-        raw_record,
-        CAST(session_id AS BIGINT) AS session_id,
-        reason_code,
-        action,
-        detail,
-        CAST(:slv_ingest_ts AS TIMESTAMP) AS slv_ingest_ts,
-        CAST(:ingest_date AS DATE) AS ingest_date
-    FROM events
 )
 
-SELECT * FROM final
+SELECT *
+FROM fact_audit(
+    silver.stg_feedback, session_id, flagged,
+    'a later submission for the same session in this batch is kept (latest submitted, '
+    || 'then ingest time, then file order)',
+    'rated again in ' || :source_batch_id || ': that rating replaces this one'
+)

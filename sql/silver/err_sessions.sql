@@ -13,7 +13,6 @@
 -- The raw values are read back from bronze by file and row (stg_sessions stays narrow).
 -- @kind incremental_by_partition
 -- @partitioned_by ingest_date
--- @depends_on silver.stg_sessions, silver.stg_session_keys, bronze.sessions
 
 WITH batch_keys AS (
     -- the keys of the batch's kept rows (equality join columns, so the join is a hash join)

@@ -4,7 +4,6 @@
 -- is_orphan: the session id was unknown to fct_sessions when the rating was ingested.
 -- @kind incremental_by_unique_key
 -- @unique_key session_id
--- @depends_on silver.stg_feedback
 
 WITH kept AS (
     SELECT

@@ -10,7 +10,6 @@
 -- @kind incremental_by_unique_key
 -- @unique_key session_id
 -- @partitioned_by session_month
--- @depends_on silver.stg_sessions, silver.stg_session_keys, silver.fct_sessions
 
 WITH batch_rows AS (
     SELECT

@@ -4,7 +4,6 @@
 -- err_test_scores). is_orphan: the student was unknown to dim_students when it was ingested.
 -- @kind incremental_by_unique_key
 -- @unique_key student_id, test, test_date
--- @depends_on silver.stg_test_scores
 
 WITH kept AS (
     SELECT

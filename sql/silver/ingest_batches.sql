@@ -5,7 +5,6 @@
 -- counts the kept rows that a rule changed, superseded the duplicates within the batch.
 -- @kind incremental_by_unique_key
 -- @unique_key ingest_date, entity
--- @depends_on silver.stg_sessions, silver.stg_students, silver.stg_tutors, silver.stg_feedback, silver.stg_test_scores
 
 WITH sessions AS (
     SELECT

@@ -5,7 +5,7 @@
 -- Ephemeral (@kind view): read by fct_feedback, err_feedback and ingest_batches; it runs after
 -- fct_sessions, so the batch's own sessions are known.
 -- @kind view
--- @depends_on bronze.feedback, silver.fct_sessions, silver.fct_feedback
+-- @reads_previous silver.fct_feedback
 
 WITH raw AS (
     SELECT
@@ -32,37 +32,23 @@ WITH raw AS (
 typed AS (
     SELECT
         *,
-        CASE
-            WHEN REGEXP_MATCHES(id_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
-        END AS session_id,
-        CASE
-            WHEN REGEXP_MATCHES(rating_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(rating_text, '\.0*$', '') AS INTEGER)
-        END AS rating,
-        CASE
-            WHEN REGEXP_MATCHES(submitted_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                THEN TRY_CAST(submitted_text AS TIMESTAMP)
-        END AS submitted_ts,
-        CASE
-            WHEN REGEXP_MATCHES(ingest_ts_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
-        END AS ingest_ts_value
+        whole_number(id_text) AS session_id,
+        TRY_CAST(whole_number(rating_text) AS INTEGER) AS rating,
+        iso_timestamp(submitted_text) AS submitted_ts,
+        iso_timestamp(ingest_ts_text) AS ingest_ts_value
     FROM raw
 ),
 
--- Rule "ingest time" (as for sessions); Rule "rating range": 1..5 or the row is rejected
--- (ERR_OUT_OF_RANGE: a writer that emits 0 or 6 is broken, and no rating is invented);
+-- Rule "ingest time" (sql/macros/ingest_ts_repaired.sql); Rule "rating range": 1..5 or the
+-- row is rejected (ERR_OUT_OF_RANGE: a writer that emits 0 or 6 is broken, and no rating is
+-- invented);
 -- Rule "orphan feedback": a session id unknown to fct_sessions is kept and flagged
 -- (ERR_ORPHAN_SESSION), as sessions of unknown students are.
 checked AS (
     SELECT
         t.*,
-        CASE
-            WHEN CAST(t.ingest_ts_value AS DATE) = :ingest_date THEN t.ingest_ts_value
-            ELSE :batch_ingest_ts
-        END AS row_ingest_ts,
-        COALESCE(CAST(t.ingest_ts_value AS DATE) <> :ingest_date, TRUE) AS fix_ingest_ts,
+        row_ingest_ts(t.file_kind, t.ingest_ts_value) AS row_ingest_ts,
+        ingest_ts_repaired(t.file_kind, t.ingest_ts_value) AS fix_ingest_ts,
         f.session_id IS NULL AS is_orphan,
         CASE
             WHEN t.parse_error IS NOT NULL THEN 'ERR_MALFORMED_ROW'
@@ -126,7 +112,7 @@ final AS (
         r.comment,
         r.submitted_ts,
         r.row_ingest_ts,
-        r.fix_ingest_ts AND r.file_kind = 'daily' AS fix_ingest_ts,
+        r.fix_ingest_ts,
         r.is_orphan,
         e.earlier_batch_id
     FROM ranked AS r

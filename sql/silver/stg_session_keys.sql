@@ -11,7 +11,7 @@
 --     missing and could not be filled): the row is kept and flagged, its key is NULL.
 -- Ephemeral (@kind view), read by fct_sessions and err_sessions.
 -- @kind view
--- @depends_on silver.stg_sessions, silver.fct_sessions, silver.dim_students, silver.dim_tutors
+-- @reads_previous silver.fct_sessions
 
 WITH batch_sessions AS (
     SELECT

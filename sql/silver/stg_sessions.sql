@@ -11,16 +11,14 @@
 -- Ephemeral (@kind view): computed once per ingest, read by stg_session_keys, fct_sessions,
 -- err_sessions and ingest_batches.
 -- @kind view
--- @depends_on bronze.sessions, silver.fct_sessions
+-- @reads_previous silver.fct_sessions
 
--- Typing. Ids must be plain whole numbers, digits only, or the float form '3.0' the
--- original writes in a column that had a null (as for students and tutors: no sign, no
--- exponent, no other spelling). Subject and status are read as decimals and must be whole,
--- a duration any finite number. Stamps must be exactly 'YYYY-MM-DD HH:MM:SS' with an
--- optional fraction of a second (no time zone, no 24:00 or 60 seconds) and a real time:
--- the text must survive a round trip through TIMESTAMP unchanged. Any field may be empty
--- (missing); surrounding blanks are not part of a value. A value that is present but fails
--- its type is unparseable or a malformed stamp (checked below); it never becomes a guess.
+-- Typing, by the macros of sql/macros/: ids by Rule "session ids" (id_number: digits only,
+-- or the float form '3.0', as for students and tutors), whole and within range
+-- (whole_between); subject and status are read as decimals and must be whole, a duration
+-- any finite number; stamps by Rule "exact stamps" (exact_timestamp). Any field may be
+-- empty (missing); surrounding blanks are not part of a value. A value that is present but
+-- fails its type is unparseable or a malformed stamp (checked below); it is never a guess.
 WITH numbers AS (
     SELECT
         source_file,
@@ -33,35 +31,14 @@ WITH numbers AS (
         subject_id,
         status,
         duration,
-        CASE
-            WHEN REGEXP_MATCHES(TRIM(session_id), '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(TRIM(session_id) AS DOUBLE)
-        END AS session_id_number,
-        CASE
-            WHEN REGEXP_MATCHES(TRIM(student_id), '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(TRIM(student_id) AS DOUBLE)
-        END AS student_id_number,
-        CASE
-            WHEN REGEXP_MATCHES(TRIM(tutor_id), '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(TRIM(tutor_id) AS DOUBLE)
-        END AS tutor_id_number,
+        id_number(session_id) AS session_id_number,
+        id_number(student_id) AS student_id_number,
+        id_number(tutor_id) AS tutor_id_number,
         TRY_CAST(subject_id AS DOUBLE) AS subject_id_number,
         TRY_CAST(status AS DOUBLE) AS status_number,
         TRY_CAST(duration AS DOUBLE) AS duration_number,
-        CASE
-            WHEN
-                REGEXP_MATCHES(TRIM(stamp), '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                AND STRFTIME(TRY_CAST(TRIM(stamp) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S')
-                = LEFT(TRIM(stamp), 19)
-                THEN TRY_CAST(TRIM(stamp) AS TIMESTAMP)
-        END AS stamp_value,
-        CASE
-            WHEN
-                REGEXP_MATCHES(TRIM(ingest_ts), '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                AND STRFTIME(TRY_CAST(TRIM(ingest_ts) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S')
-                = LEFT(TRIM(ingest_ts), 19)
-                THEN TRY_CAST(TRIM(ingest_ts) AS TIMESTAMP)
-        END AS ingest_ts_value
+        exact_timestamp(stamp) AS stamp_value,
+        exact_timestamp(ingest_ts) AS ingest_ts_value
     FROM bronze.sessions
 ),
 
@@ -95,53 +72,25 @@ typed AS (
         no_duration,
         stamp_value,
         ingest_ts_value,
-        CASE
-            WHEN session_id_number BETWEEN 0 AND 9007199254740991
-                AND session_id_number = FLOOR(session_id_number)
-                THEN CAST(session_id_number AS BIGINT)
-        END AS session_id,
-        CASE
-            WHEN student_id_number BETWEEN 0 AND 9007199254740991
-                AND student_id_number = FLOOR(student_id_number)
-                THEN CAST(student_id_number AS BIGINT)
-        END AS student_id,
-        CASE
-            WHEN tutor_id_number BETWEEN 0 AND 9007199254740991
-                AND tutor_id_number = FLOOR(tutor_id_number)
-                THEN CAST(tutor_id_number AS BIGINT)
-        END AS parsed_tutor_id,
-        CASE
-            WHEN subject_id_number BETWEEN -1000000 AND 1000000
-                AND subject_id_number = FLOOR(subject_id_number)
-                THEN CAST(subject_id_number AS INTEGER)
-        END AS parsed_subject_id,
-        CASE
-            WHEN status_number BETWEEN -1000000 AND 1000000
-                AND status_number = FLOOR(status_number)
-                THEN CAST(status_number AS INTEGER)
-        END AS parsed_status,
+        CAST(whole_between(session_id_number, 0, 9007199254740991) AS BIGINT) AS session_id,
+        CAST(whole_between(student_id_number, 0, 9007199254740991) AS BIGINT) AS student_id,
+        CAST(whole_between(tutor_id_number, 0, 9007199254740991) AS BIGINT) AS parsed_tutor_id,
+        CAST(whole_between(subject_id_number, -1000000, 1000000) AS INTEGER) AS parsed_subject_id,
+        CAST(whole_between(status_number, -1000000, 1000000) AS INTEGER) AS parsed_status,
         CASE
             WHEN duration_number BETWEEN -1000000000 AND 1000000000 THEN duration_number
         END AS duration_value
     FROM present
 ),
 
--- Rule "ingest time": a daily row's ingest_ts; the pre-migration history has no batch
--- columns and was taken at the batch date 00:00. A daily row whose ingest_ts is missing,
--- malformed or not on the batch date gets the batch date 00:00 (ERR_INVALID_INGEST_TS).
+-- Rule "ingest time" (sql/macros/ingest_ts_repaired.sql, row_ingest_ts.sql).
 -- Rule "missing duration": 1.0 h (ERR_INVALID_DESCRIPTOR, the seed's code).
 -- Rule "duration in minutes": 60 or more is minutes, divided by 60 (ERR_UNITS_RANGE).
 timed AS (
     SELECT
         *,
-        file_kind = 'daily'
-        AND (ingest_ts_value IS NULL OR CAST(ingest_ts_value AS DATE) <> :ingest_date)
-            AS fix_ingest_ts,
-        CASE
-            WHEN file_kind = 'daily' AND CAST(ingest_ts_value AS DATE) = :ingest_date
-                THEN ingest_ts_value
-            ELSE :batch_ingest_ts
-        END AS row_ingest_ts,
+        ingest_ts_repaired(file_kind, ingest_ts_value) AS fix_ingest_ts,
+        row_ingest_ts(file_kind, ingest_ts_value) AS row_ingest_ts,
         no_duration AS fix_missing_duration,
         COALESCE(duration_value >= 60, FALSE) AS fix_minutes,
         CASE

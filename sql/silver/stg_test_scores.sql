@@ -6,7 +6,7 @@
 -- Ephemeral (@kind view): read by fct_test_scores, err_test_scores and ingest_batches; it
 -- runs after dim_students, so the batch's own students are known.
 -- @kind view
--- @depends_on bronze.test_scores, silver.dim_students, silver.fct_test_scores
+-- @reads_previous silver.fct_test_scores
 
 WITH raw AS (
     SELECT
@@ -34,47 +34,22 @@ WITH raw AS (
 typed AS (
     SELECT
         *,
-        CASE
-            WHEN REGEXP_MATCHES(id_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
-        END AS student_id,
-        CASE
-            WHEN REGEXP_MATCHES(score_text, '^[0-9]+(\.0*)?$')
-                THEN TRY_CAST(REGEXP_REPLACE(score_text, '\.0*$', '') AS INTEGER)
-        END AS score,
-        CASE
-            WHEN REGEXP_MATCHES(test_date_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
-                THEN TRY_CAST(test_date_text AS DATE)
-            WHEN REGEXP_MATCHES(test_date_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$')
-                THEN TRY_CAST(
-                    REGEXP_EXTRACT(test_date_text, '([0-9]{4})$', 1) || '-'
-                    || LPAD(REGEXP_EXTRACT(test_date_text, '^([0-9]{1,2})/', 1), 2, '0')
-                    || '-'
-                    || LPAD(REGEXP_EXTRACT(test_date_text, '/([0-9]{1,2})/', 1), 2, '0')
-                    AS DATE
-                )
-        END AS test_date,
-        COALESCE(REGEXP_MATCHES(test_date_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE)
-            AS is_us_date,
-        CASE
-            WHEN REGEXP_MATCHES(ingest_ts_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?$')
-                THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
-        END AS ingest_ts_value
+        whole_number(id_text) AS student_id,
+        TRY_CAST(whole_number(score_text) AS INTEGER) AS score,
+        calendar_date(test_date_text) AS test_date,
+        is_us_date(test_date_text) AS is_us_date,
+        iso_timestamp(ingest_ts_text) AS ingest_ts_value
     FROM raw
 ),
 
--- Rule "ingest time" (as for sessions); Rule "score range": an SAT score is 400-1600, else
--- the row is rejected (ERR_OUT_OF_RANGE); Rule "orphan student": a student id unknown to
--- dim_students is kept and flagged (ERR_ORPHAN_STUDENT).
+-- Rule "ingest time" (sql/macros/ingest_ts_repaired.sql); Rule "score range": an SAT score
+-- is 400-1600, else the row is rejected (ERR_OUT_OF_RANGE); Rule "orphan student": a student
+-- id unknown to dim_students is kept and flagged (ERR_ORPHAN_STUDENT).
 checked AS (
     SELECT
         t.*,
-        CASE
-            WHEN CAST(t.ingest_ts_value AS DATE) = :ingest_date THEN t.ingest_ts_value
-            ELSE :batch_ingest_ts
-        END AS row_ingest_ts,
-        t.file_kind = 'daily'
-        AND COALESCE(CAST(t.ingest_ts_value AS DATE) <> :ingest_date, TRUE) AS fix_ingest_ts,
+        row_ingest_ts(t.file_kind, t.ingest_ts_value) AS row_ingest_ts,
+        ingest_ts_repaired(t.file_kind, t.ingest_ts_value) AS fix_ingest_ts,
         t.is_us_date AND t.test_date IS NOT NULL AS fix_date_format,
         d.student_id IS NULL AS is_orphan,
         CASE

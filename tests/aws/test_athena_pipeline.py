@@ -122,7 +122,7 @@ def expected_queries(engine, name, params) -> list[str]:
 
 
 def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_order(lake):
-    from lakehouse.silver.ingest import STEPS
+    from lakehouse.silver.ingest import ingest_models
 
     engine = AthenaEngine(lake, client=CannedAthena(lake, INGEST_ANSWERS))
     detail = pipeline.ingest(lake, DAY, engine)
@@ -132,8 +132,8 @@ def test_ingest_sends_the_bronze_views_batch_id_and_each_steps_statements_in_ord
     assert params["session_files"] == f"raw/sessions/ingest_date={DAY}/new_sessions.csv"
     expected = [v.sql(dialect="athena") for v in bronze_batch_views(lake, DAY)]
     expected.append(engine.render(get_model("bronze.batch_id")))
-    for name in STEPS:
-        expected += expected_queries(engine, name, params)
+    for model in ingest_models():
+        expected += expected_queries(engine, model, params)
     # the result is read with the DuckDB ingest's queries (sql/results/)
     expected += [
         engine.render(get_model(f"results.{name}"), {"ingest_date": DAY})

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.config import load_settings
-from lakehouse.models import get_model, render
+from lakehouse.models import render
 from lakehouse.models.transpile import to_athena, to_duckdb
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed-data" / "replay" / "raw"
@@ -67,7 +67,7 @@ def test_silver_models_mean_the_same_after_the_athena_round_trip(lake, athena_se
     from lakehouse.bronze.load import load_batch
     from lakehouse.engines.duckdb import DuckDBEngine
     from lakehouse.lake.storage import open_storage
-    from lakehouse.silver.ingest import STEPS, batch_params, create_silver_tables
+    from lakehouse.silver.ingest import batch_params, create_silver_tables, ingest_models
 
     compared = {}
     with DuckDBEngine(lake) as engine:
@@ -77,14 +77,13 @@ def test_silver_models_mean_the_same_after_the_athena_round_trip(lake, athena_se
         params = batch_params(batch)
         con.execute("BEGIN TRANSACTION")  # rolled back: the lake stays as the fixture made it
         create_silver_tables(engine)
-        for name in STEPS:
-            model = get_model(name)
-            compared[name] = assert_same_results(
+        for model in ingest_models():
+            compared[model.name] = assert_same_results(
                 con, model, params, athena_settings, names=lambda sql: engine.sql(sql)[0]
             )
             engine.materialize(model, params)  # advance the session exactly as the ingest does
         con.execute("ROLLBACK")
-    assert set(compared) == set(STEPS)
+    assert set(compared) == {m.name for m in ingest_models()}
     # the comparison ran on real rows, not on empty relations
     for name in ("silver.stg_sessions", "silver.fct_sessions", "silver.err_sessions"):
         assert compared[name] > 0, name

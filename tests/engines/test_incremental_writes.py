@@ -144,3 +144,25 @@ def test_a_model_without_scope_is_compared_whole_and_written_only_when_it_change
         (1, 10, 1),
         (2, 21, 3),
     ]
+
+
+def statements_of(settings: Settings, rows: str, scope: tuple[int, ...]) -> list[str]:
+    """The statements an incremental build of `rows` (scope `scope`) runs."""
+    ran: list[str] = []
+    with DuckDBEngine(settings) as engine, engine.transaction("materialize", "test"):
+        engine.con.execute(SCOPE)
+        for k in scope:
+            engine.con.execute(f"INSERT INTO gold_scope_k VALUES ({k})")
+        run = engine.execute
+        engine.execute = lambda sql: ran.append(sql) or run(sql)  # type: ignore[method-assign]
+        engine.materialize(model(rows), {"full_build": False})
+    return ran
+
+
+def test_an_unchanged_table_gets_no_statement_after_the_diff(local_settings: Settings) -> None:
+    init_lake(local_settings)
+    build(local_settings, "(1, 1, 10, 1), (2, 3, 30, 1)", full=True)
+    for rows, writes in (("(1, 1, 10, 2)", False), ("(1, 1, 11, 2)", True)):
+        ran = statements_of(local_settings, rows, (1,))
+        written = [s for s in ran if s.startswith(("DELETE", "INSERT"))]
+        assert bool(written) is writes, ran

@@ -1,4 +1,4 @@
-"""Hand-built silver tables (docs/CONTRACTS.md, column for column) loaded into the lake as
+"""Hand-built silver tables (the contracts of `lakehouse.models.contracts`) loaded into the lake as
 DuckLake tables, so gold can be tested against rows whose expected results are computed by hand.
 
 `SilverBuilder` collects rows with short calls (`session`, `student`, `tutor`, `batch`, `error`)
@@ -16,6 +16,8 @@ import polars as pl
 from lakehouse.config import Settings
 from lakehouse.lake.catalog import write_tables
 from lakehouse.lake.storage import open_storage
+from lakehouse.models import get_model
+from lakehouse.models.contracts import CONTRACTS
 
 OPEN_END = dt.datetime(9999, 12, 31, 23, 59, 59)
 SUBJECTS = [
@@ -29,80 +31,25 @@ SUBJECTS = [
 ]
 STATUSES = [(0, "Completed", True), (1, "No-Show", True), (2, "Cancelled", False)]
 
-# fmt: off
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "fct_sessions": {
-        "session_id": pl.Int64, "student_id": pl.Int64, "tutor_id": pl.Int64,
-        "subject_id": pl.Int32, "session_ts": pl.Datetime("us"), "duration_hours": pl.Float64,
-        "status": pl.Int32, "is_billable": pl.Boolean, "student_sk": pl.Int64,
-        "tutor_sk": pl.Int64, "is_orphan": pl.Boolean, "dq_flags": pl.Utf8,
-        "source_batch_id": pl.Utf8, "ingest_date": pl.Date, "raw_ingest_ts": pl.Datetime("us"),
-        "slv_ingest_ts": pl.Datetime("us"), "session_month": pl.Utf8,
-    },
-    "dim_students": {
-        "student_sk": pl.Int64, "student_id": pl.Int64, "first_name": pl.Utf8,
-        "last_name": pl.Utf8, "sex": pl.Utf8, "date_of_birth": pl.Date, "grade": pl.Int32,
-        "status": pl.Utf8, "contract_rate": pl.Float64, "created_ts": pl.Datetime("us"),
-        "updated_ts": pl.Datetime("us"), "effective_start_ts": pl.Datetime("us"),
-        "effective_end_ts": pl.Datetime("us"), "is_current": pl.Boolean, "change_type": pl.Utf8,
-        "source_batch_id": pl.Utf8, "raw_ingest_ts": pl.Datetime("us"),
-        "slv_ingest_ts": pl.Datetime("us"),
-    },
-    "dim_tutors": {
-        "tutor_sk": pl.Int64, "tutor_id": pl.Int64, "first_name": pl.Utf8, "last_name": pl.Utf8,
-        "sex": pl.Utf8, "date_of_birth": pl.Date, "contract_rate": pl.Float64,
-        "active_students": pl.Int32, "status": pl.Utf8, "created_ts": pl.Datetime("us"),
-        "updated_ts": pl.Datetime("us"), "effective_start_ts": pl.Datetime("us"),
-        "effective_end_ts": pl.Datetime("us"), "is_current": pl.Boolean, "change_type": pl.Utf8,
-        "source_batch_id": pl.Utf8, "raw_ingest_ts": pl.Datetime("us"),
-        "slv_ingest_ts": pl.Datetime("us"),
-    },
-    "ingest_batches": {
-        "ingest_date": pl.Date, "source_batch_id": pl.Utf8, "entity": pl.Utf8,
-        "source_files": pl.Utf8, "raw_rows": pl.Int64, "kept_rows": pl.Int64,
-        "repaired_rows": pl.Int64, "superseded_rows": pl.Int64, "rejected_rows": pl.Int64,
-        "slv_ingest_ts": pl.Datetime("us"),
-    },
-    "err_sessions": {
-        "source_batch_id": pl.Utf8, "source_file": pl.Utf8, "source_row": pl.Int64,
-        "raw_session_id": pl.Utf8, "raw_student_id": pl.Utf8, "raw_tutor_id": pl.Utf8,
-        "raw_subject_id": pl.Utf8, "raw_stamp": pl.Utf8, "raw_duration": pl.Utf8,
-        "raw_status": pl.Utf8, "session_id": pl.Int64, "reason_code": pl.Utf8,
-        "action": pl.Utf8, "detail": pl.Utf8, "slv_ingest_ts": pl.Datetime("us"),
-        "ingest_date": pl.Date,
-    },
-    "fct_feedback": {
-        "session_id": pl.Int64, "rating": pl.Int32, "comment": pl.Utf8,
-        "submitted_ts": pl.Datetime("us"), "is_orphan": pl.Boolean, "source_batch_id": pl.Utf8,
-        "ingest_date": pl.Date, "raw_ingest_ts": pl.Datetime("us"),
-        "slv_ingest_ts": pl.Datetime("us"),
-    },
-    "err_feedback": {
-        "source_batch_id": pl.Utf8, "source_file": pl.Utf8, "source_row": pl.Int64,
-        "raw_id": pl.Utf8, "raw_record": pl.Utf8, "session_id": pl.Int64,
-        "reason_code": pl.Utf8, "action": pl.Utf8, "detail": pl.Utf8,
-        "slv_ingest_ts": pl.Datetime("us"), "ingest_date": pl.Date,
-    },
-    "fct_test_scores": {
-        "student_id": pl.Int64, "test": pl.Utf8, "test_date": pl.Date, "score": pl.Int32,
-        "is_orphan": pl.Boolean, "source_batch_id": pl.Utf8, "ingest_date": pl.Date,
-        "raw_ingest_ts": pl.Datetime("us"), "slv_ingest_ts": pl.Datetime("us"),
-    },
-    "err_test_scores": {
-        "source_batch_id": pl.Utf8, "source_file": pl.Utf8, "source_row": pl.Int64,
-        "raw_id": pl.Utf8, "raw_record": pl.Utf8, "student_id": pl.Int64,
-        "reason_code": pl.Utf8, "action": pl.Utf8, "detail": pl.Utf8,
-        "slv_ingest_ts": pl.Datetime("us"), "ingest_date": pl.Date,
-    },
-    "dim_subjects": {"subject_id": pl.Int32, "subject_name": pl.Utf8, "is_test_prep": pl.Boolean},
-    "dim_appt_status": {"status_id": pl.Int32, "status_name": pl.Utf8, "is_billable": pl.Boolean},
+POLARS_TYPES = {
+    "BIGINT": pl.Int64,
+    "INTEGER": pl.Int32,
+    "DOUBLE": pl.Float64,
+    "BOOLEAN": pl.Boolean,
+    "VARCHAR": pl.Utf8,
+    "DATE": pl.Date,
+    "TIMESTAMP": pl.Datetime("us"),
 }
-# fmt: on
+"""The polars type that DuckDB reads back as each contract type."""
+SCHEMAS: dict[str, dict[str, Any]] = {
+    contract.table.split(".")[1]: {c.name: POLARS_TYPES[c.type] for c in contract.columns}
+    for contract in CONTRACTS
+}
+"""The silver contracts (`lakehouse.models.contracts`), by table name, as polars schemas."""
 PARTITIONS = {
-    "fct_sessions": "session_month",
-    "err_sessions": "ingest_date",
-    "err_feedback": "ingest_date",
-    "err_test_scores": "ingest_date",
+    name: model.partitioned_by
+    for name in SCHEMAS
+    if (model := get_model(f"silver.{name}")).partitioned_by
 }
 
 

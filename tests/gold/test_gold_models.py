@@ -10,6 +10,7 @@ from sqlglot.errors import ErrorLevel
 
 from lakehouse.gold.materialize import gold_models, model_params
 from lakehouse.models import load_models, render
+from lakehouse.models.dependencies import depends_on
 from lakehouse.models.transpile import check_portable
 
 GOLD_MODELS = sorted(name for name, m in load_models().items() if m.layer == "gold")
@@ -37,7 +38,7 @@ def test_gold_models_and_their_order():
     for model in gold_models():
         assert model.kind in ("full", "view")
         assert model.description, f"{model.name} has no description comment"
-        for dep in model.depends_on:
+        for dep in depends_on(model):
             assert dep.startswith(("silver.", "gold.")), dep
 
 

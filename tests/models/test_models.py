@@ -19,14 +19,14 @@ def test_header_is_parsed(tmp_path: Path) -> None:
     path = write_model(
         tmp_path,
         "-- example: one row per id.\n-- @kind incremental_by_unique_key\n-- @unique_key id\n"
-        "-- @partitioned_by month\n-- @depends_on silver.a, silver.b\n\nSELECT 1 AS id\n",
+        "-- @partitioned_by month\n-- @reads_previous silver.a, silver.b\n\nSELECT 1 AS id\n",
     )
     model = parse_model(path, tmp_path)
     assert model.name == "gold.example"
     assert model.kind == "incremental_by_unique_key"
     assert model.unique_key == ("id",)
     assert model.partitioned_by == "month"
-    assert model.depends_on == ("silver.a", "silver.b")
+    assert model.reads_previous == ("silver.a", "silver.b")
     assert model.description == "example: one row per id."
 
 

@@ -14,7 +14,7 @@ from lakehouse.bronze.landing import land
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.storage import Storage, open_storage
-from lakehouse.silver.ingest import ingest_batch, ingest_pending
+from lakehouse.silver.ingest import ingest_batch, ingest_models, ingest_pending
 from lakehouse.silver.quality import run_checks
 from tests.silver.silver_helpers import HISTORY, daily, history, rows, snapshot
 
@@ -96,21 +96,23 @@ def reference(tmp_path: Path) -> dict:
     return clean_run(load_settings(environ={}, overrides={"lake": str(tmp_path / "reference")}))
 
 
-# model order (stages.ingest.STEPS): stg_students, stg_tutors, dim_students, ... fct_sessions is
-# the 8th: a crash on the 9th call comes after the fact was written inside the transaction
-AFTER_DIM_STUDENTS, AFTER_FCT_SESSIONS = 4, 9
+def call_after(table: str) -> int:
+    """The ingest's materialize call that comes right after the model of `table` ran (the
+    models run in `ingest_models` order): a crash there comes after the table was written
+    inside the transaction."""
+    return [m.name for m in ingest_models()].index(table) + 2
 
 
 def test_crash_after_the_fact_was_written_then_rerun(
     lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    crash_and_rerun(lake_settings, tmp_path, monkeypatch, AFTER_FCT_SESSIONS)
+    crash_and_rerun(lake_settings, tmp_path, monkeypatch, call_after("silver.fct_sessions"))
 
 
 def test_crash_after_the_first_table_then_rerun(
     lake: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    crash_and_rerun(lake, tmp_path, monkeypatch, AFTER_DIM_STUDENTS)
+    crash_and_rerun(lake, tmp_path, monkeypatch, call_after("silver.dim_students"))
 
 
 def crash_and_rerun(
@@ -157,3 +159,26 @@ def test_batches_go_in_order_and_raw_stays_as_ingested(lake: Settings, storage: 
     with pytest.raises(LakehouseError, match=f"raw batch {D1} changed after it was ingested"):
         ingest_batch(lake, D1)
     assert len(rows(lake, "silver.fct_sessions")) == 3
+
+
+def test_reference_tables_are_written_once_not_by_every_batch(
+    lake: Settings, seed_data: Path, tmp_path: Path
+) -> None:
+    """The static `full` tables (subjects, appointment statuses) come back the same from each
+    batch: compared with the table, they are left alone, so the lake does not gain their files
+    every day."""
+    from lakehouse.lake.catalog import ALIAS, connect_lake
+
+    land(lake, replay_subset(seed_data, tmp_path / "raw", "2026-01-04"))
+    assert len(ingest_pending(lake)) == 5
+    con = connect_lake(lake, read_only=True)
+    try:
+        (current,) = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
+        for table in ("dim_subjects", "dim_appt_status"):
+            changes = con.execute(
+                "SELECT DISTINCT snapshot_id, change_type FROM "
+                f"ducklake_table_changes('{ALIAS}', 'silver', '{table}', 0, {current})"
+            ).fetchall()
+            assert len(changes) == 1 and changes[0][1] == "insert", (table, changes)
+    finally:
+        con.close()

@@ -11,51 +11,15 @@ import duckdb
 import polars as pl
 import pytest
 
+from lakehouse.bronze.files import BASE_COLUMNS, BATCH_COLUMNS, DAILY_FILES, OPTIONAL_COLUMNS
 from sim import state
 from sim.api import simulate_day, simulate_history
 
 from .conftest import read_delta, read_parquet, settings_for
 
 HISTORY_INGEST = date(2025, 12, 31)
-# The raw CSV contract of docs/CONTRACTS.md, written out so the writer is checked against it.
-SESSION_COLUMNS = [
-    "session_id",
-    "student_id",
-    "tutor_id",
-    "subject_id",
-    "stamp",
-    "duration",
-    "status",
-]
-STUDENT_COLUMNS = [
-    "student_id",
-    "first_name",
-    "last_name",
-    "sex",
-    "date_of_birth",
-    "grade",
-    "status",
-    "contract_rate",
-    "created",
-    "updated",
-]
-TUTOR_COLUMNS = [
-    "tutor_id",
-    "first_name",
-    "last_name",
-    "sex",
-    "date_of_birth",
-    "contract_rate",
-    "active_students",
-    "created",
-    "updated",
-]
-CONTRACT = {
-    "sessions": SESSION_COLUMNS,
-    "students": STUDENT_COLUMNS,
-    "tutors": TUTOR_COLUMNS,
-}
-STEMS = {"sessions": "new_sessions", "students": "students_delta", "tutors": "tutors_delta"}
+# The raw file contract the ingest checks files against (docs/CONTRACTS.md is generated from it).
+CONTRACT = {entity: list(BASE_COLUMNS[entity]) for entity in ("sessions", "students", "tutors")}
 
 
 def header(path) -> list[str]:
@@ -66,20 +30,15 @@ def header(path) -> list[str]:
 @pytest.mark.parametrize("entity", ["sessions", "students", "tutors"])
 def test_headers_match_the_contract_and_the_original_files(sim_lake, seed_data, entity):
     history = sim_lake.raw(entity, HISTORY_INGEST, entity)
-    daily = sim_lake.raw(entity, date(2026, 1, 2), STEMS[entity])
+    daily = sim_lake.raw(entity, date(2026, 1, 2), DAILY_FILES[entity])
     original = seed_data / "replay/raw" / entity
     assert header(history) == CONTRACT[entity]
     assert header(history) == header(original / f"ingest_date=2025-12-31/{entity}.csv")
-    expected = CONTRACT[entity] + (
-        ["source_batch_id", "ingest_ts"]
-        if entity == "sessions"
-        else ["change_type", "source_batch_id", "ingest_ts"]
-    )
+    expected = CONTRACT[entity] + list(BATCH_COLUMNS[entity])
     # the default scenario's tutors leave: their deltas end with the optional status column
-    optional = ["status"] if entity == "tutors" else []
-    assert header(daily) == expected + optional
+    assert header(daily) == expected + list(OPTIONAL_COLUMNS[entity])
     assert header(daily)[: len(expected)] == header(
-        original / f"ingest_date=2026-01-02/{STEMS[entity]}.csv"
+        original / f"ingest_date=2026-01-02/{DAILY_FILES[entity]}.csv"
     )
 
 
@@ -151,7 +110,7 @@ def test_deltas_hold_exactly_the_rows_changed_that_day(sim_lake):
             after = sim_lake.snapshot(day, entity).select(CONTRACT[entity])
             changed = after.join(before, on=CONTRACT[entity], how="anti").sort(key)
             # the rows as written, their delta corruption undone (test_corruption checks it)
-            _, delta = read_delta(sim_lake.raw(entity, ingest, STEMS[entity]), key, after)
+            _, delta = read_delta(sim_lake.raw(entity, ingest, DAILY_FILES[entity]), key, after)
             assert delta[key].to_list() == changed[key].to_list(), (entity, day)
             if changed.height:  # (an empty file has no types to compare)
                 assert delta.select(CONTRACT[entity]).equals(changed), (entity, day)

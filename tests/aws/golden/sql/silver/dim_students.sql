@@ -6,119 +6,123 @@ CREATE TABLE tutor_silver.dim_students__stage
 WITH (
   format='PARQUET'
 ) AS
-WITH incoming AS (
-  SELECT
-    student_id,
-    first_name,
-    last_name,
-    sex,
-    date_of_birth,
-    grade,
-    status,
-    contract_rate,
-    created_ts,
-    updated_ts,
-    valid_from AS effective_start_ts,
-    change_type,
-    'sim_2026-01-15' AS source_batch_id,
-    row_ingest_ts AS raw_ingest_ts,
-    CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS slv_ingest_ts
-  FROM tutor_silver.stg_students
-  WHERE
-    disposition = 'kept'
-), existing AS (
-  SELECT
-    *
-  FROM tutor_silver.dim_students
-), new_versions AS (
-  SELECT
-    (
-      SELECT
-        COALESCE(MAX(e.student_sk), 0)
-      FROM existing AS e
-    ) + ROW_NUMBER() OVER (ORDER BY student_id, effective_start_ts) AS student_sk,
-    incoming.*
-  FROM incoming
-), touched_versions /* every version of the students this batch touches, the existing ones and the new ones */ AS (
-  SELECT
-    student_sk,
-    student_id,
-    first_name,
-    last_name,
-    sex,
-    date_of_birth,
-    grade,
-    status,
-    contract_rate,
-    created_ts,
-    updated_ts,
-    effective_start_ts,
-    change_type,
-    source_batch_id,
-    raw_ingest_ts,
-    slv_ingest_ts
-  FROM existing
-  WHERE
-    student_id IN (
-      SELECT
-        i.student_id
-      FROM incoming AS i
-    )
-  UNION ALL
-  SELECT
-    student_sk,
-    student_id,
-    first_name,
-    last_name,
-    sex,
-    date_of_birth,
-    grade,
-    status,
-    contract_rate,
-    created_ts,
-    updated_ts,
-    effective_start_ts,
-    change_type,
-    source_batch_id,
-    raw_ingest_ts,
-    slv_ingest_ts
-  FROM new_versions
-), windows AS (
-  SELECT
-    *,
-    LEAD(effective_start_ts) OVER (PARTITION BY student_id ORDER BY effective_start_ts, student_sk) AS next_start_ts
-  FROM touched_versions
-), final AS (
-  SELECT
-    CAST(student_sk AS BIGINT) AS student_sk,
-    CAST(student_id AS BIGINT) AS student_id,
-    first_name,
-    last_name,
-    sex,
-    CAST(date_of_birth AS DATE) AS date_of_birth,
-    CAST(grade AS INTEGER) AS grade,
-    status,
-    CAST(contract_rate AS DOUBLE) AS contract_rate,
-    CAST(created_ts AS TIMESTAMP) AS created_ts,
-    CAST(updated_ts AS TIMESTAMP) AS updated_ts,
-    CAST(effective_start_ts AS TIMESTAMP) AS effective_start_ts,
-    COALESCE(next_start_ts, CAST('9999-12-31 23:59:59' AS TIMESTAMP)) AS effective_end_ts,
-    next_start_ts IS NULL AS is_current,
-    change_type,
-    source_batch_id,
-    CAST(raw_ingest_ts AS TIMESTAMP) AS raw_ingest_ts,
-    CAST(slv_ingest_ts AS TIMESTAMP) AS slv_ingest_ts
-  FROM windows
-)
 SELECT
-  f.*
-FROM final AS f
-LEFT JOIN existing AS e
-  ON e.student_sk = f.student_sk
-WHERE
-  e.student_sk IS NULL
-  OR e.effective_end_ts <> f.effective_end_ts
-  OR e.is_current <> f.is_current;
+  *
+FROM (
+  WITH incoming AS (
+    SELECT
+      student_id,
+      first_name,
+      last_name,
+      sex,
+      date_of_birth,
+      grade,
+      status,
+      contract_rate,
+      created_ts,
+      updated_ts,
+      valid_from AS effective_start_ts,
+      change_type,
+      'sim_2026-01-15' AS source_batch_id,
+      row_ingest_ts AS raw_ingest_ts,
+      CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS slv_ingest_ts
+    FROM tutor_silver.stg_students
+    WHERE
+      disposition = 'kept'
+  ), existing AS (
+    SELECT
+      *
+    FROM tutor_silver.dim_students
+  ), new_versions AS (
+    SELECT
+      (
+        SELECT
+          COALESCE(MAX(e.student_sk), 0)
+        FROM existing AS e
+      ) + ROW_NUMBER() OVER (ORDER BY student_id, effective_start_ts) AS student_sk,
+      incoming.*
+    FROM incoming
+  ), touched_versions /* every version of the entities this batch touches, the existing ones and the new ones */ AS (
+    SELECT
+      student_sk,
+      student_id,
+      first_name,
+      last_name,
+      sex,
+      date_of_birth,
+      grade,
+      status,
+      contract_rate,
+      created_ts,
+      updated_ts,
+      effective_start_ts,
+      change_type,
+      source_batch_id,
+      raw_ingest_ts,
+      slv_ingest_ts
+    FROM existing
+    WHERE
+      student_id IN (
+        SELECT
+          i.student_id
+        FROM incoming AS i
+      )
+    UNION ALL
+    SELECT
+      student_sk,
+      student_id,
+      first_name,
+      last_name,
+      sex,
+      date_of_birth,
+      grade,
+      status,
+      contract_rate,
+      created_ts,
+      updated_ts,
+      effective_start_ts,
+      change_type,
+      source_batch_id,
+      raw_ingest_ts,
+      slv_ingest_ts
+    FROM new_versions
+  ), windows AS (
+    SELECT
+      *,
+      LEAD(effective_start_ts) OVER (PARTITION BY student_id ORDER BY effective_start_ts, student_sk) AS next_start_ts
+    FROM touched_versions
+  ), final AS (
+    SELECT
+      CAST(student_sk AS BIGINT) AS student_sk,
+      CAST(student_id AS BIGINT) AS student_id,
+      first_name,
+      last_name,
+      sex,
+      date_of_birth,
+      grade,
+      status,
+      contract_rate,
+      CAST(created_ts AS TIMESTAMP) AS created_ts,
+      CAST(updated_ts AS TIMESTAMP) AS updated_ts,
+      CAST(effective_start_ts AS TIMESTAMP) AS effective_start_ts,
+      COALESCE(next_start_ts, CAST('9999-12-31 23:59:59' AS TIMESTAMP)) AS effective_end_ts,
+      next_start_ts IS NULL AS is_current,
+      change_type,
+      source_batch_id,
+      CAST(raw_ingest_ts AS TIMESTAMP) AS raw_ingest_ts,
+      CAST(slv_ingest_ts AS TIMESTAMP) AS slv_ingest_ts
+    FROM windows
+  )
+  SELECT
+    f.*
+  FROM final AS f
+  LEFT JOIN existing AS e
+    ON e.student_sk = f.student_sk
+  WHERE
+    e.student_sk IS NULL
+    OR e.effective_end_ts <> f.effective_end_ts
+    OR e.is_current <> f.is_current
+);
 
 MERGE INTO tutor_silver.dim_students AS t
 USING tutor_silver.dim_students__stage AS s

@@ -6,101 +6,114 @@ CREATE TABLE tutor_silver.err_feedback__stage
 WITH (
   format='PARQUET'
 ) AS
-WITH events AS (
+WITH flagged AS (
   SELECT
     source_file,
     source_row,
     raw_id,
     raw_record,
     session_id,
-    reason_code,
-    'rejected' AS action,
-    reject_detail AS detail,
+    'ERR_ORPHAN_SESSION' AS reason_code,
+    'flagged' AS action,
+    'session id unknown to fct_sessions: kept' AS detail,
     CAST(NULL AS VARCHAR) AS earlier_batch_id
   FROM tutor_silver.stg_feedback
   WHERE
-    disposition = 'rejected'
-  UNION ALL
-  SELECT
-    source_file,
-    source_row,
-    raw_id,
-    raw_record,
-    session_id,
-    reason_code,
-    'superseded',
-    CONCAT(
-      CAST('a later submission for the same session in this batch is kept (latest submitted, ' AS VARCHAR),
-      CAST('then ingest time, then file order)' AS VARCHAR)
-    ),
-    NULL
-  FROM tutor_silver.stg_feedback
-  WHERE
-    disposition = 'superseded'
-  UNION ALL
-  SELECT
-    source_file,
-    source_row,
-    raw_id,
-    raw_record,
-    session_id,
-    'ERR_ORPHAN_SESSION',
-    'flagged',
-    'session id unknown to fct_sessions: kept',
-    NULL
-  FROM tutor_silver.stg_feedback
-  WHERE
     disposition = 'kept' AND is_orphan
-  UNION ALL
-  SELECT
-    source_file,
-    source_row,
-    raw_id,
-    raw_record,
-    session_id,
-    'ERR_INVALID_INGEST_TS',
-    'repaired',
-    'ingest_ts missing, malformed or not on the batch date: the batch date 00:00 is used',
-    NULL
-  FROM tutor_silver.stg_feedback
-  WHERE
-    disposition = 'kept' AND fix_ingest_ts
-  UNION ALL
-  SELECT
-    CAST(NULL AS VARCHAR),
-    CAST(NULL AS BIGINT),
-    raw_id,
-    raw_record,
-    session_id,
-    'SUPERSEDED_LATER_BATCH',
-    'superseded',
-    CONCAT(
-      CAST('rated again in ' AS VARCHAR),
-      CAST('sim_2026-01-15' AS VARCHAR),
-      CAST(': that rating replaces this one' AS VARCHAR)
-    ),
-    earlier_batch_id
-  FROM tutor_silver.stg_feedback
-  WHERE
-    disposition = 'kept' AND NOT earlier_batch_id IS NULL
-), final AS (
-  SELECT
-    COALESCE(earlier_batch_id, 'sim_2026-01-15') AS source_batch_id,
-    source_file,
-    CAST(source_row AS BIGINT) AS source_row,
-    raw_id,
-    raw_record,
-    CAST(session_id AS BIGINT) AS session_id,
-    reason_code,
-    action,
-    detail,
-    CAST(CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS TIMESTAMP) AS slv_ingest_ts,
-    CAST(CAST('2026-01-15' AS DATE) AS DATE) AS ingest_date
-  FROM events
 )
 SELECT
   *
-FROM final;
+FROM (
+  WITH events AS (
+    SELECT
+      source_file,
+      source_row,
+      raw_id,
+      raw_record,
+      session_id,
+      reason_code,
+      'rejected' AS action,
+      reject_detail AS detail,
+      CAST(NULL AS VARCHAR) AS earlier_batch_id
+    FROM tutor_silver.stg_feedback
+    WHERE
+      disposition = 'rejected'
+    UNION ALL
+    SELECT
+      source_file,
+      source_row,
+      raw_id,
+      raw_record,
+      session_id,
+      reason_code,
+      'superseded',
+      (
+        CONCAT(
+          CAST('a later submission for the same session in this batch is kept (latest submitted, ' AS VARCHAR),
+          CAST('then ingest time, then file order)' AS VARCHAR)
+        )
+      ),
+      NULL
+    FROM tutor_silver.stg_feedback
+    WHERE
+      disposition = 'superseded'
+    UNION ALL
+    SELECT
+      *
+    FROM flagged /* Rule "ingest time" (ingest_ts_repaired) */
+    UNION ALL
+    SELECT
+      source_file,
+      source_row,
+      raw_id,
+      raw_record,
+      session_id,
+      'ERR_INVALID_INGEST_TS',
+      'repaired',
+      'ingest_ts missing, malformed or not on the batch date: the batch date 00:00 is used',
+      NULL
+    FROM tutor_silver.stg_feedback
+    WHERE
+      disposition = 'kept' AND fix_ingest_ts
+    UNION ALL
+    SELECT
+      CAST(NULL AS VARCHAR),
+      CAST(NULL AS BIGINT),
+      raw_id,
+      raw_record,
+      session_id,
+      'SUPERSEDED_LATER_BATCH',
+      'superseded',
+      (
+        CONCAT(
+          CAST('rated again in ' AS VARCHAR),
+          CAST('sim_2026-01-15' AS VARCHAR),
+          CAST(': that rating replaces this one' AS VARCHAR)
+        )
+      ),
+      earlier_batch_id
+    FROM tutor_silver.stg_feedback
+    WHERE
+      disposition = 'kept' AND NOT earlier_batch_id IS NULL
+  ), final AS (
+    SELECT
+      COALESCE(earlier_batch_id, 'sim_2026-01-15') AS source_batch_id,
+      source_file,
+      CAST(source_row AS BIGINT) AS source_row,
+      raw_id,
+      raw_record,
+      CAST(session_id AS BIGINT) AS session_id,
+      reason_code,
+      action,
+      detail,
+      CAST(CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS TIMESTAMP) AS slv_ingest_ts,
+      CAST(CAST('2026-01-15' AS DATE) AS DATE) AS ingest_date
+    FROM events
+  )
+  SELECT
+    *
+  FROM final
+);
 
 DELETE FROM tutor_silver.err_feedback
 WHERE

@@ -6,65 +6,20 @@ CREATE TABLE tutor_silver.err_test_scores__stage
 WITH (
   format='PARQUET'
 ) AS
-WITH events AS (
+WITH flagged AS (
   SELECT
     source_file,
     source_row,
     raw_id,
     raw_record,
     student_id,
-    reason_code,
-    'rejected' AS action,
-    reject_detail AS detail,
+    'ERR_ORPHAN_STUDENT' AS reason_code,
+    'flagged' AS action,
+    'student id unknown to dim_students: kept' AS detail,
     CAST(NULL AS VARCHAR) AS earlier_batch_id
   FROM tutor_silver.stg_test_scores
   WHERE
-    disposition = 'rejected'
-  UNION ALL
-  SELECT
-    source_file,
-    source_row,
-    raw_id,
-    raw_record,
-    student_id,
-    reason_code,
-    'superseded',
-    CONCAT(
-      CAST('a later row of the same student, test and date in this batch is kept (latest ' AS VARCHAR),
-      CAST('ingest time, then file order)' AS VARCHAR)
-    ),
-    NULL
-  FROM tutor_silver.stg_test_scores
-  WHERE
-    disposition = 'superseded'
-  UNION ALL
-  SELECT
-    source_file,
-    source_row,
-    raw_id,
-    raw_record,
-    student_id,
-    'ERR_ORPHAN_STUDENT',
-    'flagged',
-    'student id unknown to dim_students: kept',
-    NULL
-  FROM tutor_silver.stg_test_scores
-  WHERE
     disposition = 'kept' AND is_orphan
-  UNION ALL
-  SELECT
-    source_file,
-    source_row,
-    raw_id,
-    raw_record,
-    student_id,
-    'ERR_INVALID_INGEST_TS',
-    'repaired',
-    'ingest_ts missing, malformed or not on the batch date: the batch date 00:00 is used',
-    NULL
-  FROM tutor_silver.stg_test_scores
-  WHERE
-    disposition = 'kept' AND fix_ingest_ts
   UNION ALL
   SELECT
     source_file,
@@ -79,42 +34,100 @@ WITH events AS (
   FROM tutor_silver.stg_test_scores
   WHERE
     disposition = 'kept' AND fix_date_format
-  UNION ALL
-  SELECT
-    CAST(NULL AS VARCHAR),
-    CAST(NULL AS BIGINT),
-    raw_id,
-    raw_record,
-    student_id,
-    'SUPERSEDED_LATER_BATCH',
-    'superseded',
-    CONCAT(
-      CAST('scored again in ' AS VARCHAR),
-      CAST('sim_2026-01-15' AS VARCHAR),
-      CAST(': that score replaces this one' AS VARCHAR)
-    ),
-    earlier_batch_id
-  FROM tutor_silver.stg_test_scores
-  WHERE
-    disposition = 'kept' AND NOT earlier_batch_id IS NULL
-), final AS (
-  SELECT
-    COALESCE(earlier_batch_id, 'sim_2026-01-15') AS source_batch_id,
-    source_file,
-    CAST(source_row AS BIGINT) AS source_row,
-    raw_id,
-    raw_record,
-    CAST(student_id AS BIGINT) AS student_id,
-    reason_code,
-    action,
-    detail,
-    CAST(CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS TIMESTAMP) AS slv_ingest_ts,
-    CAST(CAST('2026-01-15' AS DATE) AS DATE) AS ingest_date
-  FROM events
 )
 SELECT
   *
-FROM final;
+FROM (
+  WITH events AS (
+    SELECT
+      source_file,
+      source_row,
+      raw_id,
+      raw_record,
+      student_id,
+      reason_code,
+      'rejected' AS action,
+      reject_detail AS detail,
+      CAST(NULL AS VARCHAR) AS earlier_batch_id
+    FROM tutor_silver.stg_test_scores
+    WHERE
+      disposition = 'rejected'
+    UNION ALL
+    SELECT
+      source_file,
+      source_row,
+      raw_id,
+      raw_record,
+      student_id,
+      reason_code,
+      'superseded',
+      (
+        CONCAT(
+          CAST('a later row of the same student, test and date in this batch is kept (latest ' AS VARCHAR),
+          CAST('ingest time, then file order)' AS VARCHAR)
+        )
+      ),
+      NULL
+    FROM tutor_silver.stg_test_scores
+    WHERE
+      disposition = 'superseded'
+    UNION ALL
+    SELECT
+      *
+    FROM flagged /* Rule "ingest time" (ingest_ts_repaired) */
+    UNION ALL
+    SELECT
+      source_file,
+      source_row,
+      raw_id,
+      raw_record,
+      student_id,
+      'ERR_INVALID_INGEST_TS',
+      'repaired',
+      'ingest_ts missing, malformed or not on the batch date: the batch date 00:00 is used',
+      NULL
+    FROM tutor_silver.stg_test_scores
+    WHERE
+      disposition = 'kept' AND fix_ingest_ts
+    UNION ALL
+    SELECT
+      CAST(NULL AS VARCHAR),
+      CAST(NULL AS BIGINT),
+      raw_id,
+      raw_record,
+      student_id,
+      'SUPERSEDED_LATER_BATCH',
+      'superseded',
+      (
+        CONCAT(
+          CAST('scored again in ' AS VARCHAR),
+          CAST('sim_2026-01-15' AS VARCHAR),
+          CAST(': that score replaces this one' AS VARCHAR)
+        )
+      ),
+      earlier_batch_id
+    FROM tutor_silver.stg_test_scores
+    WHERE
+      disposition = 'kept' AND NOT earlier_batch_id IS NULL
+  ), final AS (
+    SELECT
+      COALESCE(earlier_batch_id, 'sim_2026-01-15') AS source_batch_id,
+      source_file,
+      CAST(source_row AS BIGINT) AS source_row,
+      raw_id,
+      raw_record,
+      CAST(student_id AS BIGINT) AS student_id,
+      reason_code,
+      action,
+      detail,
+      CAST(CAST('2026-01-15 01:00:00' AS TIMESTAMP) AS TIMESTAMP) AS slv_ingest_ts,
+      CAST(CAST('2026-01-15' AS DATE) AS DATE) AS ingest_date
+    FROM events
+  )
+  SELECT
+    *
+  FROM final
+);
 
 DELETE FROM tutor_silver.err_test_scores
 WHERE

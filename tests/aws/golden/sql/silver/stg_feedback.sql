@@ -35,10 +35,10 @@ WITH raw AS (
       WHEN REGEXP_LIKE(id_text, '^[0-9]+(\.0*)?$')
       THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
     END AS session_id,
-    CASE
+    TRY_CAST(CASE
       WHEN REGEXP_LIKE(rating_text, '^[0-9]+(\.0*)?$')
-      THEN TRY_CAST(REGEXP_REPLACE(rating_text, '\.0*$', '') AS INTEGER)
-    END AS rating,
+      THEN TRY_CAST(REGEXP_REPLACE(rating_text, '\.0*$', '') AS BIGINT)
+    END AS INTEGER) AS rating,
     CASE
       WHEN REGEXP_LIKE(
         submitted_text,
@@ -54,15 +54,22 @@ WITH raw AS (
       THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
     END AS ingest_ts_value
   FROM raw
-), checked /* Rule "ingest time" (as for sessions); Rule "rating range": 1..5 or the row is rejected */ /* (ERR_OUT_OF_RANGE: a writer that emits 0 or 6 is broken, and no rating is invented); */ /* Rule "orphan feedback": a session id unknown to fct_sessions is kept and flagged */ /* (ERR_ORPHAN_SESSION), as sessions of unknown students are. */ AS (
+), checked /* Rule "ingest time" (sql/macros/ingest_ts_repaired.sql); Rule "rating range": 1..5 or the */ /* row is rejected (ERR_OUT_OF_RANGE: a writer that emits 0 or 6 is broken, and no rating is */ /* invented); */ /* Rule "orphan feedback": a session id unknown to fct_sessions is kept and flagged */ /* (ERR_ORPHAN_SESSION), as sessions of unknown students are. */ AS (
   SELECT
     t.*,
     CASE
-      WHEN CAST(t.ingest_ts_value AS DATE) = CAST('2026-01-15' AS DATE)
+      WHEN t.file_kind = 'daily'
+      AND CAST(t.ingest_ts_value AS DATE) = CAST('2026-01-15' AS DATE)
       THEN t.ingest_ts_value
       ELSE CAST('2026-01-15 00:00:00' AS TIMESTAMP)
     END AS row_ingest_ts,
-    COALESCE(CAST(t.ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE), TRUE) AS fix_ingest_ts,
+    (
+      t.file_kind = 'daily'
+      AND (
+        t.ingest_ts_value IS NULL
+        OR CAST(t.ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
+      )
+    ) AS fix_ingest_ts,
     f.session_id IS NULL AS is_orphan,
     CASE
       WHEN NOT t.parse_error IS NULL
@@ -141,7 +148,7 @@ WITH raw AS (
     r.comment,
     r.submitted_ts,
     r.row_ingest_ts,
-    r.fix_ingest_ts AND r.file_kind = 'daily' AS fix_ingest_ts,
+    r.fix_ingest_ts,
     r.is_orphan,
     e.earlier_batch_id
   FROM ranked AS r

@@ -87,43 +87,45 @@ WITH numbers AS (
     no_duration,
     stamp_value,
     ingest_ts_value,
-    CASE
+    CAST(CASE
       WHEN session_id_number BETWEEN 0 AND 9007199254740991
       AND session_id_number = FLOOR(session_id_number)
-      THEN CAST(session_id_number AS BIGINT)
-    END AS session_id,
-    CASE
+      THEN session_id_number
+    END AS BIGINT) AS session_id,
+    CAST(CASE
       WHEN student_id_number BETWEEN 0 AND 9007199254740991
       AND student_id_number = FLOOR(student_id_number)
-      THEN CAST(student_id_number AS BIGINT)
-    END AS student_id,
-    CASE
+      THEN student_id_number
+    END AS BIGINT) AS student_id,
+    CAST(CASE
       WHEN tutor_id_number BETWEEN 0 AND 9007199254740991
       AND tutor_id_number = FLOOR(tutor_id_number)
-      THEN CAST(tutor_id_number AS BIGINT)
-    END AS parsed_tutor_id,
-    CASE
+      THEN tutor_id_number
+    END AS BIGINT) AS parsed_tutor_id,
+    CAST(CASE
       WHEN subject_id_number BETWEEN -1000000 AND 1000000
       AND subject_id_number = FLOOR(subject_id_number)
-      THEN CAST(subject_id_number AS INTEGER)
-    END AS parsed_subject_id,
-    CASE
+      THEN subject_id_number
+    END AS INTEGER) AS parsed_subject_id,
+    CAST(CASE
       WHEN status_number BETWEEN -1000000 AND 1000000
       AND status_number = FLOOR(status_number)
-      THEN CAST(status_number AS INTEGER)
-    END AS parsed_status,
+      THEN status_number
+    END AS INTEGER) AS parsed_status,
     CASE
       WHEN duration_number BETWEEN -1000000000 AND 1000000000
       THEN duration_number
     END AS duration_value
   FROM present
-), timed /* Rule "ingest time": a daily row's ingest_ts; the pre-migration history has no batch */ /* columns and was taken at the batch date 00:00. A daily row whose ingest_ts is missing, */ /* malformed or not on the batch date gets the batch date 00:00 (ERR_INVALID_INGEST_TS). */ /* Rule "missing duration": 1.0 h (ERR_INVALID_DESCRIPTOR, the seed's code). */ /* Rule "duration in minutes": 60 or more is minutes, divided by 60 (ERR_UNITS_RANGE). */ AS (
+), timed /* Rule "ingest time" (sql/macros/ingest_ts_repaired.sql, row_ingest_ts.sql). */ /* Rule "missing duration": 1.0 h (ERR_INVALID_DESCRIPTOR, the seed's code). */ /* Rule "duration in minutes": 60 or more is minutes, divided by 60 (ERR_UNITS_RANGE). */ AS (
   SELECT
     *,
-    file_kind = 'daily'
-    AND (
-      ingest_ts_value IS NULL
-      OR CAST(ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
+    (
+      file_kind = 'daily'
+      AND (
+        ingest_ts_value IS NULL
+        OR CAST(ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
+      )
     ) AS fix_ingest_ts,
     CASE
       WHEN file_kind = 'daily'

@@ -52,7 +52,7 @@ WITH raw AS (
     CASE
       WHEN REGEXP_LIKE(date_of_birth_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
       THEN TRY_CAST(date_of_birth_text AS DATE)
-      WHEN REGEXP_LIKE(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$')
+      WHEN COALESCE(REGEXP_LIKE(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE)
       THEN TRY_CAST(CONCAT(
         CAST(REGEXP_EXTRACT(date_of_birth_text, '([0-9]{4})$', 1) AS VARCHAR),
         CAST('-' AS VARCHAR),
@@ -60,12 +60,12 @@ WITH raw AS (
         CAST('-' AS VARCHAR),
         CAST(LPAD(REGEXP_EXTRACT(date_of_birth_text, '/([0-9]{1,2})/', 1), 2, '0') AS VARCHAR)
       ) AS DATE)
-    END AS date_of_birth, /* Rule "US dates": a date of birth written MM/DD/YYYY (a writer's locale) is read as */ /* such (ERR_MALFORMED_DATE, repaired); any other spelling is unusable (ERR_UNPARSEABLE) */
+    END AS date_of_birth, /* Rule "US dates" (sql/macros/is_us_date.sql): a date of birth written MM/DD/YYYY is */ /* read as such (ERR_MALFORMED_DATE, repaired); another spelling is ERR_UNPARSEABLE */
     COALESCE(REGEXP_LIKE(date_of_birth_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE) AS is_us_date,
-    CASE
+    TRY_CAST(CASE
       WHEN REGEXP_LIKE(grade_text, '^[0-9]+(\.0*)?$')
-      THEN TRY_CAST(REGEXP_REPLACE(grade_text, '\.0*$', '') AS INTEGER)
-    END AS grade,
+      THEN TRY_CAST(REGEXP_REPLACE(grade_text, '\.0*$', '') AS BIGINT)
+    END AS INTEGER) AS grade,
     CASE LOWER(status_text)
       WHEN 'active'
       THEN 'Active'
@@ -98,14 +98,7 @@ WITH raw AS (
       THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
     END AS ingest_ts_value
   FROM raw
-), first_versions /* Rule "missing fields": an empty attribute of a daily row takes the value of the student's */ /* version valid at the row's `updated` (silver before this batch): an update that left out */ /* the fields it did not change (ERR_MISSING_FIELD, repaired). With no such version (a new */ /* id, or a time before its first version) the field stays NULL (ERR_MISSING_FIELD, flagged). */ /* Rule "update before its insert": an UPDATE of an id silver has no version of, with no */ /* INSERT of it in this batch, is the id's first version: INSERT, valid from `created` */ /* (ERR_UPDATE_BEFORE_INSERT, repaired). An INSERT arriving for an id silver already has a */ /* version of from its time or earlier (its UPDATE came first) adds nothing: superseded by */ /* that version (ERR_UPDATE_BEFORE_INSERT, superseded). */ AS (
-  SELECT
-    student_id,
-    MIN(effective_start_ts) AS first_start_ts
-  FROM tutor_silver.dim_students
-  GROUP BY
-    student_id
-), with_previous AS (
+), with_previous /* Rule "missing fields" (sql/macros/dimension_rows.sql): an empty attribute of a daily */ /* row takes the value of the student's version valid at the row's `updated`, if there is one. */ AS (
   SELECT
     t.source_file,
     t.source_row,
@@ -114,14 +107,7 @@ WITH raw AS (
     t.raw_id,
     t.raw_record,
     t.id_text,
-    t.date_of_birth_text,
-    t.grade_text,
-    t.status_text,
-    t.contract_rate_text,
-    t.created_text,
-    t.updated_text,
     t.change_type_text,
-    t.ingest_ts_text,
     t.student_id,
     t.is_us_date,
     t.updated_ts,
@@ -154,170 +140,189 @@ WITH raw AS (
       ELSE ''
     END AS empty_fields,
     NOT p.student_id IS NULL AS has_previous,
-    COALESCE(
-      t.file_kind = 'daily'
-      AND t.change_type_text = 'UPDATE'
-      AND f.first_start_ts IS NULL
-      AND MAX(CASE WHEN t.change_type_text = 'INSERT' THEN 1 ELSE 0 END) OVER (PARTITION BY t.student_id) = 0,
-      FALSE
-    ) AS fix_update_before_insert,
-    COALESCE(
-      t.file_kind = 'daily'
-      AND t.change_type_text = 'INSERT'
-      AND f.first_start_ts <= t.updated_ts,
-      FALSE
-    ) AS is_late_insert
+    CONCAT_WS(
+      ', ',
+      CAST(CASE
+        WHEN NOT t.date_of_birth_text IS NULL AND t.date_of_birth IS NULL
+        THEN 'date_of_birth'
+      END AS VARCHAR),
+      CAST(CASE WHEN NOT t.grade_text IS NULL AND t.grade IS NULL THEN 'grade' END AS VARCHAR),
+      CAST(CASE WHEN NOT t.status_text IS NULL AND t.status IS NULL THEN 'status' END AS VARCHAR),
+      CAST(CASE
+        WHEN NOT t.contract_rate_text IS NULL AND t.contract_rate_value IS NULL
+        THEN 'contract_rate'
+      END AS VARCHAR),
+      CAST(CASE WHEN NOT t.created_text IS NULL AND t.created_ts IS NULL THEN 'created' END AS VARCHAR),
+      CAST(CASE WHEN NOT t.updated_text IS NULL AND t.updated_ts IS NULL THEN 'updated' END AS VARCHAR)
+    ) AS unparseable_fields /* attributes that are present but unusable are kept as NULL (ERR_UNPARSEABLE) */
   FROM typed AS t
-  LEFT JOIN first_versions AS f
-    ON f.student_id = t.student_id
   LEFT JOIN tutor_silver.dim_students AS p
     ON t.file_kind = 'daily'
     AND p.student_id = t.student_id
     AND p.effective_start_ts <= t.updated_ts
     AND t.updated_ts < p.effective_end_ts
-), checked /* Rule "version validity" (above), Rule "ingest time" (as for sessions), and */ /* Rule "change type": INSERT or UPDATE as written; the history is MIGRATION; a daily row */ /* with another value gets INSERT when created = updated, else UPDATE (ERR_INVALID_CHANGE_TYPE). */ AS (
-  SELECT
-    *,
-    CASE
-      WHEN contract_rate_value >= 1000
-      THEN CAST(contract_rate_value AS DOUBLE) / 100
-      ELSE contract_rate_value
-    END AS contract_rate, /* Rule "rate in cents": an hourly rate of 1,000 or more was written in cents: / 100 */ /* (ERR_RATE_UNITS, repaired; the business's rates are whole dollars below 1,000) */
-    CASE WHEN has_previous THEN empty_fields ELSE '' END AS missing_fields,
-    CASE WHEN has_previous THEN '' ELSE empty_fields END AS unfilled_fields,
-    COALESCE(contract_rate_value >= 1000, FALSE) AS fix_rate_units,
-    is_us_date AND NOT date_of_birth IS NULL AS fix_date_format,
-    CASE
-      WHEN file_kind = 'history'
-      THEN created_ts
-      WHEN fix_update_before_insert AND created_ts < updated_ts
-      THEN created_ts
-      ELSE updated_ts
-    END AS valid_from,
-    file_kind = 'daily'
-    AND (
-      ingest_ts_value IS NULL
-      OR CAST(ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
-    ) AS fix_ingest_ts,
-    CASE
-      WHEN file_kind = 'daily'
-      AND CAST(ingest_ts_value AS DATE) = CAST('2026-01-15' AS DATE)
-      THEN ingest_ts_value
-      ELSE CAST('2026-01-15 00:00:00' AS TIMESTAMP)
-    END AS row_ingest_ts,
-    file_kind = 'daily'
-    AND COALESCE(NOT change_type_text IN ('INSERT', 'UPDATE'), TRUE) AS fix_change_type,
-    CASE
-      WHEN file_kind = 'history'
-      THEN 'MIGRATION'
-      WHEN fix_update_before_insert
-      THEN 'INSERT'
-      WHEN change_type_text IN ('INSERT', 'UPDATE')
-      THEN change_type_text
-      WHEN created_ts = updated_ts
-      THEN 'INSERT'
-      ELSE 'UPDATE'
-    END AS change_type,
-    CONCAT_WS(
-      ', ',
-      CAST(CASE
-        WHEN NOT date_of_birth_text IS NULL AND date_of_birth IS NULL
-        THEN 'date_of_birth'
-      END AS VARCHAR),
-      CAST(CASE WHEN NOT grade_text IS NULL AND grade IS NULL THEN 'grade' END AS VARCHAR),
-      CAST(CASE WHEN NOT status_text IS NULL AND status IS NULL THEN 'status' END AS VARCHAR),
-      CAST(CASE
-        WHEN NOT contract_rate_text IS NULL AND contract_rate_value IS NULL
-        THEN 'contract_rate'
-      END AS VARCHAR),
-      CAST(CASE WHEN NOT created_text IS NULL AND created_ts IS NULL THEN 'created' END AS VARCHAR),
-      CAST(CASE WHEN NOT updated_text IS NULL AND updated_ts IS NULL THEN 'updated' END AS VARCHAR)
-    ) AS unparseable_fields, /* attributes that are present but unusable are kept as NULL (ERR_UNPARSEABLE) */
-    CASE
-      WHEN NOT parse_error IS NULL
-      THEN 'ERR_MALFORMED_ROW'
-      WHEN id_text IS NULL
-      THEN 'ERR_MISSING_KEY'
-      WHEN student_id IS NULL
-      THEN 'ERR_UNPARSEABLE'
-      WHEN (
-        CASE WHEN file_kind = 'history' THEN created_ts ELSE updated_ts END
-      ) IS NULL
-      THEN 'ERR_MALFORMED_STAMP'
-    END AS reject_code
-  FROM with_previous
-), ranked /* Rule "duplicates within a batch": of the valid rows of one student, keep the latest by */ /* validity time, then ingest time, then file order (DUPLICATE_EMISSION for the others). */ AS (
-  SELECT
-    *,
-    ROW_NUMBER() OVER (
-      PARTITION BY student_id, reject_code IS NULL
-      ORDER BY valid_from DESC, row_ingest_ts DESC, source_file DESC, source_row DESC
-    ) AS emission_rank
-  FROM checked
-), final AS (
-  SELECT
-    'students' AS entity,
-    source_file,
-    source_row,
-    raw_id,
-    raw_record,
-    CASE
-      WHEN NOT reject_code IS NULL
-      THEN 'rejected'
-      WHEN emission_rank > 1 OR is_late_insert
-      THEN 'superseded'
-      ELSE 'kept'
-    END AS disposition,
-    CASE
-      WHEN NOT reject_code IS NULL
-      THEN reject_code
-      WHEN emission_rank > 1
-      THEN 'DUPLICATE_EMISSION'
-      WHEN is_late_insert
-      THEN 'ERR_UPDATE_BEFORE_INSERT'
-    END AS reason_code,
-    CASE reject_code
-      WHEN 'ERR_MALFORMED_ROW'
-      THEN CONCAT(CAST('malformed line: ' AS VARCHAR), CAST(parse_error AS VARCHAR))
-      WHEN 'ERR_MISSING_KEY'
-      THEN 'student_id is empty'
-      WHEN 'ERR_UNPARSEABLE'
-      THEN CONCAT(
-        CAST('student_id ''' AS VARCHAR),
-        CAST(id_text AS VARCHAR),
-        CAST(''' is not a whole number' AS VARCHAR)
-      )
-      WHEN 'ERR_MALFORMED_STAMP'
-      THEN CASE
-        WHEN file_kind = 'history'
-        THEN 'created is missing or not a valid time'
-        ELSE 'updated is missing or not a valid time'
-      END
-    END AS reject_detail,
-    student_id,
-    first_name,
-    last_name,
-    sex,
-    date_of_birth,
-    grade,
-    status,
-    contract_rate,
-    created_ts,
-    updated_ts,
-    valid_from,
-    change_type,
-    row_ingest_ts,
-    unparseable_fields,
-    COALESCE(fix_change_type, FALSE) AS fix_change_type,
-    COALESCE(fix_ingest_ts, FALSE) AS fix_ingest_ts,
-    fix_rate_units,
-    fix_date_format,
-    missing_fields,
-    unfilled_fields,
-    fix_update_before_insert,
-    change_type_text
-  FROM ranked
 )
 SELECT
   *
-FROM final;
+FROM (
+  WITH first_versions AS (
+    SELECT
+      student_id,
+      MIN(effective_start_ts) AS first_start_ts
+    FROM tutor_silver.dim_students
+    GROUP BY
+      student_id
+  ), with_first AS (
+    SELECT
+      r.*,
+      COALESCE(
+        r.file_kind = 'daily'
+        AND r.change_type_text = 'UPDATE'
+        AND f.first_start_ts IS NULL
+        AND MAX(CASE WHEN r.change_type_text = 'INSERT' THEN 1 ELSE 0 END) OVER (PARTITION BY r.student_id) = 0,
+        FALSE
+      ) AS fix_update_before_insert,
+      COALESCE(
+        r.file_kind = 'daily'
+        AND r.change_type_text = 'INSERT'
+        AND f.first_start_ts <= r.updated_ts,
+        FALSE
+      ) AS is_late_insert
+    FROM with_previous AS r
+    LEFT JOIN first_versions AS f
+      ON f.student_id = r.student_id
+  ), checked /* Rule "version validity": a row of the pre-migration history is the entity's first */ /* version, valid from `created` (so sessions before the migration find their rates); a daily */ /* delta row is valid from `updated`, the time the change happened. */ /* Rule "ingest time" (ingest_ts_repaired, row_ingest_ts), and */ /* Rule "change type": INSERT or UPDATE as written; the history is MIGRATION; a daily row */ /* with another value gets INSERT when created = updated, else UPDATE (ERR_INVALID_CHANGE_TYPE). */ AS (
+    SELECT
+      *,
+      CASE
+        WHEN contract_rate_value >= 1000
+        THEN CAST(contract_rate_value AS DOUBLE) / 100
+        ELSE contract_rate_value
+      END AS contract_rate, /* Rule "rate in cents": an hourly rate of 1,000 or more was written in cents: / 100 */ /* (ERR_RATE_UNITS, repaired; the business's rates are whole dollars below 1,000) */
+      CASE WHEN has_previous THEN empty_fields ELSE '' END AS missing_fields,
+      CASE WHEN has_previous THEN '' ELSE empty_fields END AS unfilled_fields,
+      COALESCE(contract_rate_value >= 1000, FALSE) AS fix_rate_units,
+      is_us_date AND NOT date_of_birth IS NULL AS fix_date_format,
+      CASE
+        WHEN file_kind = 'history'
+        THEN created_ts
+        WHEN fix_update_before_insert AND created_ts < updated_ts
+        THEN created_ts
+        ELSE updated_ts
+      END AS valid_from,
+      (
+        file_kind = 'daily'
+        AND (
+          ingest_ts_value IS NULL
+          OR CAST(ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
+        )
+      ) AS fix_ingest_ts,
+      CASE
+        WHEN file_kind = 'daily'
+        AND CAST(ingest_ts_value AS DATE) = CAST('2026-01-15' AS DATE)
+        THEN ingest_ts_value
+        ELSE CAST('2026-01-15 00:00:00' AS TIMESTAMP)
+      END AS row_ingest_ts,
+      file_kind = 'daily'
+      AND COALESCE(NOT change_type_text IN ('INSERT', 'UPDATE'), TRUE) AS fix_change_type,
+      CASE
+        WHEN file_kind = 'history'
+        THEN 'MIGRATION'
+        WHEN fix_update_before_insert
+        THEN 'INSERT'
+        WHEN change_type_text IN ('INSERT', 'UPDATE')
+        THEN change_type_text
+        WHEN created_ts = updated_ts
+        THEN 'INSERT'
+        ELSE 'UPDATE'
+      END AS change_type,
+      CASE
+        WHEN NOT parse_error IS NULL
+        THEN 'ERR_MALFORMED_ROW'
+        WHEN id_text IS NULL
+        THEN 'ERR_MISSING_KEY'
+        WHEN student_id IS NULL
+        THEN 'ERR_UNPARSEABLE'
+        WHEN (
+          CASE WHEN file_kind = 'history' THEN created_ts ELSE updated_ts END
+        ) IS NULL
+        THEN 'ERR_MALFORMED_STAMP'
+      END AS reject_code
+    FROM with_first
+  ), ranked /* Rule "duplicates within a batch": of the valid rows of one id, keep the latest by */ /* validity time, then ingest time, then file order (DUPLICATE_EMISSION for the others). */ AS (
+    SELECT
+      *,
+      ROW_NUMBER() OVER (
+        PARTITION BY student_id, reject_code IS NULL
+        ORDER BY valid_from DESC, row_ingest_ts DESC, source_file DESC, source_row DESC
+      ) AS emission_rank
+    FROM checked
+  ), final AS (
+    SELECT
+      'students' AS entity,
+      source_file,
+      source_row,
+      raw_id,
+      raw_record,
+      CASE
+        WHEN NOT reject_code IS NULL
+        THEN 'rejected'
+        WHEN emission_rank > 1 OR is_late_insert
+        THEN 'superseded'
+        ELSE 'kept'
+      END AS disposition,
+      CASE
+        WHEN NOT reject_code IS NULL
+        THEN reject_code
+        WHEN emission_rank > 1
+        THEN 'DUPLICATE_EMISSION'
+        WHEN is_late_insert
+        THEN 'ERR_UPDATE_BEFORE_INSERT'
+      END AS reason_code,
+      CASE reject_code
+        WHEN 'ERR_MALFORMED_ROW'
+        THEN CONCAT(CAST('malformed line: ' AS VARCHAR), CAST(parse_error AS VARCHAR))
+        WHEN 'ERR_MISSING_KEY'
+        THEN CONCAT(CAST('student_id' AS VARCHAR), CAST(' is empty' AS VARCHAR))
+        WHEN 'ERR_UNPARSEABLE'
+        THEN CONCAT(
+          CAST('student_id' AS VARCHAR),
+          CAST(' ''' AS VARCHAR),
+          CAST(id_text AS VARCHAR),
+          CAST(''' is not a whole number' AS VARCHAR)
+        )
+        WHEN 'ERR_MALFORMED_STAMP'
+        THEN CASE
+          WHEN file_kind = 'history'
+          THEN 'created is missing or not a valid time'
+          ELSE 'updated is missing or not a valid time'
+        END
+      END AS reject_detail,
+      student_id,
+      first_name,
+      last_name,
+      sex,
+      date_of_birth,
+      grade,
+      status,
+      contract_rate,
+      created_ts,
+      updated_ts,
+      valid_from,
+      change_type,
+      row_ingest_ts,
+      unparseable_fields,
+      COALESCE(fix_change_type, FALSE) AS fix_change_type,
+      COALESCE(fix_ingest_ts, FALSE) AS fix_ingest_ts,
+      fix_rate_units,
+      fix_date_format,
+      missing_fields,
+      unfilled_fields,
+      fix_update_before_insert,
+      change_type_text
+    FROM ranked
+  )
+  SELECT
+    *
+  FROM final
+);

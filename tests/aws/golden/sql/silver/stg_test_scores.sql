@@ -35,14 +35,14 @@ WITH raw AS (
       WHEN REGEXP_LIKE(id_text, '^[0-9]+(\.0*)?$')
       THEN TRY_CAST(REGEXP_REPLACE(id_text, '\.0*$', '') AS BIGINT)
     END AS student_id,
-    CASE
+    TRY_CAST(CASE
       WHEN REGEXP_LIKE(score_text, '^[0-9]+(\.0*)?$')
-      THEN TRY_CAST(REGEXP_REPLACE(score_text, '\.0*$', '') AS INTEGER)
-    END AS score,
+      THEN TRY_CAST(REGEXP_REPLACE(score_text, '\.0*$', '') AS BIGINT)
+    END AS INTEGER) AS score,
     CASE
       WHEN REGEXP_LIKE(test_date_text, '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')
       THEN TRY_CAST(test_date_text AS DATE)
-      WHEN REGEXP_LIKE(test_date_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$')
+      WHEN COALESCE(REGEXP_LIKE(test_date_text, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'), FALSE)
       THEN TRY_CAST(CONCAT(
         CAST(REGEXP_EXTRACT(test_date_text, '([0-9]{4})$', 1) AS VARCHAR),
         CAST('-' AS VARCHAR),
@@ -60,16 +60,22 @@ WITH raw AS (
       THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
     END AS ingest_ts_value
   FROM raw
-), checked /* Rule "ingest time" (as for sessions); Rule "score range": an SAT score is 400-1600, else */ /* the row is rejected (ERR_OUT_OF_RANGE); Rule "orphan student": a student id unknown to */ /* dim_students is kept and flagged (ERR_ORPHAN_STUDENT). */ AS (
+), checked /* Rule "ingest time" (sql/macros/ingest_ts_repaired.sql); Rule "score range": an SAT score */ /* is 400-1600, else the row is rejected (ERR_OUT_OF_RANGE); Rule "orphan student": a student */ /* id unknown to dim_students is kept and flagged (ERR_ORPHAN_STUDENT). */ AS (
   SELECT
     t.*,
     CASE
-      WHEN CAST(t.ingest_ts_value AS DATE) = CAST('2026-01-15' AS DATE)
+      WHEN t.file_kind = 'daily'
+      AND CAST(t.ingest_ts_value AS DATE) = CAST('2026-01-15' AS DATE)
       THEN t.ingest_ts_value
       ELSE CAST('2026-01-15 00:00:00' AS TIMESTAMP)
     END AS row_ingest_ts,
-    t.file_kind = 'daily'
-    AND COALESCE(CAST(t.ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE), TRUE) AS fix_ingest_ts,
+    (
+      t.file_kind = 'daily'
+      AND (
+        t.ingest_ts_value IS NULL
+        OR CAST(t.ingest_ts_value AS DATE) <> CAST('2026-01-15' AS DATE)
+      )
+    ) AS fix_ingest_ts,
     t.is_us_date AND NOT t.test_date IS NULL AS fix_date_format,
     d.student_id IS NULL AS is_orphan,
     CASE
