@@ -1,7 +1,8 @@
 """Entry points of the simulator stage (docs/CONTRACTS.md): called by the CLI, the local
 event bus and the Lambda handlers.
 
-- `simulate_history` simulates the pre-migration history in memory and lands it once.
+- `simulate_history` simulates the pre-migration history, spooling its sessions to local
+  files day by day, and lands it once.
 - `simulate_day` continues from the saved state one business day at a time.
 
 Randomness: every business day draws from its own generator derived from (seed, day), so
@@ -23,12 +24,13 @@ import polars as pl
 
 from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
+from lakehouse.lake.scratch import scratch_dir
 from lakehouse.lake.storage import Storage, open_storage
 from sim import state
 from sim.calendar import FIRST_SIGNUP_DAY, HISTORY_END, SIM_START, day_number
 from sim.corruption import DUPLICATE_KINDS, MODES, draw_plan
 from sim.engine import open_business, step
-from sim.landing import land_day, write_history
+from sim.landing import HistoryFiles, land_day
 from sim.results import DayResult, HistoryResult
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 from sim.world import LAND_STREAM, day_rng
@@ -85,20 +87,22 @@ def simulate_history(
     storage = open_storage(settings)
     _clear_or_refuse(storage, force)
     world, opening = open_business(seed, scale, scenario)
-    chunks = [opening.sessions]
     total = (until - SIM_START).days + 1
-    day = FIRST_SIGNUP_DAY
-    while day <= until:
-        chunks.append(step(world, day, day_rng(seed, day)).sessions)
-        done = (day - SIM_START).days + 1
-        if progress is not None and (done % 16 == 0 or day == until):
-            progress(done, total)
-        day += timedelta(days=1)
-    if progress is not None:
-        progress(total, total)
-    world.day = day_number(until)
-    pristine, files = write_history(storage, world, chunks, fmt)
-    state.save_sessions(storage, "history", pristine)
+    with scratch_dir("sim") as workdir:
+        history = HistoryFiles(Path(workdir), fmt)
+        history.add(opening.sessions)
+        day = FIRST_SIGNUP_DAY
+        while day <= until:
+            history.add(step(world, day, day_rng(seed, day)).sessions)
+            done = (day - SIM_START).days + 1
+            if progress is not None and (done % 16 == 0 or day == until):
+                progress(done, total)
+            day += timedelta(days=1)
+        if progress is not None:
+            progress(total, total)
+        world.day = day_number(until)
+        pristine, files = history.land(storage, world)
+        state.upload_sessions(storage, "history", pristine)
     state.save_snapshot(storage, world)
     pointer = state.Pointer(seed, scale, fmt, until.isoformat(), until.isoformat(), scenario)
     state.write_pointer(storage, pointer)
@@ -109,7 +113,7 @@ def simulate_history(
         first_day=SIM_START,
         last_day=until,
         ingest_date=until + timedelta(days=1),
-        sessions=pristine.height,
+        sessions=history.sessions,
         students=len(world.students),
         tutors=len(world.tutors),
         active_students=len(world.active_ids),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -14,6 +15,7 @@ from sim.calendar import DAY_SECONDS, day_date, day_number
 from sim.corruption import apply_plan, corrupt_delta, draw_delta_plan, draw_plan
 from sim.engine import DayBatch
 from sim.feedback import feedback_frame
+from sim.spool import open_spool
 from sim.test_scores import scores_frame
 from sim.world import LAND_STREAM, World, day_rng
 from sim.writer import (
@@ -54,24 +56,58 @@ class Landed(BatchCounts):
     pristine: pl.DataFrame
 
 
-def write_history(
-    storage: Storage, world: World, chunks: list[dict[str, np.ndarray]], fmt: str
-) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """Land the pre-migration batch (no batch columns) at ingest_date = last day + 1; returns
-    the pristine sessions (with their rates) and the files written."""
-    ingest = day_date(world.day) + timedelta(days=1)
-    merged = {key: np.concatenate([c[key] for c in chunks]) for key in chunks[0]}
-    frames = {
-        "sessions": sessions_frame(merged),
-        "students": students_frame(world.students),
-        "tutors": tutors_frame(world.tutors),
-    }
-    files = []
-    for entity, frame in frames.items():
-        key = raw_key(entity, ingest, daily=False, fmt=fmt)
-        storage.write_bytes(key, encode(frame, fmt))
-        files.append(key)
-    return pristine_frame(merged), tuple(files)
+SPOOL_BLOCK_ROWS = 200_000
+"""The history spools its sessions in blocks of about this many rows: framing and writing each
+day on its own costs more than simulating it (a few ms per polars call), a block bounds memory."""
+
+
+class HistoryFiles:
+    """The pre-migration batch (no batch columns), landed at ingest_date = last day + 1: its
+    sessions are spooled to `workdir` in blocks of days as they are simulated (`add`), and
+    `land` writes the files once the last day is done. The pristine sessions (with their
+    rates) are spooled beside them for the simulator's state."""
+
+    def __init__(self, workdir: Path, fmt: str) -> None:
+        self.fmt = fmt
+        self.raw = open_spool(workdir / f"sessions.{fmt}", fmt)
+        self.pristine = open_spool(workdir / "pristine.parquet", "parquet", statistics=False)
+        self.sessions = 0
+        self._block: list[dict[str, np.ndarray]] = []
+        self._block_rows = 0
+
+    def add(self, sessions: dict[str, np.ndarray]) -> None:
+        """Take one day's clean sessions (in session-id order, after the days before)."""
+        self._block.append(sessions)
+        rows = len(sessions["session_id"])
+        self.sessions += rows
+        self._block_rows += rows
+        if self._block_rows >= SPOOL_BLOCK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._block:
+            return
+        block = {key: np.concatenate([day[key] for day in self._block]) for key in self._block[0]}
+        self.raw.add(sessions_frame(block))
+        self.pristine.add(pristine_frame(block))
+        self._block, self._block_rows = [], 0
+
+    def land(self, storage: Storage, world: World) -> tuple[Path, tuple[str, ...]]:
+        """Write the raw sessions, students and tutors; returns the local file of the pristine
+        sessions and the raw files written."""
+        self._flush()
+        ingest = day_date(world.day) + timedelta(days=1)
+        sessions = raw_key("sessions", ingest, daily=False, fmt=self.fmt)
+        storage.upload(self.raw.finish(), sessions)
+        files = [sessions]
+        for entity, frame in (
+            ("students", students_frame(world.students)),
+            ("tutors", tutors_frame(world.tutors)),
+        ):
+            key = raw_key(entity, ingest, daily=False, fmt=self.fmt)
+            storage.write_bytes(key, encode(frame, self.fmt))
+            files.append(key)
+        return self.pristine.finish(), tuple(files)
 
 
 class RawWriter(Protocol):

@@ -21,6 +21,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -126,6 +127,12 @@ def _parquet(frame: pl.DataFrame) -> bytes:
 
 def save_sessions(storage: Storage, batch: str, frame: pl.DataFrame) -> None:
     storage.write_bytes(sessions_key(batch), _parquet(frame))
+
+
+def upload_sessions(storage: Storage, batch: str, path: Path) -> None:
+    """Save pristine sessions spooled to the local Parquet file `path` (written as
+    `save_sessions` writes: zstd, no statistics)."""
+    storage.upload(path, sessions_key(batch))
 
 
 def save_snapshot(storage: Storage, world: World) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import IO
 
 import numpy as np
 import polars as pl
@@ -137,21 +138,36 @@ def with_change_type(frame: pl.DataFrame, inserted: np.ndarray) -> pl.DataFrame:
     return frame.with_columns(pl.Series("change_type", change, dtype=pl.String))
 
 
+def float_columns(frame: pl.DataFrame) -> set[str]:
+    """The integer columns a CSV writes as floats: those with a null, as pandas did."""
+    return {
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.Int64 and frame[name].null_count()
+    }
+
+
+def write_csv(frame: pl.DataFrame, out: IO[bytes], floats: set[str], header: bool = True) -> None:
+    """Write `frame` as the original's CSV to `out`, the columns `floats` as floats."""
+    casts = [pl.col(name).cast(pl.Float64) for name in floats]
+    if "ingest_ts" in frame.columns:
+        casts.append(pl.col("ingest_ts").dt.strftime("%Y-%m-%d %H:%M:%S%.3f"))
+    if casts:
+        frame = frame.with_columns(casts)
+    frame.write_csv(
+        out,
+        include_header=header,
+        datetime_format="%Y-%m-%d %H:%M:%S",
+        date_format="%Y-%m-%d",
+        null_value="",
+    )
+
+
 def encode(frame: pl.DataFrame, fmt: str) -> bytes:
     """Bytes of one raw file in `fmt` (csv, as the original wrote it, or parquet)."""
     buffer = io.BytesIO()
     if fmt == "parquet":
         frame.write_parquet(buffer, compression="zstd", statistics=True)
-        return buffer.getvalue()
-    casts = []
-    for name, dtype in frame.schema.items():
-        if dtype == pl.Int64 and frame[name].null_count():
-            casts.append(pl.col(name).cast(pl.Float64))
-        elif name == "ingest_ts":
-            casts.append(pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S%.3f"))
-    if casts:
-        frame = frame.with_columns(casts)
-    frame.write_csv(
-        buffer, datetime_format="%Y-%m-%d %H:%M:%S", date_format="%Y-%m-%d", null_value=""
-    )
+    else:
+        write_csv(frame, buffer, float_columns(frame))
     return buffer.getvalue()
