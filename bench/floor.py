@@ -42,6 +42,13 @@ TARGET_RATIO = 2.5
 
 ENTITIES = ("sessions", "students", "tutors", "feedback", "test_scores")
 
+DIMENSION = """
+        SELECT TRY_CAST(TRY_CAST({id} AS DOUBLE) AS BIGINT) AS id,
+               TRY_CAST(contract_rate AS DOUBLE) AS rate, status,
+               COALESCE(TRY_CAST(updated AS TIMESTAMP), TRY_CAST(created AS TIMESTAMP))
+                   AS valid_from,
+               TRY_CAST(ingest_ts AS TIMESTAMP) AS ingest_ts
+        FROM raw"""
 TYPED = {
     "sessions": """
         SELECT TRY_CAST(TRY_CAST(session_id AS DOUBLE) AS BIGINT) AS session_id,
@@ -54,20 +61,8 @@ TYPED = {
                TRY_CAST(TRY_CAST(status AS DOUBLE) AS INTEGER) AS status,
                TRY_CAST(ingest_ts AS TIMESTAMP) AS ingest_ts
         FROM raw""",
-    "students": """
-        SELECT TRY_CAST(TRY_CAST(student_id AS DOUBLE) AS BIGINT) AS id,
-               TRY_CAST(contract_rate AS DOUBLE) AS rate, status,
-               COALESCE(TRY_CAST(updated AS TIMESTAMP), TRY_CAST(created AS TIMESTAMP))
-                   AS valid_from,
-               TRY_CAST(ingest_ts AS TIMESTAMP) AS ingest_ts
-        FROM raw""",
-    "tutors": """
-        SELECT TRY_CAST(TRY_CAST(tutor_id AS DOUBLE) AS BIGINT) AS id,
-               TRY_CAST(contract_rate AS DOUBLE) AS rate, status,
-               COALESCE(TRY_CAST(updated AS TIMESTAMP), TRY_CAST(created AS TIMESTAMP))
-                   AS valid_from,
-               TRY_CAST(ingest_ts AS TIMESTAMP) AS ingest_ts
-        FROM raw""",
+    "students": DIMENSION.format(id="student_id"),
+    "tutors": DIMENSION.format(id="tutor_id"),
     "feedback": """
         SELECT TRY_CAST(TRY_CAST(session_id AS DOUBLE) AS BIGINT) AS session_id,
                TRY_CAST(rating AS INTEGER) AS rating, TRY_CAST(submitted AS TIMESTAMP) AS submitted,
