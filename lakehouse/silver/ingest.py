@@ -203,7 +203,11 @@ def batch_record(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, Any]:
     the last ingest snapshot of that batch."""
     found = [s for s in snapshots(con) if s.stage == "ingest" and s.batch == day]
     if not found or "record" not in found[-1].extra:
-        raise LakehouseError(f"batch {day} is in silver but its ingest snapshot has expired")
+        raise LakehouseError(
+            f"batch {day} is in silver, but its ingest snapshot has expired (snapshots are kept "
+            "for the last `maintain.keep_batches` batches and `maintain.expire_older_than`), "
+            "so its result cannot be shown nor its raw files checked; nothing was changed"
+        )
     return found[-1].extra["record"]
 
 

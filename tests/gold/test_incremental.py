@@ -183,8 +183,13 @@ def test_a_rerun_and_a_rebuild_after_rollback_are_handled(simulated, tmp_path) -
 
 @pytest.fixture
 def replay_lake(local_settings: Settings, seed_data: Path) -> Settings:
-    """An empty lake with the original project's replay batches landed (incremental builds)."""
+    """An empty lake with the original project's replay batches landed (incremental builds),
+    keeping every snapshot: the tests read each build's mode from them (61 batches are more
+    than the ingest's default `maintain.keep_batches`)."""
     settings = always_incremental(local_settings)
+    settings = dataclasses.replace(
+        settings, maintain=dataclasses.replace(settings.maintain, keep_batches=0)
+    )
     init_lake(settings)
     land(settings, seed_data / "replay" / "raw")
     return settings

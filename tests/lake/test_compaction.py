@@ -17,7 +17,7 @@ from lakehouse.lake.catalog import (
     write_tables,
 )
 from lakehouse.lake.maintenance import SMALL_FILES_SLACK, compact_small_files
-from lakehouse.silver.ingest import ingest_pending
+from lakehouse.silver.ingest import ingest_batch, ingest_pending
 from tests.silver.silver_helpers import snapshot as silver_rows
 from tests.silver.test_idempotency import replay_subset
 
@@ -77,4 +77,8 @@ def test_an_ingest_expires_the_snapshots_before_the_last_batches(
             snapshot_after_batch(con, results[0].ingest_date)
     finally:
         con.close()
+    assert silver_rows(settings) == silver_rows(reference)
+    # an expired batch is still known as ingested: a rerun changes nothing and says why
+    with pytest.raises(LakehouseError, match=r"ingest snapshot has expired.*nothing was changed"):
+        ingest_batch(settings, results[0].ingest_date)
     assert silver_rows(settings) == silver_rows(reference)
