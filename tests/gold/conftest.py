@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from lakehouse.config import GoldSettings, Settings, load_settings
 from lakehouse.gold.materialize import MaterializeResult, materialize
 from lakehouse.lake.catalog import open_catalog
 from tests.gold import scenario
+from tests.gold.silver_fixture import SilverBuilder
 
 Query = Callable[[str], list[tuple[Any, ...]]]
 
@@ -46,13 +48,27 @@ def gold(built_lake: tuple[Settings, MaterializeResult]) -> MaterializeResult:
     return built_lake[1]
 
 
-@pytest.fixture(scope="module")
-def query(built_lake: tuple[Settings, MaterializeResult]) -> Iterator[Query]:
-    """Run SQL over the built lake's silver and gold views; returns all rows."""
-    con = open_catalog(built_lake[0])
+def built_gold(builder: SilverBuilder, folder: Path) -> Settings:
+    """A lake in `folder` holding the builder's silver and the gold materialized from it."""
+    settings = load_settings(environ={}, overrides={"lake": str(folder / "lake")})
+    builder.write(settings)
+    materialize(settings)
+    return settings
+
+
+def querying(settings: Settings) -> Iterator[Query]:
+    """For a fixture to yield from: runs SQL over the lake's silver and gold views, returning
+    all rows, on one read session closed at the fixture's end."""
+    con = open_catalog(settings)
 
     def run(sql: str) -> list[tuple[Any, ...]]:
         return con.execute(sql).fetchall()
 
     yield run
     con.close()
+
+
+@pytest.fixture(scope="module")
+def query(built_lake: tuple[Settings, MaterializeResult]) -> Iterator[Query]:
+    """Run SQL over the built lake's silver and gold views; returns all rows."""
+    yield from querying(built_lake[0])

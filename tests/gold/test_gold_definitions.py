@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from lakehouse.config import Settings, load_settings
-from lakehouse.gold.materialize import materialize
-from lakehouse.lake.catalog import open_catalog
+from tests.gold.conftest import Query, built_gold, querying
 from tests.gold.silver_fixture import SilverBuilder
 
 BATCH = "2026-03-01"
@@ -46,15 +43,8 @@ def _build() -> SilverBuilder:
 
 
 @pytest.fixture(scope="module")
-def query(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    settings: Settings = load_settings(
-        environ={}, overrides={"lake": str(tmp_path_factory.mktemp("definitions") / "lake")}
-    )
-    _build().write(settings)
-    materialize(settings)
-    con = open_catalog(settings)
-    yield lambda sql: con.execute(sql).fetchall()
-    con.close()
+def query(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Query]:
+    yield from querying(built_gold(_build(), tmp_path_factory.mktemp("definitions")))
 
 
 def test_a_session_before_the_student_existed_starts_no_enrollment(query):
