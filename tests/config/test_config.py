@@ -67,6 +67,11 @@ def test_env_values_are_coerced(tmp_path: Path) -> None:
         ('engine = "athena"\n', {}, "engine 'athena' needs an s3:// lake"),
         ('[export]\ntargets = ["ftp"]\n', {}, "'ftp'"),
         ("lake = \n", {}, "not valid TOML"),
+        (
+            "[maintain]\nkeep_batches = -1\n",
+            {},
+            "'maintain.keep_batches' must be 0 (never) or more",
+        ),
     ],
 )
 def test_invalid_settings_name_the_setting_and_the_file(
