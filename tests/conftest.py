@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,13 @@ from lakehouse.lake.storage import Storage, open_storage
 from tests.postgres_server import PostgresServer, find_binaries, start_postgres
 
 SEED_DATA = Path(__file__).resolve().parents[1] / "data" / "seed-data"
+
+# pytest imports readline early, and GNU readline exports COLUMNS=80 and LINES=24 to the process's
+# C environment: a process pytest starts (an xdist worker) inherits them. Rich fixes a console's
+# width at creation when COLUMNS is set, so the CLI's consoles (built when cli/ is imported) would
+# keep 80 columns and ignore the COLUMNS each CLI test passes to its invocation.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session")
