@@ -21,7 +21,7 @@ from lakehouse.lake.lock import LOCK_KEY
 from lakehouse.lake.retry import RetryPolicy
 from lakehouse.lake.scratch import clean_stale_scratch, scratch_dir
 from lakehouse.lake.storage import init_lake, open_storage
-from lakehouse.orchestration.ledger import FAILED, INTERRUPTED, SUCCEEDED, Ledger
+from lakehouse.orchestration.ledger import FAILED, INTERRUPTED, STARTED, SUCCEEDED, Ledger
 from lakehouse.orchestration.runner import RunInterrupted, Runner
 from tests.conftest import s3_settings_for
 from tests.orchestration.fakes import RecordingStages
@@ -168,8 +168,14 @@ def test_sigterm_stops_a_cli_run_like_ctrl_c(lake):
 
     process = lakehouse("--lake", lake.lake, "run", "--from", "2025-12-31", "--to", "2026-01-09")
     ledger = Ledger(open_storage(lake))
+
+    def started() -> bool:
+        # an entry, not just its date's folder: the folder is made before the entry is written,
+        # and a signal in between stops the run before any stage has started
+        return any(e.status == STARTED for d in ledger.dates() for e in ledger.day(d).values())
+
     deadline = time.monotonic() + 60
-    while not ledger.dates() and time.monotonic() < deadline:
+    while not started() and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=60)
