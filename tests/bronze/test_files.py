@@ -3,15 +3,16 @@ a Parquet bronze batch gives the same silver as the same batch in CSV."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from lakehouse.config import Settings
+from lakehouse.config import Settings, load_settings
 from lakehouse.errors import InputFileError
-from lakehouse.lake.storage import Storage
+from lakehouse.lake.storage import Storage, init_lake, open_storage
 from lakehouse.silver.ingest import ingest_batch, ingest_pending
 from tests.silver.silver_helpers import HISTORY, daily, history, rows, snapshot
 
@@ -40,13 +41,36 @@ BROKEN: dict[str, tuple[bytes | None, str]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def ingested_history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A lake with the small history ingested, and its tables (built once: each test lands its
+    daily batch in a copy)."""
+    root = tmp_path_factory.mktemp("history") / "lake"
+    settings = load_settings(environ={}, overrides={"lake": str(root)})
+    init_lake(settings)
+    history(open_storage(settings))
+    ingest_batch(settings, HISTORY)
+    return root, snapshot(settings)
+
+
+@pytest.fixture
+def after_history(ingested_history: tuple[Path, dict], local_settings: Settings) -> Settings:
+    """A copy of the lake with the history ingested."""
+    shutil.copytree(ingested_history[0], local_settings.lake)
+    return local_settings
+
+
+@pytest.fixture
+def before(ingested_history: tuple[Path, dict]) -> dict:
+    """The tables of the lake with the history ingested (what a refused batch must leave)."""
+    return ingested_history[1]
+
+
 @pytest.mark.parametrize("mode", list(BROKEN))
 def test_a_broken_file_stops_the_ingest_before_any_write(
-    lake: Settings, storage: Storage, mode: str
+    after_history: Settings, before: dict, mode: str
 ) -> None:
-    history(storage)
-    ingest_batch(lake, HISTORY)
-    before = snapshot(lake)
+    lake, storage = after_history, open_storage(after_history)
     data, message = BROKEN[mode]
     daily(storage, D1)
     storage.delete([f"{FOLDER}/new_sessions.csv"])
@@ -67,11 +91,9 @@ def test_a_broken_file_stops_the_ingest_before_any_write(
     ["notes.txt", "sessions.csv.bak", "more/extra_sessions.csv", ".hidden.csv", "_SUCCESS"],
 )
 def test_every_file_under_a_batch_folder_is_read_or_refused(
-    lake: Settings, storage: Storage, extra: str
+    after_history: Settings, before: dict, extra: str
 ) -> None:
-    history(storage)
-    ingest_batch(lake, HISTORY)
-    before = snapshot(lake)
+    lake, storage = after_history, open_storage(after_history)
     daily(storage, D1, sessions=[(1, 1, 7, 2, "2026-01-04 15:00:00", 1.0, 0)])
     storage.write_text(f"{FOLDER}/{extra}", f"{HEADER}\n{ROW}\n")
     with pytest.raises(InputFileError) as caught:
@@ -80,10 +102,8 @@ def test_every_file_under_a_batch_folder_is_read_or_refused(
     assert snapshot(lake) == before
 
 
-def test_a_file_with_several_batch_ids_is_refused(lake: Settings, storage: Storage) -> None:
-    history(storage)
-    ingest_batch(lake, HISTORY)
-    before = snapshot(lake)
+def test_a_file_with_several_batch_ids_is_refused(after_history: Settings, before: dict) -> None:
+    lake, storage = after_history, open_storage(after_history)
     other = ROW.replace(f"sim_{D1}", "sim_2026-01-04").replace("1,1,7", "2,1,7", 1)
     daily(storage, D1)
     storage.write_text(f"{FOLDER}/new_sessions.csv", f"{HEADER}\n{ROW}\n{ROW}\n{other}\n")
@@ -95,9 +115,8 @@ def test_a_file_with_several_batch_ids_is_refused(lake: Settings, storage: Stora
     assert snapshot(lake) == before
 
 
-def test_a_huge_field_is_reported_truthfully(lake: Settings, storage: Storage) -> None:
-    history(storage)
-    ingest_batch(lake, HISTORY)
+def test_a_huge_field_is_reported_truthfully(after_history: Settings) -> None:
+    lake, storage = after_history, open_storage(after_history)
     huge = ROW.replace(f",sim_{D1},", ',"' + "x" * 3_000_000 + '",').replace("1,1,7", "2,1,7", 1)
     daily(storage, D1)
     storage.write_text(f"{FOLDER}/new_sessions.csv", f"{HEADER}\n{ROW}\n{huge}\n")
@@ -110,17 +129,15 @@ def test_a_huge_field_is_reported_truthfully(lake: Settings, storage: Storage) -
     assert [r["session_id"] for r in rows(lake, "silver.fct_sessions")] == [1]
 
 
-def test_an_empty_batch_folder_is_reported(lake: Settings, storage: Storage) -> None:
-    history(storage)
-    ingest_batch(lake, HISTORY)
+def test_an_empty_batch_folder_is_reported(after_history: Settings) -> None:
+    lake, storage = after_history, open_storage(after_history)
     Path(storage.uri(FOLDER)).mkdir(parents=True)
     with pytest.raises(InputFileError, match=r"batch folder has no \.csv or \.parquet file"):
         ingest_batch(lake, D1)
 
 
-def test_an_unreadable_parquet_file_is_reported(lake: Settings, storage: Storage) -> None:
-    history(storage)
-    ingest_batch(lake, HISTORY)
+def test_an_unreadable_parquet_file_is_reported(after_history: Settings) -> None:
+    lake, storage = after_history, open_storage(after_history)
     storage.write_bytes(f"{FOLDER}/new_sessions.parquet", b"PAR1 this is not parquet")
     with pytest.raises(InputFileError, match=r"new_sessions\.parquet: not a readable Parquet file"):
         ingest_batch(lake, D1)
