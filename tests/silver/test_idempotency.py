@@ -89,11 +89,14 @@ def crash_on_call(monkeypatch: pytest.MonkeyPatch, owner: type, name: str, call:
     monkeypatch.setattr(owner, name, failing)
 
 
-def reference(tmp_path: Path) -> dict:
-    """The tables of an uninterrupted run of the same batches, in another lake."""
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The tables of an uninterrupted run of the same batches, in another lake (built once: the
+    crash tests only compare with it)."""
     from lakehouse.config import load_settings
 
-    return clean_run(load_settings(environ={}, overrides={"lake": str(tmp_path / "reference")}))
+    root = tmp_path_factory.mktemp("reference") / "lake"
+    return clean_run(load_settings(environ={}, overrides={"lake": str(root)}))
 
 
 def call_after(table: str) -> int:
@@ -104,24 +107,24 @@ def call_after(table: str) -> int:
 
 
 def test_crash_after_the_fact_was_written_then_rerun(
-    lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lake_settings: Settings, reference: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    crash_and_rerun(lake_settings, tmp_path, monkeypatch, call_after("silver.fct_sessions"))
+    crash_and_rerun(lake_settings, reference, monkeypatch, call_after("silver.fct_sessions"))
 
 
 def test_crash_after_the_first_table_then_rerun(
-    lake: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lake: Settings, reference: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    crash_and_rerun(lake, tmp_path, monkeypatch, call_after("silver.dim_students"))
+    crash_and_rerun(lake, reference, monkeypatch, call_after("silver.dim_students"))
 
 
 def crash_and_rerun(
-    lake_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: int
+    lake_settings: Settings, expected: dict, monkeypatch: pytest.MonkeyPatch, call: int
 ) -> None:
-    """Ingest D2 with a failure on the `call`-th model, then rerun it."""
+    """Ingest D2 with a failure on the `call`-th model, then rerun it; `expected` holds the
+    tables of a clean run."""
     from lakehouse.engines.duckdb import DuckDBEngine
 
-    expected = reference(tmp_path)
     storage = open_storage(lake_settings)
     write_batches(storage)
     ingest_batch(lake_settings, HISTORY)
