@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with dev extras
 
+# One pytest worker per core (pytest-xdist); a module's tests stay on one worker, so its
+# module-scoped lakes are built once. WORKERS=0 runs them in this process.
+WORKERS ?= auto
+
 test: $(STAMP) ## Run the test suite (no network, no Docker; long simulations excluded)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow" -n $(WORKERS) --dist loadscope
 
 test-fast: test ## The fast lane: the same as `make test` (every test not marked slow)
 
