@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
-from lakehouse.lake.catalog import ALIAS, commit, connect_lake, lake_tables
+from lakehouse.lake.catalog import (
+    ALIAS,
+    commit,
+    connect_lake,
+    lake_tables,
+    partition_layout,
+    unknown_statistics,
+)
 from lakehouse.models import Model, ModelError, get_model, literal, load_models
 from lakehouse.models.contracts import SILVER_SCHEMAS, check_schema
 from lakehouse.models.dependencies import sql_tokens, table_at
@@ -163,14 +170,32 @@ class DuckDBEngine(Engine):
         return [row[0] for row in self.con.execute(f"DESCRIBE {stage}").fetchall()]
 
     def replaces_partitions(self, model: Model) -> bool:
-        """Only when every column of the table has file statistics. DuckLake 1.5.5 keeps no
-        table-wide minimum and maximum for a column once a file holds only NULLs in it, and
-        the next insert that is not the whole table then records that insert's range as the
-        table's: scans pruned by it drop rows, and DuckDB's compressed materialization wraps
-        values outside it. A whole-table rewrite records the range of every row."""
-        from lakehouse.lake.catalog import unknown_statistics
+        """Only when every data file of the table holds one partition of `@partitioned_by`
+        (else replacing a partition would delete rows inside a file, which a concurrent reader
+        can see half done), and every column of the table has file statistics. DuckLake 1.5.5
+        keeps no table-wide minimum and maximum for a column once a file holds only NULLs in
+        it, and the next insert that is not the whole table then records that insert's range
+        as the table's: scans pruned by it drop rows, and DuckDB's compressed materialization
+        wraps values outside it. A whole-table rewrite records the range of every row."""
+        if model.name not in self.tables():
+            return False
+        columns, other_files = partition_layout(self.con, model.name)
+        return (
+            columns == [model.partitioned_by]
+            and other_files == 0
+            and not unknown_statistics(self.con, model.name)
+        )
 
-        return model.name in self.tables() and not unknown_statistics(self.con, model.name)
+    def partition(self, model: Model) -> None:
+        """Partition the model's table by its `@partitioned_by` from its next write on (its
+        files written before stay as they are until a write replaces them); nothing when it is
+        partitioned so already, or does not exist yet (the write creates it partitioned)."""
+        if not model.partitioned_by or model.name not in self.tables():
+            return
+        if partition_layout(self.con, model.name)[0] != [model.partitioned_by]:
+            self.con.execute(
+                f"ALTER TABLE {ALIAS}.{model.name} SET PARTITIONED BY ({model.partitioned_by})"
+            )
 
     def materialize(
         self, model: Model | str, params: dict[str, Any] | None = None
