@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from lakehouse.models import Model, get_model
 from lakehouse.models.statements import (
     DIFF_DONE,
+    PARTITIONED_KINDS,
     STAGE_SUFFIX,
     Capabilities,
     StatementBuilder,
@@ -123,9 +124,10 @@ class Engine(ABC):
         """The statements that materialize the model, in order. A generator: each statement is
         produced after the ones before it ran, so the stage's columns can be read from it.
 
-        On an engine with MAX_PARTITIONS_PER_WRITE, `partitions(model, stage)` gives the
-        partition values the stage holds, and a write of more than the limit is split by
-        range (`lakehouse.statements.partition_ranges`); without it nothing is split."""
+        `partitions(model, stage)` gives the partition values the stage holds: an
+        `incremental_by_partition` write deletes them by name, and on an engine with
+        MAX_PARTITIONS_PER_WRITE a write of more than the limit is split by range
+        (`lakehouse.statements.partition_ranges`); without it nothing is split."""
         validate_model(model)
         builder = self.builder
         select = self.render(model, params)
@@ -139,9 +141,12 @@ class Engine(ABC):
         if not self.exists(model):
             yield from builder.create_target(model, target, stage)
         limit = self.MAX_PARTITIONS_PER_WRITE
-        ranges = None
-        if limit is not None and partitions is not None and model.partitioned_by:
-            ranges = partition_ranges(partitions(model, stage), limit)
+        ranges = values = None
+        if partitions is not None and model.partitioned_by:
+            if limit is not None or model.kind in PARTITIONED_KINDS:
+                values = partitions(model, stage)
+            if limit is not None and values is not None:
+                ranges = partition_ranges(values, limit)
         # Unless a full build is asked (`full_build` bound true), a `full` model writes only
         # its changed rows (of the `@scope`; a model without one is compared whole), where the
         # engine keeps session tables for the diff
@@ -152,7 +157,14 @@ class Engine(ABC):
         )
         by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
         for statement in builder.apply(
-            model, target, stage, columns, ranges, scoped=scoped, by_partition=by_partition
+            model,
+            target,
+            stage,
+            columns,
+            ranges,
+            scoped=scoped,
+            by_partition=by_partition,
+            partitions=values,
         ):
             if statement == DIFF_DONE:
                 if self.unchanged(stage):

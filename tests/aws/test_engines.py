@@ -108,6 +108,56 @@ def test_partition_replace_keeps_untouched_partitions(tmp_path, duck):
     ]
 
 
+EVENTS = (
+    "-- @kind incremental_by_partition\n-- @partitioned_by day\n"
+    "SELECT CAST(:day AS DATE) AS day, n FROM range(:n) AS t(n)\n"
+)
+
+
+def test_a_partition_replace_names_the_stage_partitions_in_its_delete(tmp_path, duck):
+    """Literal values let the engine prune the table's files by partition; a subquery makes it
+    read every file (the fallback when the values are not known, as in a printed plan)."""
+    model = write_model(tmp_path / "sql", "silver.events", EVENTS)
+    target, insert = (
+        "lake.silver.events",
+        "INSERT INTO lake.silver.events (day, n) SELECT day, n FROM s",
+    )
+    apply = duck.builder.apply
+    d1 = dt.date(2026, 1, 1)
+    assert apply(model, target, "s", ["day", "n"], partitions=[d1, None]) == [
+        "DELETE FROM lake.silver.events WHERE day IN (CAST('2026-01-01' AS DATE)) OR day IS NULL",
+        insert,
+    ]
+    assert apply(model, target, "s", ["day", "n"], partitions=[]) == [insert]
+    assert apply(model, target, "s", ["day", "n"]) == [
+        "DELETE FROM lake.silver.events WHERE day IN (SELECT DISTINCT day FROM s)",
+        insert,
+    ]
+
+
+def test_athena_splits_a_partition_replace_and_deletes_each_range_by_name(
+    tmp_path, athena_settings
+):
+    model = write_model(
+        tmp_path / "sql",
+        "silver.events",
+        "-- @kind incremental_by_partition\n-- @partitioned_by day\n"
+        "SELECT day, n FROM silver.raw_events\n",
+    )
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(101)]
+    sent = AthenaEngine(athena_settings).statements(
+        model, {"day": days[0], "n": 1}, partitions=days
+    )
+    deletes = [q for q in sent if q.startswith("DELETE")]
+    inserts = [q for q in sent if q.startswith("INSERT")]
+    assert len(deletes) == len(inserts) == 2
+    assert deletes[0].count("CAST(") == 100 and "CAST('2026-01-01' AS DATE)" in deletes[0]
+    assert deletes[1].endswith("WHERE day IN (CAST('2026-04-11' AS DATE))")
+    assert inserts[1].endswith(
+        "WHERE day BETWEEN CAST('2026-04-11' AS DATE) AND CAST('2026-04-11' AS DATE)"
+    )
+
+
 def test_view_is_computed_once_into_the_session(tmp_path, duck):
     model = write_model(tmp_path / "sql", "gold.tmp", "-- @kind view\nSELECT 41 + 1 AS n\n")
     duck.materialize(model, {})
