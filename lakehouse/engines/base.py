@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from lakehouse.models import Model, get_model
 from lakehouse.models.statements import (
     DIFF_DONE,
+    KEYED_KINDS,
     PARTITIONED_KINDS,
     STAGE_SUFFIX,
     Capabilities,
@@ -156,6 +157,7 @@ class Engine(ABC):
             and not (params or {}).get("full_build", False)
         )
         by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
+        keys = self.stage_keys(model, stage) if model.kind in KEYED_KINDS else None
         for statement in builder.apply(
             model,
             target,
@@ -165,6 +167,7 @@ class Engine(ABC):
             scoped=scoped,
             by_partition=by_partition,
             partitions=values,
+            keys=keys,
         ):
             if statement == DIFF_DONE:
                 if self.unchanged(stage):
@@ -201,6 +204,12 @@ class Engine(ABC):
         column = exp.column(model.partitioned_by or "")
         query = exp.select(column).distinct().from_(exp.to_table(stage, dialect=self.dialect))
         return [row[0] for row in self.query(query.order_by(column.copy()).sql(self.dialect))]
+
+    def stage_keys(self, model: Model, stage: str) -> list[Any] | None:
+        """The distinct values of the model's first `@unique_key` column in `stage`, when the
+        engine applies a keyed write better as a DELETE of those keys and an INSERT than as a
+        MERGE (`StatementBuilder.apply`); None keeps the MERGE."""
+        return None
 
     def replaces_partitions(self, model: Model) -> bool:
         """Whether an incremental build may rewrite only the touched partitions of the model's

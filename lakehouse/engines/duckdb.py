@@ -169,6 +169,21 @@ class DuckDBEngine(Engine):
             _CHECKED.add(model.sql)
         return [row[0] for row in self.con.execute(f"DESCRIBE {stage}").fetchall()]
 
+    MAX_LITERAL_KEYS = 1_000
+    """A keyed write of up to this many distinct keys is a DELETE of the keys, named as
+    literals, and an INSERT (DuckLake prunes the target's files by their key ranges); a larger
+    one (a history batch) is a MERGE."""
+
+    def stage_keys(self, model: Model, stage: str) -> list[Any] | None:
+        column = model.unique_key[0]
+        rows = self.con.execute(
+            f"SELECT DISTINCT {column} FROM {stage} LIMIT {self.MAX_LITERAL_KEYS + 1}"
+        ).fetchall()
+        values = [r[0] for r in rows]
+        if len(values) > self.MAX_LITERAL_KEYS or None in values:
+            return None  # a NULL key never matches: the MERGE inserts its row as new
+        return sorted(values)
+
     def replaces_partitions(self, model: Model) -> bool:
         """Only when every data file of the table holds one partition of `@partitioned_by`
         (else replacing a partition would delete rows inside a file, which a concurrent reader

@@ -234,6 +234,7 @@ class StatementBuilder:
         scoped: bool = False,
         by_partition: bool = True,
         partitions: Sequence[Any] | None = None,
+        keys: Sequence[Any] | None = None,
     ) -> list[str]:
         """The DML that brings `target` up to date with the model's rows in `stage`; with
         `ranges` (`partition_ranges` of the stage), one write per range of partitions;
@@ -244,7 +245,14 @@ class StatementBuilder:
         `incremental_by_partition` write name them as literals in its DELETE: the engine then
         prunes the table's files by their partition values instead of scanning every file
         for the values of a subquery (7 ms against 0.5 ms for a daily batch on DuckLake, and
-        growing with the table)."""
+        growing with the table).
+
+        `keys`, the distinct values of the first `@unique_key` column the stage holds (an
+        engine gives them for a small stage), turns a keyed kind's MERGE into a DELETE of the
+        stage's keys, found through those values as literals, and an INSERT of the stage: the
+        same rows (each stage key replaces its row, or adds one), but the engine reads only the
+        target's files whose key range holds them instead of joining the whole target (a
+        daily batch's MERGE on DuckLake: 15-19 ms; the DELETE and INSERT: 1-6 ms)."""
         validate_model(model)
         if ranges is not None and not model.partitioned_by:
             raise ModelError(f"{model.path}: split by partition, but has no @partitioned_by")
@@ -252,6 +260,8 @@ class StatementBuilder:
             raise ModelError(f"{model.path}: an incremental build needs session tables")
         if partitions is not None and model.kind in PARTITIONED_KINDS:
             return self._replace_partitions(model, target, stage, columns, ranges, partitions)
+        if keys is not None and ranges is None and model.kind in KEYED_KINDS:
+            return self._replace_keys(model, target, stage, columns, keys)
         return list(
             _apply(
                 self.caps.dialect,
@@ -305,6 +315,40 @@ class StatementBuilder:
                 self._sql(exp.insert(select, _table(target, self.caps.dialect), columns=columns))
             )
         return statements
+
+    def _replace_keys(
+        self, model: Model, target: str, stage: str, columns: list[str], keys: Sequence[Any]
+    ) -> list[str]:
+        """A keyed kind as DELETE + INSERT (see `apply`); nothing when the stage is empty."""
+        from sqlglot import exp
+
+        missing = [k for k in model.unique_key if k not in columns]
+        if missing:
+            raise ModelError(
+                f"{model.path}: @unique_key {', '.join(missing)} is not an output column"
+            )
+        if not keys:
+            return []
+        first, *rest = model.unique_key
+        where: exp.Expr = _column(first, "t").isin(*[_value(v) for v in keys if v is not None])
+        if rest:  # the literals find the files; the stage's rows name the keys exactly
+            same = exp.and_(
+                *[
+                    exp.EQ(this=_column(k, "s"), expression=_column(k, "t"))
+                    for k in model.unique_key
+                ]
+            )
+            match = exp.select("1").from_(
+                exp.alias_(_table(stage, self.caps.dialect), "s", table=True)
+            )
+            where = exp.and_(where, exp.Exists(this=match.where(same)))
+        delete = exp.Delete(
+            this=exp.alias_(_table(target, self.caps.dialect), "t", table=True),
+            where=exp.Where(this=where),
+        )
+        select = exp.select(*[_column(c) for c in columns]).from_(_table(stage, self.caps.dialect))
+        insert = exp.insert(select, _table(target, self.caps.dialect), columns=columns)
+        return [self._sql(delete), self._sql(insert)]
 
 
 @cache

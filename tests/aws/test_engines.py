@@ -73,7 +73,11 @@ def test_full_replaces_the_table(tmp_path, duck):
     assert rows(duck, "SELECT n FROM gold.numbers") == [(0,), (1,)]
 
 
-def test_unique_key_upserts_and_keeps_other_rows(tmp_path, duck):
+@pytest.mark.parametrize("literal_keys", [1_000, 1], ids=["delete-insert", "merge"])
+def test_unique_key_upserts_and_keeps_other_rows(tmp_path, duck, monkeypatch, literal_keys):
+    """Both ways a keyed write runs on DuckDB: a small stage as a DELETE of its keys and an
+    INSERT, a larger one (more keys than MAX_LITERAL_KEYS) as a MERGE."""
+    monkeypatch.setattr(DuckDBEngine, "MAX_LITERAL_KEYS", literal_keys)
     model = write_model(
         tmp_path / "sql",
         "silver.people",
@@ -106,6 +110,33 @@ def test_partition_replace_keeps_untouched_partitions(tmp_path, duck):
         (d1, 3),
         (d2, 1),
     ]
+
+
+def test_a_small_keyed_write_deletes_its_keys_by_name_then_inserts(tmp_path, duck):
+    apply = duck.builder.apply
+    one = write_model(
+        tmp_path / "sql",
+        "silver.people",
+        "-- @kind incremental_by_unique_key\n-- @unique_key id\nSELECT 1 AS id, 'a' AS name\n",
+    )
+    insert = "INSERT INTO lake.silver.people (id, name) SELECT id, name FROM s"
+    assert apply(one, "lake.silver.people", "s", ["id", "name"], keys=[3, 5]) == [
+        "DELETE FROM lake.silver.people AS t WHERE t.id IN (3, 5)",
+        insert,
+    ]
+    assert apply(one, "lake.silver.people", "s", ["id", "name"], keys=[]) == []
+    assert apply(one, "lake.silver.people", "s", ["id", "name"])[0].startswith("MERGE INTO")
+    two = write_model(
+        tmp_path / "sql",
+        "silver.scores",
+        "-- @kind incremental_by_unique_key\n-- @unique_key id, test\n"
+        "SELECT 1 AS id, 'x' AS test, 2 AS score\n",
+    )
+    # the literals of the first key column find the files, the stage names the keys exactly
+    assert apply(two, "lake.silver.scores", "s", ["id", "test", "score"], keys=[3])[0] == (
+        "DELETE FROM lake.silver.scores AS t WHERE t.id IN (3) AND EXISTS(SELECT 1 FROM s AS s "
+        "WHERE s.id = t.id AND s.test = t.test)"
+    )
 
 
 EVENTS = (
