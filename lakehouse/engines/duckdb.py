@@ -169,10 +169,13 @@ class DuckDBEngine(Engine):
             _CHECKED.add(model.sql)
         return [row[0] for row in self.con.execute(f"DESCRIBE {stage}").fetchall()]
 
-    MAX_LITERAL_KEYS = 1_000
+    MAX_LITERAL_KEYS = 100
     """A keyed write of up to this many distinct keys is a DELETE of the keys, named as
-    literals, and an INSERT (DuckLake prunes the target's files by their key ranges); a larger
-    one (a history batch) is a MERGE."""
+    literals, and an INSERT; a larger one is a MERGE. A MERGE costs about 20 ms whatever the
+    target's size (its join pushes the stage's keys into the target's scan); the DELETE costs
+    a few ms on a small target but grows with the literals and the target: measured on a
+    daily batch, 55 keys on scale 1's fact 6 ms against the MERGE's 19; on scale 100's
+    (3.3 M rows) 50 keys 25 ms against 21, 1,000 keys 160 ms against 21."""
 
     def stage_keys(self, model: Model, stage: str) -> list[Any] | None:
         column = model.unique_key[0]

@@ -250,9 +250,8 @@ class StatementBuilder:
         `keys`, the distinct values of the first `@unique_key` column the stage holds (an
         engine gives them for a small stage), turns a keyed kind's MERGE into a DELETE of the
         stage's keys, found through those values as literals, and an INSERT of the stage: the
-        same rows (each stage key replaces its row, or adds one), but the engine reads only the
-        target's files whose key range holds them instead of joining the whole target (a
-        daily batch's MERGE on DuckLake: 15-19 ms; the DELETE and INSERT: 1-6 ms)."""
+        same rows (each stage key replaces its row, or adds one) for less than a MERGE's fixed
+        cost when the stage and the target are small (`DuckDBEngine.MAX_LITERAL_KEYS`)."""
         validate_model(model)
         if ranges is not None and not model.partitioned_by:
             raise ModelError(f"{model.path}: split by partition, but has no @partitioned_by")
