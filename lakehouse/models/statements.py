@@ -20,11 +20,14 @@ A model is one SELECT plus a `@kind`; what the kind means is written here once:
     Whole files, never row
     deletes: on DuckLake 1.5.5 a concurrent reader can see half of a commit whose deletes are
     delete files (docs/lake.md);
-  - `incremental_by_partition`: `DELETE` the `@partitioned_by` values the stage holds, then
-    `INSERT` the stage (the other partitions stay);
+  - `incremental_by_partition`: `DELETE` the `@partitioned_by` values the stage holds (named
+    as literals when the engine lists them, so it prunes files by partition), then `INSERT`
+    the stage (the other partitions stay);
   - `incremental_by_unique_key` and `scd2`: `MERGE INTO target USING stage ON <@unique_key>`,
     updating matched rows and inserting the others (for SCD2 the SELECT returns the changed
-    versions, closed and new, so merging them on the version key applies them).
+    versions, closed and new, so merging them on the version key applies them). For a small
+    stage an engine may list its keys instead: then `DELETE` those keys and `INSERT` the
+    stage, the same rows for less than a MERGE's fixed cost.
 
 An engine that writes at most N partitions per statement (`MAX_PARTITIONS_PER_WRITE`: Athena's
 100 per CTAS/INSERT) gets the writes of a partitioned model split by partition range: one DML per
