@@ -105,7 +105,7 @@ def bench_daily(lake: Path, repeat: int) -> None:
     materialize(settings, days[-2], full=True)
     figures: dict[str, list[tuple[float, float]]] = {"incremental": [], "full": []}
     work = lake.with_name(lake.name + "-work")
-    for _ in range(repeat):
+    for _ in range(max(1, repeat)):  # at least one pair, even with --repeat 0
         for mode in figures:
             shutil.rmtree(work, ignore_errors=True)
             shutil.copytree(template, work)

@@ -105,8 +105,9 @@ class MaintainSettings:
 class GoldSettings:
     incremental_from_sessions: int = 500_000
     """A daily `materialize` updates gold incrementally once gold.int_priced_sessions holds
-    this many sessions; a smaller gold is rebuilt whole, which costs less there (0: always
-    incremental; docs/benchmarks.md)."""
+    this many sessions, and stores the gold tables that declare `@partitioned_by` partitioned
+    from then on; a smaller gold is rebuilt whole, one file per table, which costs less there
+    (0: always incremental; docs/gold.md, docs/benchmarks.md)."""
 
 
 @dataclass(frozen=True)

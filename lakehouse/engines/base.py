@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from lakehouse.models import Model, get_model
 from lakehouse.models.statements import (
     DIFF_DONE,
+    KEYED_KINDS,
+    PARTITIONED_KINDS,
     STAGE_SUFFIX,
     Capabilities,
     StatementBuilder,
@@ -123,9 +125,10 @@ class Engine(ABC):
         """The statements that materialize the model, in order. A generator: each statement is
         produced after the ones before it ran, so the stage's columns can be read from it.
 
-        On an engine with MAX_PARTITIONS_PER_WRITE, `partitions(model, stage)` gives the
-        partition values the stage holds, and a write of more than the limit is split by
-        range (`lakehouse.statements.partition_ranges`); without it nothing is split."""
+        `partitions(model, stage)` gives the partition values the stage holds: an
+        `incremental_by_partition` write deletes them by name, and on an engine with
+        MAX_PARTITIONS_PER_WRITE a write of more than the limit is split by range
+        (`lakehouse.statements.partition_ranges`); without it nothing is split."""
         validate_model(model)
         builder = self.builder
         select = self.render(model, params)
@@ -139,9 +142,12 @@ class Engine(ABC):
         if not self.exists(model):
             yield from builder.create_target(model, target, stage)
         limit = self.MAX_PARTITIONS_PER_WRITE
-        ranges = None
-        if limit is not None and partitions is not None and model.partitioned_by:
-            ranges = partition_ranges(partitions(model, stage), limit)
+        ranges = values = None
+        if partitions is not None and model.partitioned_by:
+            if limit is not None or model.kind in PARTITIONED_KINDS:
+                values = partitions(model, stage)
+            if limit is not None and values is not None:
+                ranges = partition_ranges(values, limit)
         # Unless a full build is asked (`full_build` bound true), a `full` model writes only
         # its changed rows (of the `@scope`; a model without one is compared whole), where the
         # engine keeps session tables for the diff
@@ -151,8 +157,17 @@ class Engine(ABC):
             and not (params or {}).get("full_build", False)
         )
         by_partition = scoped and bool(model.partitioned_by) and self.replaces_partitions(model)
+        keys = self.stage_keys(model, stage) if model.kind in KEYED_KINDS else None
         for statement in builder.apply(
-            model, target, stage, columns, ranges, scoped=scoped, by_partition=by_partition
+            model,
+            target,
+            stage,
+            columns,
+            ranges,
+            scoped=scoped,
+            by_partition=by_partition,
+            partitions=values,
+            keys=keys,
         ):
             if statement == DIFF_DONE:
                 if self.unchanged(stage):
@@ -189,6 +204,12 @@ class Engine(ABC):
         column = exp.column(model.partitioned_by or "")
         query = exp.select(column).distinct().from_(exp.to_table(stage, dialect=self.dialect))
         return [row[0] for row in self.query(query.order_by(column.copy()).sql(self.dialect))]
+
+    def stage_keys(self, model: Model, stage: str) -> list[Any] | None:
+        """The distinct values of the model's first `@unique_key` column in `stage`, when the
+        engine applies a keyed write better as a DELETE of those keys and an INSERT than as a
+        MERGE (`StatementBuilder.apply`); None keeps the MERGE."""
+        return None
 
     def replaces_partitions(self, model: Model) -> bool:
         """Whether an incremental build may rewrite only the touched partitions of the model's

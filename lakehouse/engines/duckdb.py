@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 from lakehouse.config import Settings
 from lakehouse.engines.base import Engine, MaterializeResult
 from lakehouse.errors import EngineError
-from lakehouse.lake.catalog import ALIAS, commit, connect_lake, lake_tables
+from lakehouse.lake.catalog import (
+    ALIAS,
+    commit,
+    connect_lake,
+    lake_tables,
+    partition_layout,
+    unknown_statistics,
+)
 from lakehouse.models import Model, ModelError, get_model, literal, load_models
 from lakehouse.models.contracts import SILVER_SCHEMAS, check_schema
 from lakehouse.models.dependencies import sql_tokens, table_at
@@ -162,15 +169,51 @@ class DuckDBEngine(Engine):
             _CHECKED.add(model.sql)
         return [row[0] for row in self.con.execute(f"DESCRIBE {stage}").fetchall()]
 
-    def replaces_partitions(self, model: Model) -> bool:
-        """Only when every column of the table has file statistics. DuckLake 1.5.5 keeps no
-        table-wide minimum and maximum for a column once a file holds only NULLs in it, and
-        the next insert that is not the whole table then records that insert's range as the
-        table's: scans pruned by it drop rows, and DuckDB's compressed materialization wraps
-        values outside it. A whole-table rewrite records the range of every row."""
-        from lakehouse.lake.catalog import unknown_statistics
+    MAX_LITERAL_KEYS = 100
+    """A keyed write of up to this many distinct keys is a DELETE of the keys, named as
+    literals, and an INSERT; a larger one is a MERGE. A MERGE costs about 20 ms whatever the
+    target's size (its join pushes the stage's keys into the target's scan); the DELETE costs
+    a few ms on a small target but grows with the literals and the target: measured on a
+    daily batch, 55 keys on scale 1's fact 6 ms against the MERGE's 19; on scale 100's
+    (3.3 M rows) 50 keys 25 ms against 21, 1,000 keys 160 ms against 21."""
 
-        return model.name in self.tables() and not unknown_statistics(self.con, model.name)
+    def stage_keys(self, model: Model, stage: str) -> list[Any] | None:
+        column = model.unique_key[0]
+        rows = self.con.execute(
+            f"SELECT DISTINCT {column} FROM {stage} LIMIT {self.MAX_LITERAL_KEYS + 1}"
+        ).fetchall()
+        values = [r[0] for r in rows]
+        if len(values) > self.MAX_LITERAL_KEYS or None in values:
+            return None  # a NULL key never matches: the MERGE inserts its row as new
+        return sorted(values)
+
+    def replaces_partitions(self, model: Model) -> bool:
+        """Only when every data file of the table holds one partition of `@partitioned_by`
+        (else replacing a partition would delete rows inside a file, which a concurrent reader
+        can see half done), and every column of the table has file statistics. DuckLake 1.5.5
+        keeps no table-wide minimum and maximum for a column once a file holds only NULLs in
+        it, and the next insert that is not the whole table then records that insert's range
+        as the table's: scans pruned by it drop rows, and DuckDB's compressed materialization
+        wraps values outside it. A whole-table rewrite records the range of every row."""
+        if model.name not in self.tables():
+            return False
+        columns, other_files = partition_layout(self.con, model.name)
+        return (
+            columns == [model.partitioned_by]
+            and other_files == 0
+            and not unknown_statistics(self.con, model.name)
+        )
+
+    def partition(self, model: Model) -> None:
+        """Partition the model's table by its `@partitioned_by` from its next write on (its
+        files written before stay as they are until a write replaces them); nothing when it is
+        partitioned so already, or does not exist yet (the write creates it partitioned)."""
+        if not model.partitioned_by or model.name not in self.tables():
+            return
+        if partition_layout(self.con, model.name)[0] != [model.partitioned_by]:
+            self.con.execute(
+                f"ALTER TABLE {ALIAS}.{model.name} SET PARTITIONED BY ({model.partitioned_by})"
+            )
 
     def materialize(
         self, model: Model | str, params: dict[str, Any] | None = None

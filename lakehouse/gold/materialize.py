@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -276,7 +276,8 @@ def materialize(
             small = sessions <= SMALL_SILVER_ROWS
             threads = 1 if small or not plan.full else int(settings.duckdb.threads)
             engine.con.execute(f"SET threads = {threads}")
-            built = _build(engine, plan, as_of, cache_priced=small)
+            large = sessions >= settings.gold.incremental_from_sessions
+            built = _build(engine, plan, as_of, cache_priced=small, partitioned=large)
             # a full build's stage holds the whole table: count it there, not in the lake
             where = {n: engine.stage_name(get_model(n)) if plan.full else n for n in built.models}
             counts = {
@@ -362,9 +363,22 @@ def _reprice(
     return _run(engine, "scope.spine", {}) != spine
 
 
-def _build(engine: DuckDBEngine, plan: BuildPlan, as_of: dt.date, *, cache_priced: bool) -> _Built:
+def laid_out(model: Model, partitioned: bool) -> Model:
+    """The model as this build writes it: a gold table is partitioned by its `@partitioned_by`
+    only once gold is large (`partitioned`), that is from the size on which builds are
+    incremental and rewrite just the partitions they touch. A smaller gold is rebuilt whole
+    every time, and then one file per table is faster to write and to read than one per
+    month. A table stays partitioned once it is (DuckLake 1.5.5 fails writing a table whose
+    partitioning was reset in the same transaction)."""
+    return model if partitioned or not model.partitioned_by else replace(model, partitioned_by=None)
+
+
+def _build(
+    engine: DuckDBEngine, plan: BuildPlan, as_of: dt.date, *, cache_priced: bool, partitioned: bool
+) -> _Built:
     """Run every gold model, each over its scope in an incremental build. With
-    `cache_priced`, the models read gold.int_priced_sessions from a copy in the session."""
+    `cache_priced`, the models read gold.int_priced_sessions from a copy in the session; with
+    `partitioned`, the tables are written partitioned (`laid_out`)."""
     for column, dtype in SCOPE_COLUMNS.items():  # models read them even in a full build
         engine.con.execute(f"CREATE OR REPLACE TEMP TABLE {scope_table(column)} ({column} {dtype})")
     params = model_params(as_of, full_build=plan.full)
@@ -380,20 +394,27 @@ def _build(engine: DuckDBEngine, plan: BuildPlan, as_of: dt.date, *, cache_price
         sizes["student_id"] = _fill(engine, "student_id", scope_params)
     built = _Built()
     changed: list[str] = []
-    for model in gold_models():
-        if model.kind != "full":
-            raise LakehouseError(f"{model.path}: gold builds only @kind full models")
+    for declared in gold_models():
+        if declared.kind != "full":
+            raise LakehouseError(f"{declared.path}: gold builds only @kind full models")
+        model = laid_out(declared, partitioned)
         built.models.append(model.name)
         started = time.perf_counter()
         model_full = plan.full or (spine_moved and model.name in SPINE_MODELS)
-        if model.name == PRICED and not model_full:
+        repriced = model.name == PRICED and not model_full
+        if (
+            not (model_full or repriced)
+            and model.scope
+            and not any(sizes.get(c) for c in model.scope)
+        ):
+            continue  # nothing in its scope: the table stays as it is (a model without a
+            # @scope is recomputed whole, and written only where its rows changed)
+        engine.partition(model)
+        if repriced:
             spine_moved = _reprice(engine, model, params, priced, sizes["student_id"] > 0)
             sizes["month_start"] = _fill(engine, "month_start", scope_params)
             sizes["ingest_date"] = _fill(engine, "ingest_date", scope_params)
             wrote = sizes["student_id"] > 0 and _changed_rows(engine, model) > 0
-        elif not model_full and model.scope and not any(sizes.get(c) for c in model.scope):
-            continue  # nothing in its scope: the table stays as it is (a model without a
-            # @scope is recomputed whole, and written only where its rows changed)
         else:
             engine.materialize(model, params if not model_full else {**params, "full_build": True})
             if model.name == PRICED and cache_priced:  # a full build's stage is the table

@@ -358,6 +358,51 @@ def unknown_statistics(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     return [column for (column,) in rows]
 
 
+def partition_layout(con: duckdb.DuckDBPyConnection, name: str) -> tuple[list[str], int]:
+    """How the table `layer.table` is laid out now: the columns it is partitioned by (identity
+    partitions, in key order; empty when it is not partitioned), and how many of its live data
+    files were written otherwise (before the partitioning was set, or with another one). Only
+    with none of those does replacing a partition mean replacing whole files."""
+    layer, table = name.split(".", 1)
+    meta = f"__ducklake_metadata_{ALIAS}"
+    ((columns, other_files),) = con.execute(
+        f"""
+        WITH tbl AS (
+            SELECT t.table_id
+            FROM {meta}.ducklake_table AS t
+            JOIN {meta}.ducklake_schema AS s USING (schema_id)
+            WHERE t.end_snapshot IS NULL AND s.end_snapshot IS NULL
+                AND s.schema_name = ? AND t.table_name = ?
+        ),
+        spec AS (
+            SELECT p.partition_id, p.table_id
+            FROM {meta}.ducklake_partition_info AS p
+            JOIN tbl USING (table_id)
+            WHERE p.end_snapshot IS NULL
+        )
+        SELECT
+            (
+                SELECT coalesce(list(c.column_name ORDER BY pc.partition_key_index), [])
+                FROM {meta}.ducklake_partition_column AS pc
+                JOIN spec USING (partition_id, table_id)
+                JOIN {meta}.ducklake_column AS c
+                    ON c.table_id = pc.table_id AND c.column_id = pc.column_id
+                    AND c.end_snapshot IS NULL
+                WHERE pc.transform = 'identity'
+            ),
+            (
+                SELECT count(*)
+                FROM {meta}.ducklake_data_file AS f
+                JOIN tbl USING (table_id)
+                WHERE f.end_snapshot IS NULL
+                    AND f.partition_id IS DISTINCT FROM (SELECT max(partition_id) FROM spec)
+            )
+        """,
+        [layer, table],
+    ).fetchall()
+    return list(columns), int(other_files)
+
+
 MAINTENANCE_CHANGES = frozenset({"merge_adjacent", "flushed_inlined"})
 """Snapshot change kinds of a maintenance commit (`lakehouse maintain`, the compaction after
 an ingest): it rewrites files, or moves inlined rows into them, without changing any rows."""

@@ -15,6 +15,7 @@
 -- are skipped, as on the rosters. It marks enrollments (gold.subject_demand).
 -- @kind full
 -- @scope student_id
+-- @partitioned_by month_start
 
 WITH sessions AS (
     SELECT

@@ -7,6 +7,7 @@
 -- or status changed: a daily build recomputes those rows only (@scope month_start, tutor_id).
 -- @kind full
 -- @scope month_start, tutor_id
+-- @partitioned_by month_start
 
 WITH grouped AS (
     SELECT

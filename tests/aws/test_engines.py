@@ -73,7 +73,11 @@ def test_full_replaces_the_table(tmp_path, duck):
     assert rows(duck, "SELECT n FROM gold.numbers") == [(0,), (1,)]
 
 
-def test_unique_key_upserts_and_keeps_other_rows(tmp_path, duck):
+@pytest.mark.parametrize("literal_keys", [1_000, 1], ids=["delete-insert", "merge"])
+def test_unique_key_upserts_and_keeps_other_rows(tmp_path, duck, monkeypatch, literal_keys):
+    """Both ways a keyed write runs on DuckDB: a small stage as a DELETE of its keys and an
+    INSERT, a larger one (more keys than MAX_LITERAL_KEYS) as a MERGE."""
+    monkeypatch.setattr(DuckDBEngine, "MAX_LITERAL_KEYS", literal_keys)
     model = write_model(
         tmp_path / "sql",
         "silver.people",
@@ -106,6 +110,83 @@ def test_partition_replace_keeps_untouched_partitions(tmp_path, duck):
         (d1, 3),
         (d2, 1),
     ]
+
+
+def test_a_small_keyed_write_deletes_its_keys_by_name_then_inserts(tmp_path, duck):
+    apply = duck.builder.apply
+    one = write_model(
+        tmp_path / "sql",
+        "silver.people",
+        "-- @kind incremental_by_unique_key\n-- @unique_key id\nSELECT 1 AS id, 'a' AS name\n",
+    )
+    insert = "INSERT INTO lake.silver.people (id, name) SELECT id, name FROM s"
+    assert apply(one, "lake.silver.people", "s", ["id", "name"], keys=[3, 5]) == [
+        "DELETE FROM lake.silver.people AS t WHERE t.id IN (3, 5)",
+        insert,
+    ]
+    assert apply(one, "lake.silver.people", "s", ["id", "name"], keys=[]) == []
+    assert apply(one, "lake.silver.people", "s", ["id", "name"])[0].startswith("MERGE INTO")
+    two = write_model(
+        tmp_path / "sql",
+        "silver.scores",
+        "-- @kind incremental_by_unique_key\n-- @unique_key id, test\n"
+        "SELECT 1 AS id, 'x' AS test, 2 AS score\n",
+    )
+    # the literals of the first key column find the files, the stage names the keys exactly
+    assert apply(two, "lake.silver.scores", "s", ["id", "test", "score"], keys=[3])[0] == (
+        "DELETE FROM lake.silver.scores AS t WHERE t.id IN (3) AND EXISTS(SELECT 1 FROM s AS s "
+        "WHERE s.id = t.id AND s.test = t.test)"
+    )
+
+
+EVENTS = (
+    "-- @kind incremental_by_partition\n-- @partitioned_by day\n"
+    "SELECT CAST(:day AS DATE) AS day, n FROM range(:n) AS t(n)\n"
+)
+
+
+def test_a_partition_replace_names_the_stage_partitions_in_its_delete(tmp_path, duck):
+    """Literal values let the engine prune the table's files by partition; a subquery makes it
+    read every file (the fallback when the values are not known, as in a printed plan)."""
+    model = write_model(tmp_path / "sql", "silver.events", EVENTS)
+    target, insert = (
+        "lake.silver.events",
+        "INSERT INTO lake.silver.events (day, n) SELECT day, n FROM s",
+    )
+    apply = duck.builder.apply
+    d1 = dt.date(2026, 1, 1)
+    assert apply(model, target, "s", ["day", "n"], partitions=[d1, None]) == [
+        "DELETE FROM lake.silver.events WHERE day IN (CAST('2026-01-01' AS DATE)) OR day IS NULL",
+        insert,
+    ]
+    assert apply(model, target, "s", ["day", "n"], partitions=[]) == [insert]
+    assert apply(model, target, "s", ["day", "n"]) == [
+        "DELETE FROM lake.silver.events WHERE day IN (SELECT DISTINCT day FROM s)",
+        insert,
+    ]
+
+
+def test_athena_splits_a_partition_replace_and_deletes_each_range_by_name(
+    tmp_path, athena_settings
+):
+    model = write_model(
+        tmp_path / "sql",
+        "silver.events",
+        "-- @kind incremental_by_partition\n-- @partitioned_by day\n"
+        "SELECT day, n FROM silver.raw_events\n",
+    )
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(101)]
+    sent = AthenaEngine(athena_settings).statements(
+        model, {"day": days[0], "n": 1}, partitions=days
+    )
+    deletes = [q for q in sent if q.startswith("DELETE")]
+    inserts = [q for q in sent if q.startswith("INSERT")]
+    assert len(deletes) == len(inserts) == 2
+    assert deletes[0].count("CAST(") == 100 and "CAST('2026-01-01' AS DATE)" in deletes[0]
+    assert deletes[1].endswith("WHERE day IN (CAST('2026-04-11' AS DATE))")
+    assert inserts[1].endswith(
+        "WHERE day BETWEEN CAST('2026-04-11' AS DATE) AND CAST('2026-04-11' AS DATE)"
+    )
 
 
 def test_view_is_computed_once_into_the_session(tmp_path, duck):

@@ -3,11 +3,12 @@ statistics a reader can trust (models/statements.py, `_apply_scoped`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from lakehouse.config import Settings
 from lakehouse.engines.duckdb import DuckDBEngine
-from lakehouse.lake.catalog import ALIAS, connect_lake
+from lakehouse.lake.catalog import ALIAS, connect_lake, partition_layout
 from lakehouse.lake.storage import init_lake
 from lakehouse.models import Model
 
@@ -23,12 +24,26 @@ def model(rows: str) -> Model:
     return Model(name="gold.t", path=Path("t.sql"), sql=sql, scope=("k",), partitioned_by="p")
 
 
-def build(settings: Settings, rows: str, *, full: bool, scope: tuple[int, ...] = ()) -> None:
+def build(
+    settings: Settings,
+    rows: str,
+    *,
+    full: bool,
+    scope: tuple[int, ...] = (),
+    partitioned: bool = True,
+) -> None:
+    """Build gold.t from `rows`; with `partitioned` false, as a model without @partitioned_by;
+    with it, partitioned by p from this write on (`DuckDBEngine.partition`)."""
+    declared = model(rows)
     with DuckDBEngine(settings) as engine, engine.transaction("materialize", "test"):
         engine.con.execute(SCOPE)
         for k in scope:
             engine.con.execute(f"INSERT INTO gold_scope_k VALUES ({k})")
-        engine.materialize(model(rows), {"full_build": full})
+        if partitioned:
+            engine.partition(declared)
+        else:
+            declared = dataclasses.replace(declared, partitioned_by=None)
+        engine.materialize(declared, {"full_build": full})
 
 
 def read(settings: Settings, sql: str) -> list[tuple]:
@@ -107,11 +122,11 @@ def test_a_table_with_an_unknown_column_range_is_rewritten_whole(
     partial insert's range as the table's: a reader's filter outside it is pruned to nothing,
     and DuckDB's compressed materialization wraps values outside it. So such a table is
     rewritten whole, which records the range of every row."""
-    import lakehouse.lake.catalog as catalog
+    import lakehouse.engines.duckdb as engine_module
 
     init_lake(local_settings)
     build(local_settings, ROWS, full=True)
-    monkeypatch.setattr(catalog, "unknown_statistics", lambda con, name: ["v"])
+    monkeypatch.setattr(engine_module, "unknown_statistics", lambda con, name: ["v"])
     build(local_settings, CHANGED, full=False, scope=tuple(range(300, 340)))
     assert new_files(local_settings) == (3, 3)
     assert read(local_settings, "SELECT min(v), max(v), count(*) FROM {t}") == [(0, 40, 120)]
@@ -166,3 +181,36 @@ def test_an_unchanged_table_gets_no_statement_after_the_diff(local_settings: Set
         ran = statements_of(local_settings, rows, (1,))
         written = [s for s in ran if s.startswith(("DELETE", "INSERT"))]
         assert bool(written) is writes, ran
+
+
+def layout(settings: Settings) -> tuple[list[str], int]:
+    con = connect_lake(settings, read_only=True)
+    try:
+        return partition_layout(con, "gold.t")
+    finally:
+        con.close()
+
+
+def test_a_table_written_before_its_partitioning_is_rewritten_whole_into_partitions(
+    local_settings: Settings,
+) -> None:
+    """Replacing a partition of a table whose files hold several partitions would delete rows
+    inside those files: the first scoped write after the partitioning is set rewrites the
+    table whole, into one file per partition, and the next replaces only what it touches."""
+    init_lake(local_settings)
+    build(local_settings, ROWS, full=True, partitioned=False)
+    assert layout(local_settings) == ([], 0)
+    assert counts(local_settings) == (1, 0)
+    build(local_settings, CHANGED, full=False, scope=tuple(range(300, 340)))
+    assert layout(local_settings) == (["p"], 0)
+    assert new_files(local_settings) == (3, 3)
+    assert counts(local_settings)[1] == 0
+    build(
+        local_settings,
+        CHANGED.replace(", 2)", ", 3)").replace("(3, 300, 1", "(3, 300, 9"),
+        full=False,
+        scope=tuple(range(300, 340)),
+    )
+    assert new_files(local_settings) == (1, 3)
+    assert read(local_settings, "SELECT v FROM {t} WHERE k = 300") == [(9,)]
+    assert read(local_settings, "SELECT count(*) FROM {t}") == [(120,)]

@@ -18,7 +18,13 @@ import pytest
 from lakehouse.bronze.landing import land
 from lakehouse.config import Settings, load_settings
 from lakehouse.gold.materialize import MaterializeResult, materialize
-from lakehouse.lake.catalog import ALIAS, connect_lake, snapshots
+from lakehouse.lake.catalog import (
+    ALIAS,
+    connect_lake,
+    lake_tables,
+    partition_layout,
+    snapshots,
+)
 from lakehouse.lake.storage import init_lake, open_storage
 from lakehouse.orchestration.rollback import rollback
 from lakehouse.silver.ingest import ingest_batch, ingest_pending, waiting_batches
@@ -112,6 +118,41 @@ def assert_equals_full_rebuild(settings: Settings, last: MaterializeResult) -> N
     )
 
 
+PARTITIONED = ("gold.int_priced_sessions", "gold.monthly_revenue")
+"""The gold tables declared `@partitioned_by month_start`."""
+
+
+def layouts(settings: Settings) -> dict[str, tuple[list[str], int]]:
+    """`partition_layout` of every gold table."""
+    con = connect_lake(settings, read_only=True)
+    try:
+        return {name: partition_layout(con, name) for name in lake_tables(con, ("gold",))}
+    finally:
+        con.close()
+
+
+def months_written_by_last_build(settings: Settings, table: str) -> tuple[set[str], set[str]]:
+    """(months whose files the last snapshot wrote, every month) of a gold table partitioned
+    by month_start."""
+    con = connect_lake(settings, read_only=True)
+    try:
+        rows = con.execute(
+            f"""
+            SELECT p.partition_value, f.begin_snapshot = (SELECT max(snapshot_id)
+                FROM __ducklake_metadata_{ALIAS}.ducklake_snapshot)
+            FROM __ducklake_metadata_{ALIAS}.ducklake_data_file AS f
+            JOIN __ducklake_metadata_{ALIAS}.ducklake_file_partition_value AS p
+                USING (data_file_id)
+            JOIN __ducklake_metadata_{ALIAS}.ducklake_table AS t ON t.table_id = f.table_id
+            WHERE f.end_snapshot IS NULL AND t.end_snapshot IS NULL AND t.table_name = ?
+            """,
+            [table.split(".")[1]],
+        ).fetchall()
+    finally:
+        con.close()
+    return {m for m, new in rows if new}, {m for m, _ in rows}
+
+
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, MaterializeResult]:
     """History, then six days each ingested and built incrementally (the first crosses from
@@ -151,6 +192,19 @@ def test_gold_is_written_in_whole_files_with_statistics_that_cover_its_rows(simu
     settings, _ = simulated
     assert delete_files(settings) == 0
     assert statistics_outside_rows(settings) == []
+
+
+def test_a_large_gold_is_partitioned_by_month_and_a_day_rewrites_only_its_months(
+    simulated,
+) -> None:
+    settings, _ = simulated  # incremental_from_sessions = 0: large from the first build
+    found = layouts(settings)
+    for name, layout in found.items():
+        assert layout == ((["month_start"], 0) if name in PARTITIONED else ([], 0)), name
+    for table in PARTITIONED:
+        written, months = months_written_by_last_build(settings, table)
+        assert written, table  # the last batch's sessions changed a month or two
+        assert len(written) <= 3 < len(months), (table, sorted(written))
 
 
 def test_incremental_gold_equals_a_full_rebuild_on_simulated_days(simulated, tmp_path) -> None:
@@ -233,3 +287,21 @@ def test_a_small_gold_is_rebuilt_whole_by_default(local_settings: Settings) -> N
     result = materialize(local_settings)
     assert result.mode == "full"
     assert "below gold.incremental_from_sessions = 500,000" in result.reason
+    # one file per table: a whole rebuild writes and reads it faster than one per month
+    assert all(layout == ([], 0) for layout in layouts(local_settings).values())
+    assert all(len(months_written_by_last_build(local_settings, t)[1]) == 0 for t in PARTITIONED)
+
+    # once gold counts as large, the next build rewrites the tables whole into partitions,
+    # and the one after replaces just the months it touches
+    large = always_incremental(local_settings)
+    for _ in range(2):
+        day = simulate_day(large)
+        ingest_batch(large, day.ingest_date)
+        result = materialize(large)
+        assert result.mode == "incremental"
+        for name, layout in layouts(large).items():
+            assert layout == ((["month_start"], 0) if name in PARTITIONED else ([], 0)), name
+    written, months = months_written_by_last_build(large, "gold.int_priced_sessions")
+    assert 0 < len(written) < len(months)
+    assert delete_files(large) == 0
+    assert_equals_full_rebuild(large, result)

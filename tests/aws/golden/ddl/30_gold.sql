@@ -22,6 +22,9 @@ CREATE TABLE IF NOT EXISTS tutor_gold.int_priced_sessions (
   contractor_pay DECIMAL(18, 2),
   ingest_date DATE
 )
+PARTITIONED BY (
+  month_start
+)
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/int_priced_sessions/'
 TBLPROPERTIES (
   'table_type'='ICEBERG',
@@ -147,6 +150,9 @@ CREATE TABLE IF NOT EXISTS tutor_gold.monthly_revenue (
   unpriced_sessions BIGINT,
   as_of_ts TIMESTAMP,
   generated_at TIMESTAMP
+)
+PARTITIONED BY (
+  month_start
 )
 LOCATION 's3://tutor-test-lake/lake/iceberg/gold/monthly_revenue/'
 TBLPROPERTIES (

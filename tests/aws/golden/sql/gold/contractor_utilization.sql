@@ -56,8 +56,23 @@ WITH bounds AS (
 ), roster_months /* the months whose rosters are built: a contractor in the scope needs every month */ AS (
   SELECT
     month_start,
+    month_end_ts - INTERVAL '7' DAY AS window_start_ts,
     month_end_ts
   FROM months
+), roster_windows /* each month's roster window with the months of the sessions it may hold: it ends at most at */ /* the next month's start and begins at most 7 days before its own, so only sessions of that */ /* month and of the month before can fall in it (joining sessions on their month is a hash */ /* join; comparing every session with every month's window is a nested loop) */ AS (
+  SELECT
+    month_start,
+    month_start AS session_month,
+    window_start_ts,
+    month_end_ts
+  FROM roster_months
+  UNION ALL
+  SELECT
+    month_start,
+    CAST(month_start - INTERVAL '1' MONTH AS DATE) AS session_month,
+    window_start_ts,
+    month_end_ts
+  FROM roster_months
 ), last_week_sessions /* each student's latest session in the last 7 days before each month end */ AS (
   SELECT
     m.month_start,
@@ -67,12 +82,13 @@ WITH bounds AS (
       PARTITION BY m.month_start, s.student_id
       ORDER BY s.session_ts DESC, s.session_id DESC
     ) AS recency
-  FROM roster_months AS m
-  INNER JOIN tutor_gold.int_priced_sessions AS s
-    ON s.session_ts >= m.month_end_ts - INTERVAL '7' DAY
-    AND s.session_ts < m.month_end_ts
+  FROM tutor_gold.int_priced_sessions AS s
+  INNER JOIN roster_windows AS m
+    ON m.session_month = s.month_start
   WHERE
     NOT s.is_before_student_start
+    AND s.session_ts >= m.window_start_ts
+    AND s.session_ts < m.month_end_ts
 ), month_end_roster AS (
   SELECT
     month_start,
