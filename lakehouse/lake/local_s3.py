@@ -47,11 +47,27 @@ class LocalS3Server:
         self.stop()
 
 
+PORT_ATTEMPTS = 3
+"""Free ports tried before giving up (see `start_local_s3`)."""
+
+
 def start_local_s3(
     port: int | None = None, timeout: float = 30.0, env: dict | None = None
 ) -> LocalS3Server:
-    """Start moto_server bound to 127.0.0.1 and wait until it answers."""
-    port = port or free_port()
+    """Start moto_server bound to 127.0.0.1 and wait until it answers. Without `port` a free
+    one is picked, and another one if the server cannot keep it: a port found free can be
+    taken by another process before the server binds it (parallel test workers do that)."""
+    if port is not None:
+        return _start(port, timeout, env)
+    for _ in range(PORT_ATTEMPTS - 1):
+        try:
+            return _start(free_port(), timeout, env)
+        except StorageError:
+            continue
+    return _start(free_port(), timeout, env)
+
+
+def _start(port: int, timeout: float, env: dict | None) -> LocalS3Server:
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -64,8 +80,18 @@ def start_local_s3(
             raise StorageError(f"moto_server exited with code {process.returncode} on port {port}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1):
-                return LocalS3Server(process, port)
+                pass
         except OSError:
             time.sleep(0.1)
+            continue
+        # the answer may have come from another server holding the port, while this one
+        # failed to bind it and is exiting
+        time.sleep(0.2)
+        if process.poll() is not None:
+            raise StorageError(
+                f"moto_server exited with code {process.returncode} on port {port}, which "
+                "another process holds"
+            )
+        return LocalS3Server(process, port)
     process.kill()
     raise StorageError(f"moto_server did not answer on 127.0.0.1:{port} within {timeout:.0f} s")
