@@ -60,7 +60,9 @@ checked AS (
             WHEN t.submitted_ts IS NULL THEN 'ERR_MALFORMED_STAMP'
         END AS reject_code
     FROM typed AS t
-    LEFT JOIN (SELECT DISTINCT session_id FROM silver.fct_sessions) AS f
+    -- session_id is the fact's key: at most one match, so no DISTINCT over the whole fact
+    -- (580 ms against 98 for a day's feedback at scale 100)
+    LEFT JOIN silver.fct_sessions AS f
         ON f.session_id = t.session_id
 ),
 

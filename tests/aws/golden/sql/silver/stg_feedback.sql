@@ -87,12 +87,8 @@ WITH raw AS (
       WHEN t.submitted_ts IS NULL
       THEN 'ERR_MALFORMED_STAMP'
     END AS reject_code
-  FROM typed AS t
-  LEFT JOIN (
-    SELECT DISTINCT
-      session_id
-    FROM tutor_silver.fct_sessions
-  ) AS f
+  FROM typed AS t /* session_id is the fact's key: at most one match, so no DISTINCT over the whole fact */ /* (580 ms against 98 for a day's feedback at scale 100) */
+  LEFT JOIN tutor_silver.fct_sessions AS f
     ON f.session_id = t.session_id
 ), ranked /* Rule "resubmissions": of the valid rows of one session, keep the latest submission, then */ /* ingest time, then file order (DUPLICATE_EMISSION for the others). */ AS (
   SELECT
