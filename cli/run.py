@@ -30,6 +30,7 @@ from lakehouse.config import Settings
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.lock import LakeLock
 from lakehouse.lake.storage import Storage
+from lakehouse.orchestration import signals
 from lakehouse.orchestration.ledger import (
     FAILED,
     INTERRUPTED,
@@ -216,13 +217,16 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         return
 
     def interrupt(signum: int, frame: object) -> None:
+        signals.request_stop()  # noted first: see lakehouse.orchestration.signals
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    signals.clear()
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def run(

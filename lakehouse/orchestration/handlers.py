@@ -29,6 +29,7 @@ from lakehouse.engines import engine_class
 from lakehouse.errors import LakehouseError
 from lakehouse.lake.retry import Backoff, RetryPolicy, retrying
 from lakehouse.lake.storage import Storage, open_storage
+from lakehouse.orchestration import signals
 from lakehouse.orchestration.events import EventLog, completed_event
 from lakehouse.orchestration.ledger import Ledger
 
@@ -252,6 +253,10 @@ def run_stage(stage: str, event: Mapping[str, Any], context: Any = None) -> dict
                 ledger.interrupt(entry)
             raise
         except Exception as exc:
+            if signals.stop_requested():  # the interrupt surfaced as another error
+                with contextlib.suppress(Exception):
+                    ledger.interrupt(entry)
+                raise KeyboardInterrupt from exc
             backoff.mark()
             try:
                 record(functools.partial(ledger.fail, entry, exc), "the failure")

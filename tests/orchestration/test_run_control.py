@@ -140,6 +140,31 @@ def test_ctrl_c_records_the_stage_interrupted_releases_the_lock_and_resumes(loca
     assert report.days[1].resumed_from == "ingest"
 
 
+def test_an_error_raised_after_a_stop_was_asked_for_is_an_interruption(local_settings):
+    """A signal that lands inside a library calling back into Python can come out as another
+    exception (polars turned one into a TypeError in a `lakehouse run` sent SIGTERM): once the
+    handler has noted the stop, the stage is recorded as interrupted, not failed."""
+    from lakehouse.orchestration import signals
+
+    init_lake(local_settings)
+    mangled = TypeError("cannot create expression literal for value of type range")
+    stages = RecordingStages(fail={("ingest", "2026-01-01"): [mangled]})
+    runner = Runner(local_settings, stages=stages.mapping(), sleep=lambda s: None)
+    signals.request_stop()  # as the SIGTERM handler does before it raises
+    try:
+        with pytest.raises(RunInterrupted) as info:
+            runner.run(D1, D3)
+    finally:
+        signals.clear()
+    assert info.value.exit_code == 130
+    ledger = Ledger(open_storage(local_settings))
+    assert ledger.get(date(2026, 1, 1), "ingest").status == INTERRUPTED
+    # without a stop asked for, the same error is a failure
+    stages = RecordingStages(fail={("ingest", "2026-01-01"): [mangled]})
+    report = Runner(local_settings, stages=stages.mapping(), sleep=lambda s: None).run(D1, D3)
+    assert report.failed is not None and report.failed.failed_stage == "ingest"
+
+
 def test_ctrl_c_in_the_cli_exits_130(lake, monkeypatch):
     from lakehouse.orchestration import handlers
 
