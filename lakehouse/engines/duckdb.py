@@ -111,6 +111,8 @@ class DuckDBEngine(Engine):
         self.ephemeral: set[str] = set(_view_models())
         self._bound: dict[str, Any] = {}
         self._tables: set[str] | None = None
+        self._layouts: dict[str, tuple[list[str], int]] | None = None
+        """`partition_layout` of each table asked about in the open transaction, if any."""
 
     # -- SQL ---------------------------------------------------------------------------------
     def sql(self, text: str) -> tuple[str, frozenset[str]]:
@@ -197,7 +199,7 @@ class DuckDBEngine(Engine):
         wraps values outside it. A whole-table rewrite records the range of every row."""
         if model.name not in self.tables():
             return False
-        columns, other_files = partition_layout(self.con, model.name)
+        columns, other_files = self._layout(model.name)
         return (
             columns == [model.partitioned_by]
             and other_files == 0
@@ -210,10 +212,19 @@ class DuckDBEngine(Engine):
         partitioned so already, or does not exist yet (the write creates it partitioned)."""
         if not model.partitioned_by or model.name not in self.tables():
             return
-        if partition_layout(self.con, model.name)[0] != [model.partitioned_by]:
+        if self._layout(model.name)[0] != [model.partitioned_by]:
             self.con.execute(
                 f"ALTER TABLE {ALIAS}.{model.name} SET PARTITIONED BY ({model.partitioned_by})"
             )
+
+    def _layout(self, name: str) -> tuple[list[str], int]:
+        """The table's `partition_layout`, read once per transaction: it reads the committed
+        catalog, which the open transaction's own changes do not reach before it commits."""
+        if self._layouts is None:
+            return partition_layout(self.con, name)
+        if name not in self._layouts:
+            self._layouts[name] = partition_layout(self.con, name)
+        return self._layouts[name]
 
     def materialize(
         self, model: Model | str, params: dict[str, Any] | None = None
@@ -249,12 +260,15 @@ class DuckDBEngine(Engine):
     def transaction(self, stage: str, message: str) -> Iterator[Commit]:
         """Everything materialized inside commits as one lake snapshot (see catalog.commit)."""
         before = set(self.tables())
+        self._layouts = {}
         try:
             with commit(self.con, stage, message) as record:
                 yield record
         except BaseException:
             self._tables = before
             raise
+        finally:
+            self._layouts = None
 
     def close(self) -> None:
         self.con.close()

@@ -117,13 +117,13 @@ def snapshot_table(con: duckdb.DuckDBPyConnection, table: str, folder: Path) -> 
     a pure function of the table's rows."""
     parquet = folder / f"{table}.parquet"
     csv = folder / f"{table}.csv"
-    con.execute(
+    rows = scalar(  # a COPY returns the number of rows it wrote
+        con,
         f"COPY (SELECT * FROM {GOLD}.{table} ORDER BY ALL) "
-        f"TO '{parquet.as_posix()}' (FORMAT parquet)"
+        f"TO '{parquet.as_posix()}' (FORMAT parquet)",
     )
     local = f"read_parquet('{parquet.as_posix()}')"
     con.execute(f"COPY (SELECT * FROM {local}) TO '{csv.as_posix()}' (FORMAT csv, HEADER)")
-    rows = scalar(con, f"SELECT sum(num_rows) FROM parquet_file_metadata('{parquet.as_posix()}')")
     columns = len(con.execute(f"SELECT * FROM {local} LIMIT 0").description)
     return TableSnapshot(
         table=table, csv_path=csv, parquet_path=parquet, rows=int(rows or 0), columns=columns

@@ -115,15 +115,16 @@ def gold_models() -> list[Model]:
     return layer_models("gold")
 
 
-def _resolve_as_of(
-    present: set[str], latest: dt.date | None, as_of: dt.date | None, lake: str
-) -> dt.date:
+def _check_silver(present: set[str], lake: str) -> None:
     missing = [t for t in SILVER_INPUTS if t not in present]
     if missing:
         raise LakehouseError(
             f"silver table(s) {', '.join(missing)} not found in the lake {lake}: "
             "run `lakehouse ingest` first"
         )
+
+
+def _resolve_as_of(latest: dt.date | None, as_of: dt.date | None) -> dt.date:
     if latest is None:
         raise LakehouseError("silver.ingest_batches is empty: no batch has been ingested yet")
     if as_of is None:
@@ -222,7 +223,8 @@ def register_gold_views(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = 
     if "silver.ingest_batches" in present:
         latest = scalar(con, "SELECT max(ingest_date) FROM silver.ingest_batches")
     try:
-        as_of = _resolve_as_of(present, latest, as_of, "")
+        _check_silver(present, "")
+        as_of = _resolve_as_of(latest, as_of)
     except LakehouseError:
         return []
     con.execute("CREATE SCHEMA IF NOT EXISTS gold")
@@ -246,53 +248,51 @@ def materialize(
     Gold as of D reads the sessions ingested up to D; running it again for the same D on the
     same silver changes nothing.
     """
-    with DuckDBEngine(settings) as engine:
+    # Everything, the checks included, reads one snapshot in one transaction: each DuckLake
+    # transaction begins with a read of the catalog (a dozen milliseconds on a small lake).
+    with DuckDBEngine(settings) as engine, engine.transaction("materialize", "") as record:
         present = engine.tables()
-        latest = None
-        if "silver.ingest_batches" in present:
-            ((latest,),) = engine.query("SELECT max(ingest_date) FROM silver.ingest_batches")
-        as_of = _resolve_as_of(present, latest, as_of, settings.lake)
-        assert latest is not None  # _resolve_as_of refused a silver without batches
+        _check_silver(present, settings.lake)
+        for table in SILVER_INPUTS:  # gold reads these many times and never writes them
+            if table != "silver.fct_sessions":  # read by int_priced_sessions only
+                engine.cache(table)
+        ((latest,),) = engine.query("SELECT max(ingest_date) FROM silver.ingest_batches")
+        as_of = _resolve_as_of(latest, as_of)
         as_of_ts, generated_at = batch_times(as_of)
-        with engine.transaction("materialize", f"materialize gold as of {as_of}") as record:
-            for table in SILVER_INPUTS:  # gold reads these many times and never writes them
-                if table != "silver.fct_sessions":  # read by int_priced_sessions only
-                    engine.cache(table)
-            ((fixed_inputs,),) = _run(engine, "scope.fixed_inputs", {})
-            plan = plan_build(
-                snapshots(engine.con, since_stage="materialize"),
-                as_of,
-                latest,
-                fixed_inputs,
-                full=full,
-                priced_stored=PRICED in present,
-                incremental_from=settings.gold.incremental_from_sessions,
-            )
-            sessions = plan.priced_rows
-            if plan.full:
-                ((sessions,),) = engine.query("SELECT count(*) FROM silver.fct_sessions")
-            # a small silver, or an incremental build's work, is one thread's: two would hand
-            # tiny chunks back and forth
-            small = sessions <= SMALL_SILVER_ROWS
-            threads = 1 if small or not plan.full else int(settings.duckdb.threads)
-            engine.con.execute(f"SET threads = {threads}")
-            large = sessions >= settings.gold.incremental_from_sessions
-            built = _build(engine, plan, as_of, cache_priced=small, partitioned=large)
-            # a full build's stage holds the whole table: count it there, not in the lake
-            where = {n: engine.stage_name(get_model(n)) if plan.full else n for n in built.models}
-            counts = {
-                n: int(engine.query(f"SELECT count(*) FROM {t}")[0][0]) for n, t in where.items()
-            }
-            ((revenue, pay),) = engine.query(engine.render(get_model("results.gold_totals")))
-            record.info.update(
-                batch=latest.isoformat(),
-                as_of=as_of.isoformat(),
-                rows=counts,
-                mode="full" if plan.full else "incremental",
-                changed=list(built.changed),
-                models=models_fingerprint(),
-                fixed_inputs=fixed_inputs,
-            )
+        record.message = f"materialize gold as of {as_of}"
+        ((fixed_inputs,),) = _run(engine, "scope.fixed_inputs", {})
+        plan = plan_build(
+            snapshots(engine.con, since_stage="materialize"),
+            as_of,
+            latest,
+            fixed_inputs,
+            full=full,
+            priced_stored=PRICED in present,
+            incremental_from=settings.gold.incremental_from_sessions,
+        )
+        sessions = plan.priced_rows
+        if plan.full:
+            ((sessions,),) = engine.query("SELECT count(*) FROM silver.fct_sessions")
+        # a small silver, or an incremental build's work, is one thread's: two would hand
+        # tiny chunks back and forth
+        small = sessions <= SMALL_SILVER_ROWS
+        threads = 1 if small or not plan.full else int(settings.duckdb.threads)
+        engine.con.execute(f"SET threads = {threads}")
+        large = sessions >= settings.gold.incremental_from_sessions
+        built = _build(engine, plan, as_of, cache_priced=small, partitioned=large)
+        # a full build's stage holds the whole table: count it there, not in the lake
+        where = {n: engine.stage_name(get_model(n)) if plan.full else n for n in built.models}
+        counts = {n: int(engine.query(f"SELECT count(*) FROM {t}")[0][0]) for n, t in where.items()}
+        ((revenue, pay),) = engine.query(engine.render(get_model("results.gold_totals")))
+        record.info.update(
+            batch=latest.isoformat(),
+            as_of=as_of.isoformat(),
+            rows=counts,
+            mode="full" if plan.full else "incremental",
+            changed=list(built.changed),
+            models=models_fingerprint(),
+            fixed_inputs=fixed_inputs,
+        )
     return MaterializeResult(
         as_of=as_of,
         as_of_ts=as_of_ts,

@@ -160,6 +160,13 @@ def _within(value: Any, bounds: PartitionRange) -> bool:
     return value is not None and bounds[0] <= value <= bounds[1]
 
 
+def _check_columns(path: str, header: str, names: Sequence[str], columns: Sequence[str]) -> None:
+    """A header's columns must be output columns of the model."""
+    missing = [c for c in names if c not in columns]
+    if missing:
+        raise ModelError(f"{path}: {header} {', '.join(missing)} is not an output column")
+
+
 def _table(name: str, dialect: str) -> exp.Table:
     from sqlglot import exp
 
@@ -260,10 +267,12 @@ class StatementBuilder:
             raise ModelError(f"{model.path}: split by partition, but has no @partitioned_by")
         if scoped and not self.caps.temp_tables:
             raise ModelError(f"{model.path}: an incremental build needs session tables")
-        if partitions is not None and model.kind in PARTITIONED_KINDS:
+        if model.kind in PARTITIONED_KINDS:
             return self._replace_partitions(model, target, stage, columns, ranges, partitions)
-        if keys is not None and ranges is None and model.kind in KEYED_KINDS:
-            return self._replace_keys(model, target, stage, columns, keys)
+        if model.kind in KEYED_KINDS:
+            _check_columns(model.path.as_posix(), "@unique_key", model.unique_key, columns)
+            if keys is not None and ranges is None:
+                return self._replace_keys(model, target, stage, columns, keys)
         return list(
             _apply(
                 self.caps.dialect,
@@ -288,34 +297,37 @@ class StatementBuilder:
         stage: str,
         columns: list[str],
         ranges: tuple[PartitionRange, ...] | None,
-        partitions: Sequence[Any],
+        partitions: Sequence[Any] | None,
     ) -> list[str]:
-        """`incremental_by_partition` with the stage's partition values known: per range (or
-        once), DELETE those values of the target, named as literals, then INSERT the stage's
-        rows of the range. No DELETE when the stage holds no row."""
+        """`incremental_by_partition`: per range (or once), DELETE the partitions of the
+        target the stage's rows of the range hold, then INSERT those rows. With the stage's
+        partition values known (`partitions`), the DELETE names them as literals, and is left
+        out when the stage holds no row; else it reads them from the stage."""
         from sqlglot import exp
 
         column = model.partitioned_by or ""
-        if column not in columns:
-            raise ModelError(f"{model.path}: @partitioned_by {column} is not an output column")
+        _check_columns(model.path.as_posix(), "@partitioned_by", (column,), columns)
+        target_table, stage_table = (_table(t, self.caps.dialect) for t in (target, stage))
         statements: list[str] = []
         for bounds in ranges or (None,):
-            values = [v for v in partitions if bounds is None or _within(v, bounds)]
-            known = [_value(v) for v in values if v is not None]
-            matches: list[exp.Expr] = [_column(column).isin(*known)] if known else []
-            if None in values:
-                matches.append(exp.Is(this=_column(column), expression=exp.null()))
-            if matches:
-                delete = exp.delete(_table(target, self.caps.dialect), where=exp.or_(*matches))
-                statements.append(self._sql(delete))
-            select = exp.select(*[_column(c) for c in columns]).from_(
-                _table(stage, self.caps.dialect)
-            )
+            select = exp.select(*[_column(c) for c in columns]).from_(stage_table.copy())
+            touched = exp.select(_column(column)).distinct().from_(stage_table.copy())
             if bounds is not None:
                 select = select.where(_in_range(column, bounds))
-            statements.append(
-                self._sql(exp.insert(select, _table(target, self.caps.dialect), columns=columns))
-            )
+                touched = touched.where(_in_range(column, bounds))
+            if partitions is None:
+                matches: list[exp.Expr] = [_column(column).isin(query=touched)]
+            else:
+                values = [v for v in partitions if bounds is None or _within(v, bounds)]
+                known = [_value(v) for v in values if v is not None]
+                matches = [_column(column).isin(*known)] if known else []
+                if None in values:
+                    matches.append(exp.Is(this=_column(column), expression=exp.null()))
+            if matches:
+                statements.append(
+                    self._sql(exp.delete(target_table.copy(), where=exp.or_(*matches)))
+                )
+            statements.append(self._sql(exp.insert(select, target_table.copy(), columns=columns)))
         return statements
 
     def _replace_keys(
@@ -324,11 +336,6 @@ class StatementBuilder:
         """A keyed kind as DELETE + INSERT (see `apply`); nothing when the stage is empty."""
         from sqlglot import exp
 
-        missing = [k for k in model.unique_key if k not in columns]
-        if missing:
-            raise ModelError(
-                f"{model.path}: @unique_key {', '.join(missing)} is not an output column"
-            )
         if not keys:
             return []
         first, *rest = model.unique_key
@@ -383,9 +390,6 @@ def _apply(
         return query if bounds is None else query.where(_in_range(part, bounds))
 
     if kind in KEYED_KINDS:
-        missing = [k for k in unique_key if k not in columns]
-        if missing:
-            raise ModelError(f"{path}: @unique_key {', '.join(missing)} is not an output column")
         on = exp.and_(
             *[exp.EQ(this=_column(k, "t"), expression=_column(k, "s")) for k in unique_key]
         )
@@ -413,22 +417,13 @@ def _apply(
             )
 
         return tuple(render(merge(bounds)) for bounds in parts)
-    if kind not in ("full", *PARTITIONED_KINDS):
+    if kind != "full":
         raise ModelError(f"{path}: no statements for @kind {kind}")
 
     def insert(bounds: PartitionRange | None) -> str:
         select = rows(bounds, *[_column(c) for c in columns])
         return render(exp.insert(select, _table(target, dialect), columns=list(columns)))
 
-    if kind in PARTITIONED_KINDS:
-        if partitioned_by not in columns:
-            raise ModelError(f"{path}: @partitioned_by {partitioned_by} is not an output column")
-        statements: list[str] = []
-        for bounds in parts:
-            touched = rows(bounds, _column(part)).distinct()
-            delete = exp.delete(_table(target, dialect), where=_column(part).isin(query=touched))
-            statements += [render(delete), insert(bounds)]
-        return tuple(statements)
     if scoped:
         rewritten = partitioned_by if by_partition else None
         return _apply_scoped(scope, rewritten, path, target, stage, columns)
@@ -459,11 +454,9 @@ def _apply_scoped(
     against the target's rows inside the scope (all of them without a scope), then rewrite
     the partitions that hold a changed or removed row (the whole table, once, when it has no
     partitions)."""
-    missing = [c for c in scope if c not in columns]
-    if missing:
-        raise ModelError(f"{path}: @scope {', '.join(missing)} is not an output column")
-    if partitioned_by and partitioned_by not in columns:
-        raise ModelError(f"{path}: @partitioned_by {partitioned_by} is not an output column")
+    _check_columns(path, "@scope", scope, columns)
+    if partitioned_by:
+        _check_columns(path, "@partitioned_by", (partitioned_by,), columns)
     changed, removed = diff_tables(stage)
     old, kept = f"{stage}__old", f"{stage}__kept"
     inside = " OR ".join(f"{c} IN (SELECT {c} FROM {scope_table(c)})" for c in scope) or "TRUE"

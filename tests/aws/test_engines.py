@@ -202,6 +202,29 @@ def test_keyed_kind_without_a_key_is_refused(tmp_path, duck):
         duck.materialize(model, {})
 
 
+@pytest.mark.parametrize(
+    ("header", "named"),
+    [
+        ("-- @kind incremental_by_unique_key\n-- @unique_key id\n", "@unique_key id"),
+        ("-- @kind scd2\n-- @unique_key id\n", "@unique_key id"),
+        ("-- @kind incremental_by_partition\n-- @partitioned_by day\n", "@partitioned_by day"),
+        ("-- @kind full\n-- @scope id\n", "@scope id"),
+    ],
+)
+def test_a_header_naming_a_column_the_model_does_not_output_is_refused(
+    tmp_path, duck, header, named
+):
+    model = write_model(tmp_path / "sql", "silver.bad", f"{header}SELECT 1 AS n\n")
+    ways = (
+        ({"scoped": True},)
+        if named.startswith("@scope")
+        else ({}, {"keys": [1]}, {"partitions": [1]})
+    )
+    for kwargs in ways:  # the checks hold whichever statements the write takes
+        with pytest.raises(ModelError, match=f"silver/bad.sql: {named} is not an output column"):
+            duck.builder.apply(model, "lake.silver.bad", "s", ["n"], **kwargs)
+
+
 def test_one_transaction_commits_every_table_or_none(tmp_path, duck):
     first = write_model(tmp_path / "sql", "gold.a", "-- @kind full\nSELECT 1 AS n\n")
     second = write_model(tmp_path / "sql", "gold.b", "-- @kind full\nSELECT 1 / 0 > :x AS n\n")
