@@ -303,61 +303,118 @@ class StatementBuilder:
         target the stage's rows of the range hold, then INSERT those rows. With the stage's
         partition values known (`partitions`), the DELETE names them as literals, and is left
         out when the stage holds no row; else it reads them from the stage."""
-        from sqlglot import exp
-
         column = model.partitioned_by or ""
         _check_columns(model.path.as_posix(), "@partitioned_by", (column,), columns)
-        target_table, stage_table = (_table(t, self.caps.dialect) for t in (target, stage))
+        dialect = self.caps.dialect
         statements: list[str] = []
         for bounds in ranges or (None,):
-            select = exp.select(*[_column(c) for c in columns]).from_(stage_table.copy())
-            touched = exp.select(_column(column)).distinct().from_(stage_table.copy())
-            if bounds is not None:
-                select = select.where(_in_range(column, bounds))
-                touched = touched.where(_in_range(column, bounds))
+            by_query, insert = _partition_writes(
+                dialect, target, stage, column, tuple(columns), bounds
+            )
             if partitions is None:
-                matches: list[exp.Expr] = [_column(column).isin(query=touched)]
+                statements.append(by_query)
             else:
                 values = [v for v in partitions if bounds is None or _within(v, bounds)]
-                known = [_value(v) for v in values if v is not None]
-                matches = [_column(column).isin(*known)] if known else []
-                if None in values:
-                    matches.append(exp.Is(this=_column(column), expression=exp.null()))
-            if matches:
-                statements.append(
-                    self._sql(exp.delete(target_table.copy(), where=exp.or_(*matches)))
-                )
-            statements.append(self._sql(exp.insert(select, target_table.copy(), columns=columns)))
+                known = [v for v in values if v is not None]
+                if known or None in values:
+                    template = _partition_delete(
+                        dialect, target, column, bool(known), None in values
+                    )
+                    statements.append(template.replace(SPLICE, _literals(known, dialect)))
+            statements.append(insert)
         return statements
 
     def _replace_keys(
         self, model: Model, target: str, stage: str, columns: list[str], keys: Sequence[Any]
     ) -> list[str]:
         """A keyed kind as DELETE + INSERT (see `apply`); nothing when the stage is empty."""
-        from sqlglot import exp
-
         if not keys:
             return []
-        first, *rest = model.unique_key
-        where: exp.Expr = _column(first, "t").isin(*[_value(v) for v in keys if v is not None])
-        if rest:  # the literals find the files; the stage's rows name the keys exactly
-            same = exp.and_(
-                *[
-                    exp.EQ(this=_column(k, "s"), expression=_column(k, "t"))
-                    for k in model.unique_key
-                ]
-            )
-            match = exp.select("1").from_(
-                exp.alias_(_table(stage, self.caps.dialect), "s", table=True)
-            )
-            where = exp.and_(where, exp.Exists(this=match.where(same)))
-        delete = exp.Delete(
-            this=exp.alias_(_table(target, self.caps.dialect), "t", table=True),
-            where=exp.Where(this=where),
+        delete, insert = _key_writes(
+            self.caps.dialect, model.unique_key, target, stage, tuple(columns)
         )
-        select = exp.select(*[_column(c) for c in columns]).from_(_table(stage, self.caps.dialect))
-        insert = exp.insert(select, _table(target, self.caps.dialect), columns=columns)
-        return [self._sql(delete), self._sql(insert)]
+        known = [v for v in keys if v is not None]
+        return [delete.replace(SPLICE, _literals(known, self.caps.dialect)), insert]
+
+
+SPLICE = "lakehouse_literals_"
+"""Where a cached statement takes its list of literal values (an identifier no model uses)."""
+
+
+def _literals(values: Sequence[Any], dialect: str) -> str:
+    return ", ".join(_literal_sql(type(v).__name__, v, dialect) for v in values)
+
+
+@cache
+def _literal_sql(kind: str, value: Any, dialect: str) -> str:
+    """One value as a literal (`kind` keeps True and 1 apart in the cache)."""
+    return _value(value).sql(dialect=dialect)
+
+
+def _spliced(template: str) -> str:
+    if template.count(SPLICE) != 1:
+        raise ModelError(f"a statement names {SPLICE} itself: {template[:80]}")
+    return template
+
+
+@cache
+def _partition_writes(
+    dialect: str,
+    target: str,
+    stage: str,
+    column: str,
+    columns: tuple[str, ...],
+    bounds: PartitionRange | None,
+) -> tuple[str, str]:
+    """The DELETE of the partitions a range of the stage holds (read from the stage) and the
+    INSERT of that range. Cached: a daily run writes the same tables every day, and
+    rendering a statement costs more than running a small one."""
+    from sqlglot import exp
+
+    select = exp.select(*[_column(c) for c in columns]).from_(_table(stage, dialect))
+    touched = exp.select(_column(column)).distinct().from_(_table(stage, dialect))
+    if bounds is not None:
+        select = select.where(_in_range(column, bounds))
+        touched = touched.where(_in_range(column, bounds))
+    delete = exp.delete(_table(target, dialect), where=_column(column).isin(query=touched))
+    insert = exp.insert(select, _table(target, dialect), columns=list(columns))
+    return delete.sql(dialect=dialect), insert.sql(dialect=dialect)
+
+
+@cache
+def _partition_delete(dialect: str, target: str, column: str, known: bool, null: bool) -> str:
+    """The DELETE of partitions named as literals (`SPLICE`), and/or of the NULL one."""
+    from sqlglot import exp
+
+    matches: list[exp.Expr] = [_column(column).isin(_column(SPLICE))] if known else []
+    if null:
+        matches.append(exp.Is(this=_column(column), expression=exp.null()))
+    delete = exp.delete(_table(target, dialect), where=exp.or_(*matches)).sql(dialect=dialect)
+    return _spliced(delete) if known else delete
+
+
+@cache
+def _key_writes(
+    dialect: str, unique_key: tuple[str, ...], target: str, stage: str, columns: tuple[str, ...]
+) -> tuple[str, str]:
+    """A keyed write's DELETE of the stage's keys, found by the values of the first key
+    column (`SPLICE`), and its INSERT of the stage."""
+    from sqlglot import exp
+
+    first, *rest = unique_key
+    where: exp.Expr = _column(first, "t").isin(_column(SPLICE))
+    if rest:  # the literals find the files; the stage's rows name the keys exactly
+        same = exp.and_(
+            *[exp.EQ(this=_column(k, "s"), expression=_column(k, "t")) for k in unique_key]
+        )
+        match = exp.select("1").from_(exp.alias_(_table(stage, dialect), "s", table=True))
+        where = exp.and_(where, exp.Exists(this=match.where(same)))
+    delete = exp.Delete(
+        this=exp.alias_(_table(target, dialect), "t", table=True), where=exp.Where(this=where)
+    )
+    select = exp.select(*[_column(c) for c in columns]).from_(_table(stage, dialect))
+    insert = exp.insert(select, _table(target, dialect), columns=list(columns))
+    return _spliced(delete.sql(dialect=dialect)), insert.sql(dialect=dialect)
 
 
 @cache
