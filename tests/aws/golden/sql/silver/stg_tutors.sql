@@ -6,7 +6,11 @@ CREATE TABLE tutor_silver.stg_tutors
 WITH (
   format='PARQUET'
 ) AS
-WITH raw AS (
+WITH previous AS (
+  SELECT
+    *
+  FROM tutor_silver.dim_tutors
+), raw AS (
   SELECT
     source_file,
     source_row,
@@ -168,7 +172,7 @@ WITH raw AS (
       CAST(CASE WHEN NOT t.updated_text IS NULL AND t.updated_ts IS NULL THEN 'updated' END AS VARCHAR)
     ) AS unparseable_fields /* attributes that are present but unusable are kept as NULL (ERR_UNPARSEABLE) */
   FROM typed AS t /* the version valid at the update, for daily rows only: a condition on the batch's side */ /* alone would turn this join into a nested loop over the whole dimension (11 s for the */ /* 36,558 grade changes of New Year's Day at scale 100), so the key it joins on is NULL */ /* for the other rows instead */
-  LEFT JOIN tutor_silver.dim_tutors AS p
+  LEFT JOIN previous AS p
     ON p.tutor_id = CASE WHEN t.file_kind = 'daily' THEN t.tutor_id END
     AND p.effective_start_ts <= t.updated_ts
     AND t.updated_ts < p.effective_end_ts
@@ -180,7 +184,7 @@ FROM (
     SELECT
       tutor_id,
       MIN(effective_start_ts) AS first_start_ts
-    FROM tutor_silver.dim_tutors
+    FROM previous
     GROUP BY
       tutor_id
   ), with_first AS (
