@@ -403,7 +403,7 @@ def partition_layout(con: duckdb.DuckDBPyConnection, name: str) -> tuple[list[st
     return list(columns), int(other_files)
 
 
-MAINTENANCE_CHANGES = frozenset({"merge_adjacent", "flushed_inlined"})
+MAINTENANCE_CHANGES = frozenset({"merge_adjacent", "flushed_inlined", "rewrite_delete"})
 """Snapshot change kinds of a maintenance commit (`lakehouse maintain`, the compaction after
 an ingest): it rewrites files, or moves inlined rows into them, without changing any rows."""
 

@@ -14,6 +14,7 @@ from lakehouse.lake.catalog import (
     connect_lake,
     snapshot_after_batch,
     snapshots,
+    table_versions,
     write_tables,
 )
 from lakehouse.lake.maintenance import SMALL_FILES_SLACK, compact_small_files
@@ -82,3 +83,39 @@ def test_an_ingest_expires_the_snapshots_before_the_last_batches(
     with pytest.raises(LakehouseError, match=r"ingest snapshot has expired.*nothing was changed"):
         ingest_batch(settings, results[0].ingest_date)
     assert silver_rows(settings) == silver_rows(reference)
+
+
+def test_a_table_whose_files_have_deleted_rows_is_rewritten_then_merged(local_settings) -> None:
+    """DuckLake's merge leaves a file with deleted rows alone, and an SCD2 dimension deletes a
+    few rows of its history every day: such files are rewritten without their deleted rows,
+    then merged, in maintenance commits that keep the rows (inlined ones and a DOUBLE column
+    included) and time travel."""
+    write_tables(
+        local_settings,
+        {"silver.t": "SELECT range AS id, CAST(range AS DOUBLE) AS x FROM range(0)"},
+    )
+    con = connect_lake(local_settings)
+    try:
+        for day in range(SMALL_FILES_SLACK + 3):  # a file a day, then a row of it deleted
+            con.execute(
+                f"INSERT INTO {ALIAS}.silver.t "
+                f"SELECT range, range / 2 FROM range({day * 50}, {day * 50 + 50})"
+            )
+            con.execute(f"DELETE FROM {ALIAS}.silver.t WHERE id = {day * 50}")
+        con.execute(f"INSERT INTO {ALIAS}.silver.t VALUES (7000, 0.5), (7001, 'NaN')")  # inlined
+        before = snapshots(con)[-1].id
+        table = f"SELECT id, x FROM {ALIAS}.silver.t{{}} ORDER BY id"
+        rows = con.execute(table.format("")).fetchall()
+        assert len(rows) == (SMALL_FILES_SLACK + 3) * 49 + 2
+        assert data_files(con, "silver.t") == SMALL_FILES_SLACK + 3
+        assert compact_small_files(con, "silver") == ["silver.t"]
+        assert data_files(con, "silver.t") == 1
+        assert str(con.execute(table.format("")).fetchall()) == str(rows)  # NaN != NaN
+        maintenance = [s for s in snapshots(con) if s.id > before]
+        assert maintenance and all(s.stage == "" for s in maintenance)
+        assert table_versions(con, "silver")["t"] <= before  # no change of its rows
+        at = f" AT (VERSION => {before})"
+        assert str(con.execute(table.format(at)).fetchall()) == str(rows)
+        assert compact_small_files(con, "silver") == []  # one file now: under the slack
+    finally:
+        con.close()
