@@ -145,6 +145,7 @@ def maintain_command(ctx: typer.Context, break_lock: bool = break_lock_option())
         result = maintain(cfg)
     console.print(
         f"[green]maintained[/]: {result.rows_flushed:,} inlined rows flushed, "
+        f"{result.files_rewritten:,} files with deleted rows rewritten, "
         f"{result.files_merged:,} files merged into {result.files_created:,}, "
         f"{result.snapshots_expired:,} snapshots expired ({result.snapshots_left:,} left), "
         f"{result.files_deleted + result.stray_files_deleted:,} files deleted"

@@ -5,10 +5,12 @@ rewrites some rows) and rows inlined in the catalog (DuckLake keeps inserts of u
 the catalog database instead of writing a tiny file). Maintenance, in this order:
 
 1. flush the inlined rows into Parquet files, so every row is in a file under the lake;
-2. merge adjacent small files of each table (snapshots keep reading them: time travel survives);
-3. expire the snapshots older than `maintain.expire_older_than` (the current one always stays);
-4. delete the files no remaining snapshot needs (DuckLake schedules them in 2 and 3);
-5. delete files under `silver/` and `gold/` that the catalog does not know at all: left by a
+2. rewrite the files that have deleted rows without them (DuckLake's merge leaves such files
+   alone, and the daily writes delete rows: SCD2 versions closed, sessions replaced);
+3. merge adjacent small files of each table (snapshots keep reading them: time travel survives);
+4. expire the snapshots older than `maintain.expire_older_than` (the current one always stays);
+5. delete the files no remaining snapshot needs (DuckLake schedules them in 2 to 4);
+6. delete files under `silver/` and `gold/` that the catalog does not know at all: left by a
    writer killed before its commit, or by a lake written before it had a catalog. DuckLake's
    own orphan sweep is not used: it lists the whole data path, which is the lake root here and
    holds the raw batches and the simulator's state.
@@ -36,6 +38,8 @@ ORPHAN_GRACE_S = 3600
 @dataclass(frozen=True)
 class MaintainResult:
     rows_flushed: int
+    files_rewritten: int
+    """Files that had deleted rows, rewritten without them (so the merge can take them)."""
     files_merged: int
     files_created: int
     snapshots_expired: int
@@ -169,7 +173,7 @@ def referenced_keys(con: duckdb.DuckDBPyConnection, data_path: str) -> set[str]:
 def delete_unreferenced_files(
     con: duckdb.DuckDBPyConnection, settings: Settings, grace_seconds: float = ORPHAN_GRACE_S
 ) -> int:
-    """Delete the files under `silver/` and `gold/` the catalog does not refer to (step 5)."""
+    """Delete the files under `silver/` and `gold/` the catalog does not refer to (step 6)."""
     storage = open_storage(settings)
     known = referenced_keys(con, location(settings).data_path)
     stray = [k for layer in LAYERS for k in storage.list(layer) if k not in known]
@@ -186,6 +190,9 @@ def maintain(settings: Settings) -> MaintainResult:
     try:
         # CALL, not SELECT ... FROM: only a CALL commits what these functions change
         flushed = con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')").fetchall()
+        rewritten = con.execute(
+            f"CALL ducklake_rewrite_data_files('{ALIAS}', delete_threshold => 0)"
+        ).fetchall()
         merged = con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')").fetchall()
         expired = con.execute(
             f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => now() - CAST(? AS INTERVAL))",
@@ -200,6 +207,7 @@ def maintain(settings: Settings) -> MaintainResult:
         con.close()
     return MaintainResult(
         rows_flushed=sum(int(row[2]) for row in flushed),
+        files_rewritten=sum(int(row[2]) for row in rewritten),
         files_merged=sum(int(row[2]) for row in merged),
         files_created=sum(int(row[3]) for row in merged),
         snapshots_expired=len(expired),

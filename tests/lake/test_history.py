@@ -169,6 +169,7 @@ def test_maintain_leaves_every_row_in_a_parquet_file(full: Settings, tmp_path: P
                 if d
             )
             assert on_disk - deleted == len(before[table]), table
+            assert not any(d for _, d in files), f"{table} keeps delete files"
     finally:
         con.close()
     # time travel only reaches the snapshots that are left
