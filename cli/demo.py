@@ -141,12 +141,13 @@ def run_demo(
         app(["report"], standalone_mode=False)
         timings["report"] = time.perf_counter() - t0
 
-    t0 = _step("5. maintain: inlined rows to Parquet, small files merged")
+    t0 = _step("5. maintain: inlined rows to Parquet, deleted rows dropped, small files merged")
     from lakehouse.lake.maintenance import maintain
 
     done = maintain(settings)
     console.print(
-        f"{done.rows_flushed:,} rows flushed, {done.files_merged:,} files merged into "
+        f"{done.rows_flushed:,} rows flushed, {done.files_rewritten:,} files with deleted rows "
+        f"rewritten, {done.files_merged:,} files merged into "
         f"{done.files_created:,}, {done.snapshots_left:,} snapshots kept"
     )
     timings["maintain"] = time.perf_counter() - t0
