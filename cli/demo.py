@@ -141,7 +141,7 @@ def run_demo(
         app(["report"], standalone_mode=False)
         timings["report"] = time.perf_counter() - t0
 
-    t0 = _step("5. maintain: inlined rows to Parquet, deleted rows dropped, small files merged")
+    t0 = _step("5. maintain: inlined rows to Parquet, files compacted")
     from lakehouse.lake.maintenance import maintain
 
     done = maintain(settings)
