@@ -6,11 +6,7 @@ CREATE TABLE tutor_silver.stg_tutors
 WITH (
   format='PARQUET'
 ) AS
-WITH previous AS (
-  SELECT
-    *
-  FROM tutor_silver.dim_tutors
-), raw AS (
+WITH raw AS (
   SELECT
     source_file,
     source_row,
@@ -104,6 +100,16 @@ WITH previous AS (
       THEN TRY_CAST(ingest_ts_text AS TIMESTAMP)
     END AS ingest_ts_value
   FROM raw
+), previous /* The versions before this batch of the ids the batch names: the rules below look those up */ /* and no others. Read once (DuckDB materializes a CTE read twice), and only those ids' */ /* versions: each read of a lake table costs its catalog look-ups again, and the whole */ /* dimension grows with the business (over a million students at scale 1000). */ AS (
+  SELECT
+    *
+  FROM tutor_silver.dim_tutors
+  WHERE
+    tutor_id IN (
+      SELECT
+        t.tutor_id
+      FROM typed AS t
+    )
 ), with_previous /* Rule "missing fields" (sql/macros/dimension_rows.sql): an empty attribute of a daily */ /* row takes the value of the tutor's version valid at the row's `updated`, if there is one. */ AS (
   SELECT
     t.source_file,
