@@ -60,8 +60,10 @@ def _metadata(table: str) -> str:
 
 
 def compact_small_files(con: duckdb.DuckDBPyConnection, layer: str) -> list[str]:
-    """Merge the adjacent small files of each table of `layer` that has gathered too many
-    (see SMALL_FILES_SLACK), in a commit of its own; returns the tables merged.
+    """Compact each table of `layer` that has gathered too many files (see SMALL_FILES_SLACK):
+    merge its adjacent small files or, where that merges nothing, rewrite the files with
+    deleted rows and merge those (`_rewrite_deleted`), each step a commit of its own; returns
+    the tables compacted.
 
     Each daily batch adds a file or two to the fact's touched months and to the dimensions;
     left alone, every later scan opens them all and the per-day cost grows with the lake's
