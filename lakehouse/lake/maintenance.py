@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lakehouse.config import Settings
 from lakehouse.lake.catalog import ALIAS, LAYERS, connect_lake, location, snapshots
@@ -62,7 +62,7 @@ def _metadata(table: str) -> str:
 def compact_small_files(con: duckdb.DuckDBPyConnection, layer: str) -> list[str]:
     """Compact each table of `layer` that has gathered too many files (see SMALL_FILES_SLACK):
     merge its adjacent small files or, where that merges nothing, rewrite the files with
-    deleted rows and merge those (`_rewrite_deleted`), each step a commit of its own; returns
+    deleted rows and merge those (`compact`), each step a commit of its own; returns
     the tables compacted.
 
     Each daily batch adds a file or two to the fact's touched months and to the dimensions;
@@ -85,39 +85,62 @@ def compact_small_files(con: duckdb.DuckDBPyConnection, layer: str) -> list[str]
     merged = []
     for table, files, partitions in sorted(rows):
         if files > 2 * max(partitions, 1) + SMALL_FILES_SLACK:
-            if not _merge(con, layer, table):
-                _rewrite_deleted(con, layer, table)
+            if not _counted(_merge(con, (layer, table))):
+                compact(con, (layer, table))
             merged.append(f"{layer}.{table}")
     return merged
 
 
-def _merge(con: duckdb.DuckDBPyConnection, layer: str, table: str) -> int:
-    """DuckLake's merge of the table's adjacent small files; returns how many it merged."""
-    done = con.execute(
-        f"CALL ducklake_merge_adjacent_files('{ALIAS}', ?, schema => ?)", [table, layer]
-    ).fetchall()
-    return sum(int(row[2]) for row in done)
+Rows = list[tuple[Any, ...]]
 
 
-def _rewrite_deleted(con: duckdb.DuckDBPyConnection, layer: str, table: str) -> None:
-    """Rewrite the table's files that have deleted rows, then merge them, where the merge
-    alone merged nothing: it leaves alone every file with deleted rows, and an SCD2
-    dimension deletes a few rows of its history each day (the versions a batch closes), so
-    its files only gather (51 of 15 rows each for `silver.dim_tutors` after a year, each read
-    of it three times dearer than at day 30). The table's inlined rows are flushed to a file
-    first: DuckLake 1.5.5 cannot rewrite a table with inlined rows in a DOUBLE column (its
-    statistics query calls isnan on the SQLite catalog's text). Each step is a maintenance
-    commit that keeps the rows and time travel (the files replaced stay until their
-    snapshots expire)."""
-    con.execute(
-        f"CALL ducklake_flush_inlined_data('{ALIAS}', schema_name => ?, table_name => ?)",
-        [layer, table],
+def _counted(rows: Rows) -> int:
+    """What a flush, rewrite or merge CALL counts, per table in its third column: the rows
+    flushed, the files rewritten or merged."""
+    return sum(int(row[2]) for row in rows)
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: tuple[str, str] | None) -> Rows:
+    """DuckLake's merge of the adjacent small files of `(layer, table)`, or of every table."""
+    if table is None:
+        return con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')").fetchall()
+    layer, name = table
+    return con.execute(
+        f"CALL ducklake_merge_adjacent_files('{ALIAS}', ?, schema => ?)", [name, layer]
     ).fetchall()
-    con.execute(
-        f"CALL ducklake_rewrite_data_files('{ALIAS}', ?, schema => ?, delete_threshold => 0)",
-        [table, layer],
-    ).fetchall()
-    _merge(con, layer, table)
+
+
+def compact(
+    con: duckdb.DuckDBPyConnection, table: tuple[str, str] | None = None
+) -> tuple[Rows, Rows, Rows]:
+    """Flush the inlined rows of `(layer, table)` (default: of every table) into files,
+    rewrite its files that have deleted rows without them, then merge its adjacent small
+    files; returns what each of the three CALLs returned.
+
+    The merge leaves alone every file with deleted rows, and an SCD2 dimension deletes a few
+    rows of its history each day (the versions a batch closes), so merging alone let its
+    files gather (51 of 15 rows each for `silver.dim_tutors` after a year, each read of it
+    three times dearer than at day 30). The flush comes first: DuckLake 1.5.5 cannot rewrite
+    a table with inlined rows in a DOUBLE column (its statistics query calls isnan on the
+    SQLite catalog's text). Each step is a maintenance commit that keeps the rows and time
+    travel (the files replaced stay until their snapshots expire)."""
+    # CALL, not SELECT ... FROM: only a CALL commits what these functions change
+    if table is None:
+        flushed = con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')").fetchall()
+        rewritten = con.execute(
+            f"CALL ducklake_rewrite_data_files('{ALIAS}', delete_threshold => 0)"
+        ).fetchall()
+    else:
+        layer, name = table
+        flushed = con.execute(
+            f"CALL ducklake_flush_inlined_data('{ALIAS}', schema_name => ?, table_name => ?)",
+            [layer, name],
+        ).fetchall()
+        rewritten = con.execute(
+            f"CALL ducklake_rewrite_data_files('{ALIAS}', ?, schema => ?, delete_threshold => 0)",
+            [name, layer],
+        ).fetchall()
+    return flushed, rewritten, _merge(con, table)
 
 
 def expire_old_batches(con: duckdb.DuckDBPyConnection, keep: int) -> int:
@@ -190,12 +213,8 @@ def maintain(settings: Settings) -> MaintainResult:
     """Run the maintenance steps of the module doc on the lake."""
     con = connect_lake(settings)
     try:
+        flushed, rewritten, merged = compact(con)
         # CALL, not SELECT ... FROM: only a CALL commits what these functions change
-        flushed = con.execute(f"CALL ducklake_flush_inlined_data('{ALIAS}')").fetchall()
-        rewritten = con.execute(
-            f"CALL ducklake_rewrite_data_files('{ALIAS}', delete_threshold => 0)"
-        ).fetchall()
-        merged = con.execute(f"CALL ducklake_merge_adjacent_files('{ALIAS}')").fetchall()
         expired = con.execute(
             f"CALL ducklake_expire_snapshots('{ALIAS}', older_than => now() - CAST(? AS INTERVAL))",
             [settings.maintain.expire_older_than],
@@ -208,9 +227,9 @@ def maintain(settings: Settings) -> MaintainResult:
     finally:
         con.close()
     return MaintainResult(
-        rows_flushed=sum(int(row[2]) for row in flushed),
-        files_rewritten=sum(int(row[2]) for row in rewritten),
-        files_merged=sum(int(row[2]) for row in merged),
+        rows_flushed=_counted(flushed),
+        files_rewritten=_counted(rewritten),
+        files_merged=_counted(merged),
         files_created=sum(int(row[3]) for row in merged),
         snapshots_expired=len(expired),
         files_deleted=len(deleted),
