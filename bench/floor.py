@@ -1,6 +1,6 @@
 """The floor: the daily work in its most direct DuckDB form, next to `lakehouse run`, same run.
 
-    .venv/bin/python bench/floor.py [--days 20] [--scale 1] [--runs 3]
+    .venv/bin/python bench/floor.py [--days 20] [--scale 1] [--runs 3] [--warmup 3]
 
 What a day costs at least, whatever the design: one DuckDB connection kept for all days, plain
 in-memory tables, no catalog, no transactions, no audit. Each day it reads the batch's raw CSV,
@@ -11,6 +11,12 @@ scores, and rebuilds monthly revenue and tutor utilization for the months the ba
 The project's day does that and more (every rule's repair and audit row, the DuckLake commit
 that makes a day atomic and readable while it is written, snapshots, eleven gold tables, the
 export), so the ratio says what those cost, not that they can be skipped.
+
+A second floor, the DuckLake floor, does the same statements on DuckLake tables (a SQLite
+catalog, data files in a folder, one transaction per day), as the project stores silver and
+gold: what the storage alone adds to the direct form. Every statement on a DuckLake table runs
+DuckLake's catalog work (file lists, statistics, inlined rows) as queries on the catalog, and
+each commit writes a snapshot, whatever the number of rows.
 
 Both sides read the same landed batches. Figures are medians over the days of each run, then
 over `--runs` runs that alternate floor and project; CPU time (user+sys of this process, all
@@ -34,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb
 
 from lakehouse.config import Settings, load_settings
+from lakehouse.lake import extensions
 from lakehouse.orchestration.runner import FIRST_BUSINESS_DAY, Runner
 from lakehouse.silver.ingest import ingest_batch
 
@@ -88,13 +95,13 @@ KEYS = {
 }
 
 SCHEMA = """
-CREATE TABLE sessions (session_id BIGINT PRIMARY KEY, student_id BIGINT, tutor_id BIGINT,
+CREATE TABLE sessions (session_id BIGINT, student_id BIGINT, tutor_id BIGINT,
     subject_id INTEGER, stamp TIMESTAMP, hours DOUBLE, status INTEGER, month DATE);
 CREATE TABLE students (id BIGINT, rate DOUBLE, status VARCHAR, valid_from TIMESTAMP,
     valid_to TIMESTAMP);
 CREATE TABLE tutors (id BIGINT, rate DOUBLE, status VARCHAR, valid_from TIMESTAMP,
     valid_to TIMESTAMP);
-CREATE TABLE feedback (session_id BIGINT PRIMARY KEY, rating INTEGER, submitted TIMESTAMP);
+CREATE TABLE feedback (session_id BIGINT, rating INTEGER, submitted TIMESTAMP);
 CREATE TABLE test_scores (student_id BIGINT, test VARCHAR, test_date DATE, score INTEGER);
 CREATE TABLE monthly_revenue (month DATE, tutor_id BIGINT, sessions BIGINT, hours DOUBLE,
     revenue DOUBLE, pay DOUBLE);
@@ -110,6 +117,16 @@ LEFT JOIN students AS st ON st.id = s.student_id
 LEFT JOIN tutors AS t ON t.id = s.tutor_id AND s.stamp >= t.valid_from AND s.stamp < t.valid_to
 WHERE s.status = 0 AND s.month IN (SELECT month FROM touched)
 """
+
+
+RESULT = """
+SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM students),
+       (SELECT count(*) FROM tutors), (SELECT count(*) FROM feedback),
+       (SELECT count(*) FROM test_scores), (SELECT round(sum(revenue), 2) FROM monthly_revenue),
+       (SELECT sum(students) FROM utilization)
+"""
+RESULTS: set[tuple[object, ...]] = set()
+"""What each floor run built (`RESULT`): the same, or the floors did not do the same work."""
 
 
 def batch_files(lake: Path, entity: str, day: date) -> list[str]:
@@ -162,9 +179,8 @@ def load_day(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:
             f"TIMESTAMP '9999-12-31') FROM b_{entity} WHERE valid_from IS NOT NULL"
         )
     if batch_files(lake, "feedback", day):
-        con.execute(
-            "INSERT OR REPLACE INTO feedback SELECT session_id, rating, submitted FROM b_feedback"
-        )
+        con.execute("DELETE FROM feedback WHERE session_id IN (SELECT session_id FROM b_feedback)")
+        con.execute("INSERT INTO feedback SELECT session_id, rating, submitted FROM b_feedback")
     if batch_files(lake, "test_scores", day):
         con.execute(
             "DELETE FROM test_scores AS t USING b_test_scores AS b WHERE t.student_id = "
@@ -183,30 +199,62 @@ def load_day(con: duckdb.DuckDBPyConnection, lake: Path, day: date) -> None:
     )
 
 
-def floor_run(lake: Path, days: list[date]) -> list[tuple[float, float]]:
-    """(cpu, wall) seconds of each day on a fresh connection, after the history (untimed)."""
+def attach_ducklake(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """Make a new DuckLake (SQLite catalog, data files in `folder`) the connection's default."""
+    for name in ("ducklake", "sqlite_scanner"):
+        extensions.load(con, name)
+    folder.mkdir(parents=True)
+    con.execute(
+        f"ATTACH 'ducklake:sqlite:{folder / 'catalog.sqlite'}' AS floor "
+        f"(DATA_PATH '{folder / 'data'}/')"
+    )
+    con.execute("USE floor")
+
+
+def floor_run(
+    lake: Path, days: list[date], ducklake: Path | None = None, warmup: int = 0
+) -> list[tuple[float, float]]:
+    """(cpu, wall) seconds of each day after the first `warmup` on a fresh connection, after
+    the history (untimed): on in-memory tables, or on DuckLake tables in folder `ducklake` with
+    one commit per day."""
     con = duckdb.connect()
     con.execute("SET threads = 1")  # a daily batch is one thread's work
     con.execute("SET TimeZone = 'UTC'")
+    if ducklake is not None:
+        attach_ducklake(con, ducklake)
     con.execute(SCHEMA)
-    load_day(con, lake, FIRST_BUSINESS_DAY)
+
+    def day_of_work(day: date) -> None:
+        if ducklake is None:
+            load_day(con, lake, day)
+            return
+        con.execute("BEGIN")
+        load_day(con, lake, day)  # the batch's tables are TEMP: DuckLake's commit is the day's
+        con.execute("COMMIT")
+
+    for day in [FIRST_BUSINESS_DAY, *days[:warmup]]:
+        day_of_work(day)
     out = []
-    for day in days:
+    for day in days[warmup:]:
         c0, w0 = time.process_time(), time.perf_counter()
-        load_day(con, lake, day)
+        day_of_work(day)
         out.append((time.process_time() - c0, time.perf_counter() - w0))
-    sessions, revenue = con.execute(
-        "SELECT (SELECT count(*) FROM sessions), (SELECT sum(revenue) FROM monthly_revenue)"
-    ).fetchone() or (0, 0)
+    totals = con.execute(RESULT).fetchone()
     con.close()
-    if not sessions or not revenue:
+    if not totals or not all(totals):
         raise SystemExit("the floor built nothing: check the raw batches it read")
+    RESULTS.add(totals)
+    if len(RESULTS) > 1:
+        raise SystemExit(f"the two floors built different tables: {sorted(RESULTS)}")
     return out
 
 
-def project_run(template: Path, work: Path, days: list[date]) -> dict[str, list[float]]:
-    """CPU seconds per stage of each day of `lakehouse run` on a copy of the template lake (the
-    history ingested first, untimed), and `wall` for the day's ingest..export."""
+def project_run(
+    template: Path, work: Path, days: list[date], warmup: int = 0
+) -> dict[str, list[float]]:
+    """CPU seconds per stage of each day of `lakehouse run` after the first `warmup` on a copy
+    of the template lake (the history ingested first, untimed), and `wall` for the day's
+    ingest..export."""
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(template, work)
     settings = load_settings(environ={}, overrides={"lake": str(work)})
@@ -224,11 +272,20 @@ def project_run(template: Path, work: Path, days: list[date]) -> dict[str, list[
             if stage != "simulate":
                 walls.append(time.perf_counter() - w0)
 
-    report = Runner(settings).run(days[0], days[-1], progress=hook)
+    runner = Runner(settings)
+    if warmup:
+        report = runner.run(days[0], days[warmup - 1])
+        if report.failed:
+            raise SystemExit(f"lakehouse run failed on {report.failed.business_date}")
+    report = runner.run(days[warmup], days[-1], progress=hook)
     if report.failed:
         raise SystemExit(f"lakehouse run failed on {report.failed.business_date}")
     cpu["wall"] = [sum(walls[i : i + 3]) for i in range(0, len(walls), 3)]
     return cpu
+
+
+def _medians(per_day: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(c for c, _ in per_day), statistics.median(w for _, w in per_day)
 
 
 def simulate(settings: Settings, scale: float, days: list[date]) -> None:
@@ -243,6 +300,13 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=20)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=3,
+        help="days run before the timed ones (the first gold "
+        "builds are full ones, and at scale 100 the first also partitions gold's big tables)",
+    )
     args = parser.parse_args()
 
     base = Path(tempfile.mkdtemp(prefix="bench-floor-"))
@@ -250,35 +314,40 @@ def main() -> int:
     template.mkdir()
     settings = load_settings(environ={}, overrides={"lake": str(template)})
     # business day D lands at ingest date D + 1; the runner and the floor take business days
-    days = [FIRST_BUSINESS_DAY + timedelta(days=i) for i in range(args.days)]
+    days = [FIRST_BUSINESS_DAY + timedelta(days=i) for i in range(args.warmup + args.days)]
     simulate(settings, args.scale, days)
     batches = [d + timedelta(days=1) for d in days]
 
     floors: list[tuple[float, float]] = []
+    lake_floors: list[tuple[float, float]] = []
     projects: list[dict[str, float]] = []
     for run in range(args.runs):
-        per_day = floor_run(template, batches)
-        floors.append(
-            (statistics.median(c for c, _ in per_day), statistics.median(w for _, w in per_day))
-        )
-        stages = project_run(template, base / "lake", days)
+        floors.append(_medians(floor_run(template, batches, warmup=args.warmup)))
+        shutil.rmtree(base / "floor", ignore_errors=True)
+        lake = floor_run(template, batches, ducklake=base / "floor", warmup=args.warmup)
+        lake_floors.append(_medians(lake))
+        stages = project_run(template, base / "lake", days, warmup=args.warmup)
         projects.append({s: statistics.median(v) for s, v in stages.items()})
         print(
-            f"run {run + 1}: floor {floors[-1][0] * 1000:.0f} ms CPU/day, project "
+            f"run {run + 1}: floor {floors[-1][0] * 1000:.0f} ms CPU/day, DuckLake floor "
+            f"{lake_floors[-1][0] * 1000:.0f}, project "
             f"{sum(v for s, v in projects[-1].items() if s not in ('simulate', 'wall')) * 1000:.0f}"
-            f" ms CPU/day (load {os.getloadavg()[0]:.1f})",
+            f" (load {os.getloadavg()[0]:.1f})",
             flush=True,
         )
     shutil.rmtree(base, ignore_errors=True)
 
     floor_cpu = statistics.median(c for c, _ in floors)
     floor_wall = statistics.median(w for _, w in floors)
+    lake_cpu = statistics.median(c for c, _ in lake_floors)
+    lake_wall = statistics.median(w for _, w in lake_floors)
     stage = {s: statistics.median(p[s] for p in projects) for s in projects[0]}
     im = stage.get("ingest", 0.0) + stage.get("materialize", 0.0)
     allx = im + stage.get("export", 0.0)
     print()
     print(f"{args.days} days at scale {args.scale}, median of {args.runs} runs (per day):")
     print(f"  floor {'':17} {floor_cpu * 1000:7.0f} ms CPU {floor_wall * 1000:7.0f} ms wall")
+    print(f"  DuckLake floor {'':8} {lake_cpu * 1000:7.0f} ms CPU {lake_wall * 1000:7.0f} ms wall")
     for name in ("simulate", "ingest", "materialize", "export"):
         print(f"  project {name:<15} {stage.get(name, 0.0) * 1000:7.0f} ms CPU")
     print(
@@ -286,6 +355,8 @@ def main() -> int:
     )
     print()
     ratio = allx / floor_cpu
+    print(f"ratio DuckLake floor / floor: {lake_cpu / floor_cpu:.1f}x CPU (the storage alone)")
+    print(f"ratio ingest..export / DuckLake floor: {allx / lake_cpu:.1f}x CPU")
     print(f"ratio ingest+materialize / floor: {im / floor_cpu:.1f}x CPU")
     print(
         f"ratio ingest..export / floor: {ratio:.1f}x CPU, {stage['wall'] / floor_wall:.1f}x wall "
