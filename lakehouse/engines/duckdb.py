@@ -235,16 +235,23 @@ class DuckDBEngine(Engine):
             self.tables().add(model.name)
         return result
 
-    def cache(self, name: str, source: str | None = None) -> str:
-        """Read the lake table `name` (or the relation `source` holding its rows) once into
-        the session: the models after this read the copy (a DuckLake scan costs catalog
-        look-ups and a read of every file, each time). Returns the copy's name."""
+    def cache(self, name: str) -> str:
+        """Read the lake table `name` once into the session: the models after this read the
+        copy (a DuckLake scan costs catalog look-ups and a read of every file, each time).
+        Returns the copy's name."""
         copy = ephemeral_name(name)
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {copy} AS SELECT * FROM {source or f'{ALIAS}.{name}'}"
-        )
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {copy} AS SELECT * FROM {ALIAS}.{name}")
         self.ephemeral.add(name)
         return copy
+
+    def read_from(self, name: str, relation: str) -> None:
+        """From now on the models read the table `name` from `relation`, a session table that
+        holds the same rows (a full build's stage, say): no copy, and no DuckLake scan of a
+        table this transaction has just rewritten."""
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {ephemeral_name(name)} AS SELECT * FROM {relation}"
+        )
+        self.ephemeral.add(name)
 
     def create_table(self, name: str, columns: dict[str, str], partitioned_by: str | None) -> None:
         """An empty lake table with these columns (a contract's shape)."""

@@ -376,9 +376,11 @@ def laid_out(model: Model, partitioned: bool) -> Model:
 def _build(
     engine: DuckDBEngine, plan: BuildPlan, as_of: dt.date, *, cache_priced: bool, partitioned: bool
 ) -> _Built:
-    """Run every gold model, each over its scope in an incremental build. With
-    `cache_priced`, the models read gold.int_priced_sessions from a copy in the session; with
-    `partitioned`, the tables are written partitioned (`laid_out`)."""
+    """Run every gold model, each over its scope in an incremental build. A table a model
+    rebuilt whole is read from its stage by the models after it; with `cache_priced`, an
+    incremental build's models read gold.int_priced_sessions from a copy in the session (kept
+    equal as it is repriced); with `partitioned`, the tables are written partitioned
+    (`laid_out`)."""
     for column, dtype in SCOPE_COLUMNS.items():  # models read them even in a full build
         engine.con.execute(f"CREATE OR REPLACE TEMP TABLE {scope_table(column)} ({column} {dtype})")
     params = model_params(as_of, full_build=plan.full)
@@ -417,8 +419,8 @@ def _build(
             wrote = sizes["student_id"] > 0 and _changed_rows(engine, model) > 0
         else:
             engine.materialize(model, params if not model_full else {**params, "full_build": True})
-            if model.name == PRICED and cache_priced:  # a full build's stage is the table
-                engine.cache(PRICED, engine.stage_name(model))
+            if model_full:  # the stage holds the table's rows: the models after read it there
+                engine.read_from(model.name, engine.stage_name(model))
             wrote = model_full or _changed_rows(engine, model) > 0
         if wrote:
             changed.append(model.name)
