@@ -5,6 +5,7 @@ replace, upsert on the key, partition replace, ephemeral."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -215,7 +216,7 @@ def test_a_header_naming_a_column_the_model_does_not_output_is_refused(
     tmp_path, duck, header, named
 ):
     model = write_model(tmp_path / "sql", "silver.bad", f"{header}SELECT 1 AS n\n")
-    ways = (
+    ways: tuple[dict[str, Any], ...] = (
         ({"scoped": True},)
         if named.startswith("@scope")
         else ({}, {"keys": [1]}, {"partitions": [1]})

@@ -72,6 +72,7 @@ def pyiceberg_catalog(endpoint: str):
 
     return GlueCatalog(
         "glue",
+        client=None,  # made from the properties
         **{
             "glue.endpoint": endpoint,
             "glue.region": REGION,

@@ -81,6 +81,7 @@ def test_the_history_load_of_fct_sessions_is_split_for_athena(history):
     covered = []
     for merge in merges:
         between = merge.find(exp.Between)
+        assert between is not None, merge.sql()
         low, high = between.args["low"].name, between.args["high"].name
         assert between.this.name == "session_month"
         in_range = [m for m in months if low <= m <= high]
@@ -89,8 +90,8 @@ def test_the_history_load_of_fct_sessions_is_split_for_athena(history):
     assert covered == months  # every month once, in order
     # without the stage's partition values (what `deploy render` prints): one MERGE of it all
     unsplit = AthenaEngine(athena).statements("silver.fct_sessions", ingest_params(ingest_date))
-    (merge,) = [q for q in unsplit if q.startswith("MERGE")]
-    assert "USING tutor_silver.fct_sessions__stage AS s" in merge and "BETWEEN" not in merge
+    (whole,) = [q for q in unsplit if q.startswith("MERGE")]
+    assert "USING tutor_silver.fct_sessions__stage AS s" in whole and "BETWEEN" not in whole
 
 
 def test_the_split_writes_the_same_rows_as_one_statement(history, tmp_path, monkeypatch):

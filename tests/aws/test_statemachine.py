@@ -199,6 +199,7 @@ def machine(tmp_path, monkeypatch):
     and start executions with the schedule's event; waits shortened to a second."""
     from moto import mock_aws
     from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.core.config import DefaultConfig
 
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "LAKEHOUSE_EVENT_BUS"):
         monkeypatch.delenv(var, raising=False)
@@ -207,7 +208,10 @@ def machine(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     settings = load_settings(environ={}, overrides={"lake": str(tmp_path / "lake")})
     open_storage(settings).ensure()
-    config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+    config: DefaultConfig = {
+        "stepfunctions": {"execute_state_machine": True},
+        "lambda": {"use_docker": False},
+    }
     with mock_aws(config=config):
         role = boto3.client("iam").create_role(RoleName="day", AssumeRolePolicyDocument="{}")
         role_arn = role["Role"]["Arn"]

@@ -240,8 +240,9 @@ def test_each_rule_matches_the_event_its_stage_emits_and_no_other(
 def test_scheduled_event_triggers_no_chain_rule(rendered):
     """The 01:00 schedule's event (source aws.events) reaches only the simulate function."""
     from moto.events.models import EventPattern
+    from moto.events.utils import EventMessageType
 
-    scheduled = {
+    scheduled: EventMessageType = {
         "version": "0",
         "id": "x",
         "source": "aws.events",

@@ -92,13 +92,11 @@ def test_spill_folder_defaults_to_system_temp(local_settings, tmp_path) -> None:
     import tempfile
 
     con = duck.connect(local_settings)
-    spill = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    spill = duck.scalar(con, "SELECT current_setting('temp_directory')")
     assert spill.startswith(tempfile.gettempdir())
     custom = dataclasses.replace(
         local_settings,
         duckdb=dataclasses.replace(local_settings.duckdb, temp_directory=str(tmp_path / "spill")),
     )
     con = duck.connect(custom)
-    assert con.execute("SELECT current_setting('temp_directory')").fetchone()[0] == str(
-        tmp_path / "spill"
-    )
+    assert duck.scalar(con, "SELECT current_setting('temp_directory')") == str(tmp_path / "spill")

@@ -6,9 +6,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from lakehouse.config import Settings
 from lakehouse.engines.duckdb import DuckDBEngine
 from lakehouse.lake.catalog import ALIAS, connect_lake, partition_layout
+from lakehouse.lake.connection import scalar
 from lakehouse.lake.storage import init_lake
 from lakehouse.models import Model
 
@@ -80,11 +83,11 @@ def test_an_incremental_write_replaces_whole_partitions_and_keeps_unchanged_rows
     assert counts(local_settings)[1] == 0  # partition 2 was rewritten whole, no delete file
     # a scope whose rows come back unchanged writes nothing (no new snapshot)
     con = connect_lake(local_settings, read_only=True)
-    (before,) = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
+    before = scalar(con, f"SELECT id FROM {ALIAS}.current_snapshot()")
     con.close()
     build(local_settings, "(3, 4, 40, 3)", full=False, scope=(4,))
     con = connect_lake(local_settings, read_only=True)
-    (after,) = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
+    after = scalar(con, f"SELECT id FROM {ALIAS}.current_snapshot()")
     con.close()
     assert after == before
     # a removed row (k 2 no longer produced) leaves its partition
@@ -148,7 +151,7 @@ def test_a_model_without_scope_is_compared_whole_and_written_only_when_it_change
             engine.materialize(plain, {"full_build": full})
         con = connect_lake(local_settings, read_only=True)
         try:
-            return con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()[0]
+            return scalar(con, f"SELECT id FROM {ALIAS}.current_snapshot()")
         finally:
             con.close()
 
@@ -169,8 +172,14 @@ def statements_of(settings: Settings, rows: str, scope: tuple[int, ...]) -> list
         for k in scope:
             engine.con.execute(f"INSERT INTO gold_scope_k VALUES ({k})")
         run = engine.execute
-        engine.execute = lambda sql: ran.append(sql) or run(sql)  # type: ignore[method-assign]
-        engine.materialize(model(rows), {"full_build": False})
+
+        def recorded(sql: str) -> int:
+            ran.append(sql)
+            return run(sql)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(engine, "execute", recorded)
+            engine.materialize(model(rows), {"full_build": False})
     return ran
 
 

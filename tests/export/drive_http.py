@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
+from email.message import Message
 from email.parser import BytesParser
 from urllib.parse import parse_qsl, urlsplit
 
@@ -94,12 +95,13 @@ class Call:
         """(metadata JSON, media content type, media bytes) of a multipart upload."""
         head = f"Content-Type: {self.headers['content-type']}\r\n\r\n".encode()
         message = BytesParser().parsebytes(head + (self.body or b""))
-        meta, media = message.get_payload()
-        return (
-            json.loads(meta.get_payload()),
-            media.get_content_type(),
-            media.get_payload(decode=True),
-        )
+        parts = message.get_payload()
+        assert isinstance(parts, list), f"not a multipart body: {self.body!r}"
+        meta, media = parts
+        assert isinstance(meta, Message) and isinstance(media, Message), parts
+        metadata, content = meta.get_payload(), media.get_payload(decode=True)
+        assert isinstance(metadata, str) and isinstance(content, bytes), (metadata, content)
+        return json.loads(metadata), media.get_content_type(), content
 
     def jwt_claims(self) -> dict:
         """Claims of the service-account assertion in a token request."""

@@ -44,10 +44,8 @@ def gold(local_settings: Settings) -> Settings:
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """googleapiclient's backoff sleeps, recorded instead of slept."""
-    import googleapiclient.http
-
     recorded: list[float] = []
-    monkeypatch.setattr(googleapiclient.http.time, "sleep", recorded.append)
+    monkeypatch.setattr("googleapiclient.http.time.sleep", recorded.append)
     return recorded
 
 
@@ -145,7 +143,7 @@ def test_first_run_creates_sheets_then_unchanged_tables_are_not_sent_and_force_u
     assert update.url == f"{UPLOAD}/S-people"
     assert update.params["uploadType"] == "media" and update.params["supportsAllDrives"] == "true"
     assert update.headers["content-type"] == "text/csv"
-    assert update.body.decode() == PEOPLE_CSV
+    assert update.body is not None and update.body.decode() == PEOPLE_CSV
     assert {e.table: (e.action, e.file_id) for e in again.exports} == {
         "monthly_things": ("updated", "S-things"),
         "people": ("updated", "S-people"),
@@ -172,6 +170,7 @@ def test_large_table_uses_resumable_upload_in_chunks(gold: Settings, key_file: s
     assert (start.method, start.url, start.params["uploadType"]) == ("POST", UPLOAD, "resumable")
     assert start.headers["x-upload-content-type"] == "text/csv"
     assert start.headers["x-upload-content-length"] == str(len(PEOPLE_CSV))
+    assert start.body is not None
     assert json.loads(start.body) == {"name": "people", "parents": [FOLDER], "mimeType": SHEET}
     assert (first_chunk.method, first_chunk.url, first_chunk.params) == (
         "PUT",
@@ -182,6 +181,7 @@ def test_large_table_uses_resumable_upload_in_chunks(gold: Settings, key_file: s
     assert (
         last_chunk.headers["content-range"] == f"bytes 64-{len(PEOPLE_CSV) - 1}/{len(PEOPLE_CSV)}"
     )
+    assert first_chunk.body is not None and last_chunk.body is not None
     assert (first_chunk.body + last_chunk.body).decode() == PEOPLE_CSV
 
 

@@ -75,7 +75,8 @@ def test_departed_tutors_students_continue_with_another(lake: Settings):
         rows = util.filter(pl.col("tutor_id") == tutor_id)
         assert (rows["tutor_status"] == "Departed").all()
         assert rows["month_start"].max() == left_ts.date().replace(day=1), tutor_id
-    assert util["active_students"].max() <= 30
+    busiest = util["active_students"].max()
+    assert isinstance(busiest, int) and busiest <= 30
 
 
 def test_each_status_change_is_a_tutor_version(lake: Settings):

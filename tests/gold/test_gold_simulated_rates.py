@@ -113,5 +113,6 @@ def test_corrupted_delta_rows_never_reach_the_prices(lake: Path):
     assert counts["ERR_RATE_UNITS"] >= 1 and counts["ERR_MALFORMED_DATE"] >= 1
     assert counts["DUPLICATE_EMISSION"] >= 1
     for versions in dims.values():
-        assert versions["contract_rate"].max() < 1000
+        highest = versions["contract_rate"].max()
+        assert isinstance(highest, float) and highest < 1000
         assert versions["date_of_birth"].null_count() == 0

@@ -82,17 +82,17 @@ def statistics_outside_rows(settings: Settings) -> list[str]:
                 f"SELECT column_type FROM (DESCRIBE {ALIAS}.gold.{table}) WHERE column_name = ?",
                 [column],
             ).fetchall()
-            values = con.execute(f"SELECT {column} FROM {ALIAS}.gold.{table}").to_arrow_table()
-            values = values.column(0)
+            read = con.execute(f"SELECT {column} FROM {ALIAS}.gold.{table}")
+            values = read.to_arrow_table().column(0)
             if values.null_count == len(values):
                 continue
             (bounds,) = con.execute(
                 f"SELECT [CAST(? AS {dtype}), CAST(? AS {dtype})]", [low, high]
             ).fetchall()
             low_v, high_v = bounds[0]
-            actual = pc.min_max(values).as_py()
-            if actual["min"] < low_v or actual["max"] > high_v:
-                wrong.append(f"{table}.{column}: stats {low}..{high}, rows {actual}")
+            actual = pc.min_max(values)
+            if actual["min"].as_py() < low_v or actual["max"].as_py() > high_v:
+                wrong.append(f"{table}.{column}: stats {low}..{high}, rows {actual.as_py()}")
     finally:
         con.close()
     return wrong

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from lakehouse.config import Settings, load_settings
 from lakehouse.lake.catalog import ALIAS, connect_lake, expose
+from lakehouse.lake.connection import scalar
 
 CHECKS = {
     "duplicate session ids": (
@@ -63,7 +64,7 @@ def main(settings: Settings, stop: Path, out: Path, min_reads: int, max_seconds:
         try:
             con.execute("BEGIN TRANSACTION")
             for name, sql in CHECKS.items():
-                (bad,) = con.execute(sql).fetchone()
+                bad = scalar(con, sql)
                 if bad:
                     snapshot = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
                     anomalies.append(f"read {reads} at snapshot {snapshot}: {name} ({bad})")

@@ -9,6 +9,7 @@ import random
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,7 @@ def kill_then_rerun(settings: Settings, rng: random.Random, reference: dict) -> 
     return delay
 
 
-def trials(kills: int, make: callable, reference: dict) -> None:
+def trials(kills: int, make: Callable[[int], Settings], reference: dict) -> None:
     rng = random.Random(20261201)
     for trial in range(kills):
         kill_then_rerun(make(trial), rng, reference)

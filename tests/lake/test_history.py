@@ -16,6 +16,7 @@ from lakehouse.errors import LakehouseError
 from lakehouse.gold.materialize import materialize
 from lakehouse.lake.catalog import ALIAS, LegacyLake, connect_lake, open_catalog
 from lakehouse.lake.catalog import snapshots as lake_snapshots
+from lakehouse.lake.connection import scalar
 from lakehouse.lake.maintenance import maintain
 from lakehouse.lake.storage import init_lake, open_storage
 from lakehouse.orchestration.rebuild import rebuild
@@ -160,13 +161,10 @@ def test_maintain_leaves_every_row_in_a_parquet_file(full: Settings, tmp_path: P
             ).fetchall()
             assert all(f.startswith(str(tmp_path / "lake" / layer / name)) for f, _ in files)
             on_disk = sum(
-                con.execute(f"SELECT count(*) FROM read_parquet('{f}')").fetchone()[0]
-                for f, _ in files
+                scalar(con, f"SELECT count(*) FROM read_parquet('{f}')") for f, _ in files
             )
             deleted = sum(
-                con.execute(f"SELECT count(*) FROM read_parquet('{d}')").fetchone()[0]
-                for _, d in files
-                if d
+                scalar(con, f"SELECT count(*) FROM read_parquet('{d}')") for _, d in files if d
             )
             assert on_disk - deleted == len(before[table]), table
             assert not any(d for _, d in files), f"{table} keeps delete files"

@@ -13,6 +13,7 @@ import pytest
 from lakehouse.config import effective_items, load_settings
 from lakehouse.errors import ConfigError
 from lakehouse.lake.catalog import connect_lake, location
+from lakehouse.lake.connection import scalar
 from lakehouse.lake.storage import init_lake
 from lakehouse.orchestration.runner import Runner
 from sim.api import simulate_history
@@ -43,9 +44,10 @@ def test_the_chain_on_s3_with_a_postgresql_catalog_equals_a_folder_lake(
     # the catalog lives in PostgreSQL, the data files in the bucket
     con = connect_lake(s3, read_only=True)
     try:
-        (path,) = con.execute(
-            "SELECT value FROM __ducklake_metadata_lake.ducklake_metadata WHERE key = 'data_path'"
-        ).fetchone()
+        path = scalar(
+            con,
+            "SELECT value FROM __ducklake_metadata_lake.ducklake_metadata WHERE key = 'data_path'",
+        )
     finally:
         con.close()
     assert path == s3.lake + "/"

@@ -110,7 +110,8 @@ def test_every_writing_command_takes_the_lock(local_settings, command):
     result = invoke(["--lake", local_settings.lake, *command])
     assert result.exit_code == 3, result.output
     assert "locked by run-elsewhere" in result.output and "--break-lock" in result.output
-    assert LakeLock(storage, "x").read().run_id == "run-elsewhere"
+    holder = LakeLock(storage, "x").read()
+    assert holder is not None and holder.run_id == "run-elsewhere"
     broken = invoke(["--lake", local_settings.lake, *command, "--break-lock"])
     assert "locked by" not in broken.output
     assert "took over the lock of run-elsewhere" in broken.output

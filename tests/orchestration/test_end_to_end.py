@@ -104,19 +104,21 @@ def test_failure_resume_equals_uninterrupted_and_force_is_identical(history_lake
     broken = Runner(lake, stages={"materialize": failing_materialize(DAYS[2])})
     report = broken.run(DAYS[0], DAYS[-1])
     assert [d.status for d in report.days] == ["succeeded", "succeeded", "failed"]
-    assert report.failed.failed_stage == "materialize"
+    assert report.failed is not None and report.failed.failed_stage == "materialize"
     ledger = Ledger(open_storage(lake))
     assert ledger.pending_stage(DAYS[0]) is None and ledger.pending_stage(DAYS[1]) is None
-    assert ledger.get(DAYS[2], "ingest").status == "succeeded"
+    ingested = ledger.get(DAYS[2], "ingest")
+    assert ingested is not None and ingested.status == "succeeded"
     failed = ledger.get(DAYS[2], "materialize")
-    assert failed.status == "failed" and "injected failure" in failed.error
+    assert failed is not None and failed.status == "failed" and "injected failure" in failed.error
     assert ledger.get(DAYS[2], "export") is None and ledger.day(DAYS[3]) == {}
 
     resumed = Runner(lake).run(DAYS[0], DAYS[-1])
     assert [d.status for d in resumed.days] == ["skipped", "skipped"] + ["succeeded"] * 3
     assert resumed.days[2].resumed_from == "materialize"
     assert set(resumed.days[2].seconds) == {"materialize", "export"}
-    assert ledger.get(DAYS[2], "materialize").attempt == 2
+    retried = ledger.get(DAYS[2], "materialize")
+    assert retried is not None and retried.attempt == 2
     assert tables_of(lake) == expected
 
     again = Runner(lake).run(DAYS[0], DAYS[-1])

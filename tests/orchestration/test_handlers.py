@@ -68,7 +68,7 @@ def test_handler_takes_an_eventbridge_event_and_records_the_ledger(lambda_env):
     storage = open_storage(lambda_env)
     assert EventLog(storage).read("2026-01-01") == [out]
     entry = Ledger(storage).get(date(2026, 1, 1), "ingest")
-    assert entry.status == "succeeded" and entry.run_id == "lambda-abc"
+    assert entry is not None and entry.status == "succeeded" and entry.run_id == "lambda-abc"
 
 
 def test_handler_publishes_to_eventbridge_when_a_bus_is_configured(lambda_env, monkeypatch):
@@ -144,7 +144,7 @@ def test_failure_is_recorded_and_raised(lambda_env):
     with pytest.raises(ValueError, match="bad column"):
         handlers.ingest_handler(SIMULATION_COMPLETED, lambda_context(stages))
     entry = Ledger(open_storage(lambda_env)).get(date(2026, 1, 1), "ingest")
-    assert entry.status == "failed" and "bad column" in entry.error
+    assert entry is not None and entry.status == "failed" and "bad column" in entry.error
 
 
 def test_event_without_a_date_is_rejected():

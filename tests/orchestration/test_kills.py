@@ -41,7 +41,7 @@ def run_to_end(lake: str, env=None) -> None:
 def kill_repeatedly(lake: str, kills: int, clean_s: float, seed: int, env=None) -> list[float]:
     """Start the run and SIGKILL it at a random moment, `kills` times; return the moments."""
     rng = random.Random(seed)
-    moments = []
+    moments: list[float] = []
     while len(moments) < kills:
         moment = rng.uniform(0.05, clean_s)
         process = lakehouse("--lake", lake, "run", "--from", FROM, "--to", TO, env=env)

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from lakehouse.errors import LakehouseError
-from lakehouse.lake.lock import LOCK_KEY, LakeLock, LockHeldError, clear_lock, held
+from lakehouse.lake.lock import LOCK_KEY, LakeLock, LockHeldError, LockInfo, clear_lock, held
+from lakehouse.lake.lock_store import LockStore, open_lock_store
+from lakehouse.lake.storage import Storage
 from lakehouse.orchestration.ledger import FAILED, SUCCEEDED, Ledger
 
 
@@ -16,13 +18,15 @@ def test_ledger_records_attempts_and_pending_stage(lake_storage):
     day = date(2026, 1, 3)
     assert ledger.pending_stage(day) == "simulate"
     entry = ledger.start(day, "simulate", "run-a")
-    assert ledger.get(day, "simulate").status == "started"
+    started = ledger.get(day, "simulate")
+    assert started is not None and started.status == "started"
     ledger.succeed(entry, {"business_date": "2026-01-03", "sessions": 17})
     entry = ledger.start(day, "ingest", "run-a")
     ledger.fail(entry, ValueError("column stamp missing in new_sessions.csv"))
     assert ledger.pending_stage(day) == "ingest"
 
     got = ledger.get(day, "ingest")
+    assert got is not None
     assert (got.status, got.attempt, got.error_type) == (FAILED, 1, "ValueError")
     assert "column stamp missing" in got.error
     assert got.started_at and got.finished_at and got.duration_s >= 0
@@ -30,9 +34,11 @@ def test_ledger_records_attempts_and_pending_stage(lake_storage):
     entry = ledger.start(day, "ingest", "run-b")
     ledger.succeed(entry, {"kept_rows": 16})
     got = ledger.get(day, "ingest")
+    assert got is not None
     assert (got.status, got.attempt, got.run_id, got.error) == (SUCCEEDED, 2, "run-b", "")
     assert [h["status"] for h in got.history] == [FAILED, SUCCEEDED]
-    assert ledger.get(day, "simulate").detail["sessions"] == 17
+    simulated = ledger.get(day, "simulate")
+    assert simulated is not None and simulated.detail["sessions"] == 17
 
     key = "_ops/ledger/business_date=2026-01-03/ingest.json"
     assert json.loads(lake_storage.read_text(key))["attempt"] == 2
@@ -54,6 +60,13 @@ def test_lock_refuses_a_second_holder_with_the_owner(lake_storage):
     assert not lake_storage.exists(LOCK_KEY)
     second.acquire()
     second.release()
+
+
+def _holder(lock: LakeLock) -> LockInfo:
+    """What the lock object says, in a test that expects one."""
+    info = lock.read()
+    assert info is not None, "no lock object"
+    return info
 
 
 def _plant_lock(storage, *, pid: int, expires_in: timedelta, host: str = "elsewhere") -> None:
@@ -89,9 +102,9 @@ def test_a_lock_held_elsewhere_needs_break_lock_then_is_taken_over(lake_storage)
     with pytest.raises(LockHeldError, match=r"run-killed.*dead on elsewhere, rerun with --break"):
         lock.acquire()
     lock.acquire(break_lock=True)
-    assert lock.taken_over.run_id == "run-killed"
+    assert lock.taken_over is not None and lock.taken_over.run_id == "run-killed"
     assert "--break-lock" in lock.takeover_message()
-    assert lock.read().run_id == "run-new"
+    assert _holder(lock).run_id == "run-new"
     lock.release()
     assert not lake_storage.exists(LOCK_KEY)
 
@@ -103,7 +116,7 @@ def test_a_dead_holder_on_this_host_is_taken_over_without_a_flag(lake_storage):
     _plant_lock(lake_storage, pid=pid, expires_in=timedelta(minutes=5), host=socket.gethostname())
     lock = LakeLock(lake_storage, "run-new")
     lock.acquire()
-    assert lock.taken_over.run_id == "run-killed"
+    assert lock.taken_over is not None and lock.taken_over.run_id == "run-killed"
     assert f"process {pid} on this host is gone" in lock.takeover_message()
     lock.release()
 
@@ -140,7 +153,8 @@ def test_a_run_that_lost_the_lock_notices(lake_storage):
         lock.check()
     lock.release()  # not ours any more: left alone
     assert lake_storage.exists(LOCK_KEY)
-    assert clear_lock(lake_storage).run_id == "run-killed"
+    cleared = clear_lock(lake_storage)
+    assert cleared is not None and cleared.run_id == "run-killed"
     assert not lake_storage.exists(LOCK_KEY)
 
 
@@ -155,45 +169,49 @@ def test_the_holder_refreshes_its_expiry_in_the_background(lake_storage):
     import time
 
     with held(lake_storage, "run-long", ttl=timedelta(seconds=2)) as lock:
-        first = lock.read().expires_at
+        first = _holder(lock).expires_at
         time.sleep(1.6)
-        assert lock.read().expires_at > first  # refreshed every ttl / 4
-        assert lock.read().token == lock.token
+        assert _holder(lock).expires_at > first  # refreshed every ttl / 4
+        assert _holder(lock).token == lock.token
     assert not lake_storage.exists(LOCK_KEY)
 
 
-class _SlowReads:
-    """The lake, with every read stalled: a store that is slow between read and write."""
+class _SlowReads(LockStore):
+    """The lake's lock store, with every read stalled: a store that is slow between read and
+    write, so what an acquirer read may be stale by the time it writes."""
 
-    def __init__(self, storage, delay: float) -> None:
-        self._storage, self._delay = storage, delay
+    def __init__(self, store: LockStore, delay: float) -> None:
+        self._store, self._delay = store, delay
+        self.conditional = store.conditional
 
-    def __getattr__(self, name):
-        attr = getattr(self._storage, name)
-        if name in ("exists", "read_bytes", "read_text"):
-            import time
+    def read(self) -> tuple[bytes, str] | None:
+        import time
 
-            def slow(*args, **kwargs):
-                result = attr(*args, **kwargs)
-                time.sleep(self._delay)  # what was read may be stale by the time it is used
-                return result
+        current = self._store.read()
+        time.sleep(self._delay)  # e.g. between reading a dead holder's lock and replacing it
+        return current
 
-            return slow
-        return attr
+    def create(self, body: bytes) -> str | None:
+        return self._store.create(body)
+
+    def replace(self, body: bytes, version: str) -> str | None:
+        return self._store.replace(body, version)
+
+    def delete(self, version: str) -> bool:
+        return self._store.delete(version)
 
 
-def _race(storage, acquirers: int, stall=None) -> list[LakeLock]:
-    """Start `acquirers` threads at one barrier; return the locks that were acquired."""
+def _race(storage: Storage, acquirers: int) -> list[LakeLock]:
+    """Start `acquirers` threads at one barrier, every other one with stalled reads; return the
+    locks that were acquired."""
     import threading
 
     barrier = threading.Barrier(acquirers)
     owners: list[LakeLock] = []
 
     def start(i: int) -> None:
-        slow = i % 2 == 0
-        lock = LakeLock(_SlowReads(storage, 0.5) if slow else storage, f"run-{i}")
-        if slow and stall is not None:
-            stall(lock)
+        store = open_lock_store(storage)
+        lock = LakeLock(storage, f"run-{i}", store=_SlowReads(store, 0.5) if i % 2 == 0 else store)
         barrier.wait(30)
         try:
             lock.acquire()
@@ -212,21 +230,7 @@ def _race(storage, acquirers: int, stall=None) -> list[LakeLock]:
 def test_eight_concurrent_acquirers_some_stalled_keep_one_owner(lake_storage):
     owners = _race(lake_storage, 8)
     assert len(owners) == 1
-    assert LakeLock(lake_storage, "x").read().token == owners[0].token
-
-
-def _stall_store_reads(lock: LakeLock) -> None:
-    import time
-
-    store = lock.store
-    real = store.read
-
-    def slow_read():
-        result = real()
-        time.sleep(0.5)  # between reading the dead holder's lock and replacing it
-        return result
-
-    store.read = slow_read
+    assert _holder(LakeLock(lake_storage, "x")).token == owners[0].token
 
 
 def test_concurrent_takeovers_of_a_dead_holder_keep_one_owner(lake_storage):
@@ -234,9 +238,10 @@ def test_concurrent_takeovers_of_a_dead_holder_keep_one_owner(lake_storage):
 
     pid = _dead_pid()
     _plant_lock(lake_storage, pid=pid, expires_in=timedelta(minutes=5), host=socket.gethostname())
-    owners = _race(lake_storage, 8, stall=_stall_store_reads)
-    assert len(owners) == 1 and owners[0].taken_over.run_id == "run-killed"
-    assert LakeLock(lake_storage, "x").read().token == owners[0].token
+    owners = _race(lake_storage, 8)
+    assert len(owners) == 1
+    assert owners[0].taken_over is not None and owners[0].taken_over.run_id == "run-killed"
+    assert _holder(LakeLock(lake_storage, "x")).token == owners[0].token
 
 
 def _acquire_in_process(settings, run_id: str, start_at: float, results) -> None:
@@ -278,8 +283,10 @@ def test_concurrent_processes_keep_one_owner(lake_settings):
 def test_the_s3_lock_uses_conditional_writes_and_falls_back_with_a_warning(s3_settings):
     from lakehouse.lake.lock_store import S3LockStore
     from lakehouse.lake.storage import open_storage
+    from lakehouse.lake.storage.s3 import S3Storage
 
     storage = open_storage(s3_settings)
+    assert isinstance(storage, S3Storage)
     storage.ensure()
     store = S3LockStore(storage)
     assert store.conditional  # moto honours If-None-Match / If-Match
@@ -293,7 +300,7 @@ def test_the_s3_lock_uses_conditional_writes_and_falls_back_with_a_warning(s3_se
     store.conditional = False  # what a server that ignores the conditions gets
     lock = LakeLock(storage, "run-fallback", store=store)
     lock.acquire()
-    assert LakeLock(storage, "x").read().token == lock.token
+    assert _holder(LakeLock(storage, "x")).token == lock.token
     with pytest.raises(LockHeldError):
         LakeLock(storage, "run-other", store=store).acquire()
     lock.release()
@@ -304,8 +311,10 @@ def test_the_s3_lock_uses_conditional_writes_and_falls_back_with_a_warning(s3_se
 def test_a_command_on_a_lake_that_ignores_conditions_says_so(s3_settings, monkeypatch):
     from lakehouse.lake import lock_store
     from lakehouse.lake.storage import open_storage
+    from lakehouse.lake.storage.s3 import S3Storage
 
     storage = open_storage(s3_settings)
+    assert isinstance(storage, S3Storage)
     storage.ensure()
     bucket, prefix = s3_settings.bucket_and_prefix()
     monkeypatch.setitem(lock_store._PROBED, (storage.endpoint, bucket, prefix), False)

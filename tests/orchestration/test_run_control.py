@@ -64,8 +64,9 @@ def test_a_day_landed_by_simulate_day_is_recognised_by_the_run(lake):
     report = Runner(lake).run(D1, D3)
     assert [d.status for d in report.days] == ["succeeded"] * 3
     ledger = Ledger(open_storage(lake))
-    assert ledger.get(D1, "simulate").detail["already_landed"] is True
-    assert ledger.get(D1 + timedelta(days=1), "simulate").detail["already_landed"] is False
+    first, second = ledger.get(D1, "simulate"), ledger.get(D1 + timedelta(days=1), "simulate")
+    assert first is not None and first.detail["already_landed"] is True
+    assert second is not None and second.detail["already_landed"] is False
 
 
 def test_a_landed_day_that_differs_is_refused_with_what_to_do(lake):
@@ -74,7 +75,7 @@ def test_a_landed_day_that_differs_is_refused_with_what_to_do(lake):
     key = f"raw/sessions/ingest_date={D1 + timedelta(days=1)}/new_sessions.csv"
     storage.write_bytes(key, storage.read_bytes(key).replace(b",1.0,", b",2.0,", 1))
     report = Runner(lake).run(D1, D1)
-    assert report.failed.failed_stage == "simulate"
+    assert report.failed is not None and report.failed.failed_stage == "simulate"
     assert "differ" in report.failed.error and f"--date {D1} --force" in report.failed.error
 
 
@@ -116,7 +117,8 @@ def test_status_shows_every_incomplete_day_and_ledger_clear_forgets_one(local_se
         "--lake", local_settings.lake, "ledger", "clear", "--date", str(killed), "--stage", "ingest"
     )
     assert result.exit_code == 0 and "ingest" in result.output
-    assert ledger.get(killed, "simulate").status == SUCCEEDED
+    simulated = ledger.get(killed, "simulate")
+    assert simulated is not None and simulated.status == SUCCEEDED
     assert ledger.get(killed, "ingest") is None
     result = invoke("--lake", local_settings.lake, "ledger", "clear", "--date", "2020-01-01")
     assert result.exit_code == 0 and "no entry" in result.output
@@ -133,7 +135,8 @@ def test_ctrl_c_records_the_stage_interrupted_releases_the_lock_and_resumes(loca
     assert info.value.exit_code == 130
     assert "2026-01-01 stopped in ingest" in str(info.value)
     ledger = Ledger(open_storage(local_settings))
-    assert ledger.get(date(2026, 1, 1), "ingest").status == INTERRUPTED
+    entry = ledger.get(date(2026, 1, 1), "ingest")
+    assert entry is not None and entry.status == INTERRUPTED
     assert not open_storage(local_settings).exists(LOCK_KEY)
     report = runner.run(D1, D3)
     assert [d.status for d in report.days] == ["skipped", "succeeded", "succeeded"]
@@ -158,7 +161,8 @@ def test_an_error_raised_after_a_stop_was_asked_for_is_an_interruption(local_set
         signals.clear()
     assert info.value.exit_code == 130
     ledger = Ledger(open_storage(local_settings))
-    assert ledger.get(date(2026, 1, 1), "ingest").status == INTERRUPTED
+    entry = ledger.get(date(2026, 1, 1), "ingest")
+    assert entry is not None and entry.status == INTERRUPTED
     # without a stop asked for, the same error is a failure
     stages = RecordingStages(fail={("ingest", "2026-01-01"): [mangled]})
     report = Runner(local_settings, stages=stages.mapping(), sleep=lambda s: None).run(D1, D3)
@@ -181,7 +185,8 @@ def test_ctrl_c_in_the_cli_exits_130(lake, monkeypatch):
     result = invoke("--lake", lake.lake, "run", "--from", "2025-12-31")
     assert result.exit_code == 130, result.output
     assert "stopped in materialize" in result.output and "resumes" in result.output
-    assert Ledger(open_storage(lake)).get(D1, "materialize").status == INTERRUPTED
+    entry = Ledger(open_storage(lake)).get(D1, "materialize")
+    assert entry is not None and entry.status == INTERRUPTED
 
 
 def test_sigterm_stops_a_cli_run_like_ctrl_c(lake):
@@ -240,7 +245,7 @@ def test_a_short_outage_is_ridden_out(flaky_s3):
     report = Runner(settings, stages=mapping, retry=RetryPolicy(max_elapsed_s=20)).run(D1, D3)
     assert [d.status for d in report.days] == ["succeeded"] * 3, report.failed
     entry = Ledger(open_storage(settings)).get(D1, "ingest")
-    assert entry.status == SUCCEEDED and entry.attempt > 1
+    assert entry is not None and entry.status == SUCCEEDED and entry.attempt > 1
     assert not open_storage(settings).exists(LOCK_KEY)
 
 
@@ -260,10 +265,10 @@ def test_a_long_outage_fails_naming_the_stage_and_records_it_once_the_store_is_b
     mapping = {**stages.mapping(), "materialize": materialize_then_outage}
     runner = Runner(settings, stages=mapping, retry=RetryPolicy(max_elapsed_s=2))
     report = runner.run(D1, D3)
-    assert report.failed.business_date == D1
+    assert report.failed is not None and report.failed.business_date == D1
     assert "materialize of business day 2025-12-31: still failing after" in report.failed.error
     entry = Ledger(open_storage(settings)).get(D1, "materialize")
-    assert entry.status == FAILED and "cannot reach" in entry.error
+    assert entry is not None and entry.status == FAILED and "cannot reach" in entry.error
     assert not open_storage(settings).exists(LOCK_KEY)
 
 

@@ -68,12 +68,15 @@ def test_failure_on_day_3_then_resume_from_the_failed_stage(local_settings):
     report = make_runner(local_settings, stages).run(D1, D5)
     assert [d.status for d in report.days] == ["succeeded", "succeeded", "failed"]
     failed = report.failed
+    assert failed is not None
     assert failed.failed_stage == "materialize" and "bad join in revenue" in failed.error
     ledger = Ledger(open_storage(local_settings))
     assert ledger.pending_stage(D1) is None and ledger.pending_stage(D1 + timedelta(days=1)) is None
     entry = ledger.get(day3, "materialize")
+    assert entry is not None
     assert (entry.status, entry.attempt, entry.error_type) == ("failed", 1, "EngineError")
-    assert ledger.get(day3, "ingest").status == "succeeded"
+    ingested = ledger.get(day3, "ingest")
+    assert ingested is not None and ingested.status == "succeeded"
     assert ledger.get(day3, "export") is None
     assert ledger.get(D1 + timedelta(days=3), "simulate") is None
 
@@ -89,7 +92,8 @@ def test_failure_on_day_3_then_resume_from_the_failed_stage(local_settings):
     ]
     assert report.days[2].resumed_from == "materialize"
     assert stages.calls[:2] == [("materialize", day3), ("export", "?")]
-    assert ledger.get(day3, "materialize").attempt == 2
+    entry = ledger.get(day3, "materialize")
+    assert entry is not None and entry.attempt == 2
     assert all(ledger.pending_stage(D1 + timedelta(days=i)) is None for i in range(5))
     # the resumed chain restarts from the event ingest emitted, re-published with the new run id
     replayed = EventLog(open_storage(local_settings)).read(day3)[-3]
@@ -106,7 +110,8 @@ def test_complete_range_does_nothing_unless_forced(local_settings):
     assert [d.status for d in report.days] == ["skipped"] and stages.calls == []
     report = make_runner(local_settings, stages).run(D1, D1, force=True)
     assert report.days[0].status == "succeeded" and len(stages.calls) == 4
-    assert Ledger(open_storage(local_settings)).get(D1, "simulate").attempt == 2
+    entry = Ledger(open_storage(local_settings)).get(D1, "simulate")
+    assert entry is not None and entry.attempt == 2
 
 
 def test_transient_errors_are_retried_with_backoff(local_settings):
@@ -124,7 +129,7 @@ def test_transient_errors_are_retried_with_backoff(local_settings):
     assert report.days[0].status == "succeeded"
     assert sleeps == [0.25, 0.5]
     entry = Ledger(open_storage(local_settings)).get(D1, "ingest")
-    assert entry.attempt == 3
+    assert entry is not None and entry.attempt == 3
     assert [h["status"] for h in entry.history] == ["failed", "failed", "succeeded"]
 
 
@@ -133,7 +138,7 @@ def test_retries_are_bounded(local_settings):
     busy = [TransientStorageError(f"busy {i}") for i in range(5)]
     stages = RecordingStages(fail={("ingest", D1.isoformat()): busy})
     report = make_runner(local_settings, stages).run(D1, D1)
-    assert report.failed.failed_stage == "ingest"
+    assert report.failed is not None and report.failed.failed_stage == "ingest"
     assert stages.calls.count(("ingest", D1.isoformat())) == 3
 
 
@@ -142,7 +147,8 @@ def test_logic_errors_are_not_retried(local_settings):
     stages = RecordingStages(fail={("simulate", D1.isoformat()): ValueError("negative rate")})
     sleeps: list[float] = []
     report = make_runner(local_settings, stages, sleeps).run(D1, D1)
-    assert report.failed.failed_stage == "simulate" and sleeps == []
+    assert report.failed is not None and report.failed.failed_stage == "simulate"
+    assert sleeps == []
     assert stages.calls == [("simulate", D1.isoformat())]
 
 

@@ -83,7 +83,7 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
                             **stamp,
                         )
                     )
-    revenue = pl.DataFrame(revenue_rows)
+    monthly = pl.DataFrame(revenue_rows)
 
     util_rows = []
     for tutor_id, (name, _, start) in TUTORS.items():
@@ -115,7 +115,7 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
         util_rows, schema_overrides={"departed_ts": pl.Datetime("us")}, infer_schema_length=None
     )
 
-    by_subject = revenue.group_by("month_start", "subject_id").agg(
+    by_subject = monthly.group_by("month_start", "subject_id").agg(
         pl.col("scheduled_sessions").sum()
     )
     demand = (
@@ -176,7 +176,7 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
         )
     quality = pl.DataFrame(dq_rows)
 
-    active = pl.DataFrame(
+    active_students = pl.DataFrame(
         [
             dict(
                 student_id=100 + i,
@@ -223,11 +223,11 @@ def gold_frames(as_of: dt.datetime = AS_OF, seed: int = 7) -> dict[str, pl.DataF
     return {
         "gold.tutor_score_improvement": scores,
         "gold.tutor_ratings": ratings,
-        "gold.monthly_revenue": revenue,
+        "gold.monthly_revenue": monthly,
         "gold.contractor_utilization": utilization,
         "gold.subject_demand": demand,
         "gold.data_quality_daily": quality,
-        "gold.active_students": active,
+        "gold.active_students": active_students,
     }
 
 
@@ -256,7 +256,9 @@ def plotly_charts(html: str) -> dict[str, Chart]:
     charts = {}
     for match in re.finditer(r'Plotly\.newPlot\(\s*"([^"]+)",\s*', html):
         data, end = decoder.raw_decode(html, match.end())
-        end = re.compile(r",\s*").match(html, end).end()
+        separator = re.compile(r",\s*").match(html, end)
+        assert separator is not None, f"no layout after the data of chart {match.group(1)}"
+        end = separator.end()
         layout, _ = decoder.raw_decode(html, end)
         charts[match.group(1)] = Chart(data, layout)
     return charts

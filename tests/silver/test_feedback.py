@@ -91,7 +91,7 @@ def test_simulated_feedback_reconciles_row_by_row(local_settings: Settings) -> N
         latest |= dict(
             valid.unique("session_id", keep="last").select("session_id", "rating").iter_rows()
         )
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for r in results:
         fb = r.entity("feedback")
         counts.update(raw=fb.raw, rejected=fb.rejected, superseded=fb.superseded)

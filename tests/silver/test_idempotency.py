@@ -171,12 +171,13 @@ def test_reference_tables_are_written_once_not_by_every_batch(
     batch: compared with the table, they are left alone, so the lake does not gain their files
     every day."""
     from lakehouse.lake.catalog import ALIAS, connect_lake
+    from lakehouse.lake.connection import scalar
 
     land(lake, replay_subset(seed_data, tmp_path / "raw", "2026-01-04"))
     assert len(ingest_pending(lake)) == 5
     con = connect_lake(lake, read_only=True)
     try:
-        (current,) = con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()
+        current = scalar(con, f"SELECT id FROM {ALIAS}.current_snapshot()")
         for table in ("dim_subjects", "dim_appt_status"):
             changes = con.execute(
                 "SELECT DISTINCT snapshot_id, change_type FROM "

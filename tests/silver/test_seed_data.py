@@ -24,6 +24,22 @@ def raw_facts(folder: Path) -> dict[str, int]:
     con = duckdb.connect()
     daily = f"read_csv('{folder}/sessions/*/new_sessions.csv', all_varchar = true)"
     everything = f"read_csv('{folder}/sessions/*/*.csv', all_varchar = true, union_by_name = true)"
+    counts = con.execute(
+        f"""
+        SELECT
+            (SELECT count(*) FROM {everything}),
+            (SELECT count(DISTINCT session_id) FROM {everything}),
+            count(*) FILTER (WHERE tutor_id IS NULL),
+            count(*) FILTER (WHERE status IS NULL),
+            count(*) FILTER (WHERE duration IS NULL),
+            count(*) FILTER (WHERE CAST(duration AS DOUBLE) >= 60),
+            count(*) FILTER (WHERE CAST(stamp AS TIMESTAMP) > CAST(ingest_ts AS TIMESTAMP)),
+            count(*),
+            count(DISTINCT session_id)
+        FROM {daily}
+        """
+    ).fetchone()
+    assert counts is not None
     return dict(
         zip(
             (
@@ -37,21 +53,7 @@ def raw_facts(folder: Path) -> dict[str, int]:
                 "daily_rows",
                 "daily_distinct",
             ),
-            con.execute(
-                f"""
-                SELECT
-                    (SELECT count(*) FROM {everything}),
-                    (SELECT count(DISTINCT session_id) FROM {everything}),
-                    count(*) FILTER (WHERE tutor_id IS NULL),
-                    count(*) FILTER (WHERE status IS NULL),
-                    count(*) FILTER (WHERE duration IS NULL),
-                    count(*) FILTER (WHERE CAST(duration AS DOUBLE) >= 60),
-                    count(*) FILTER (WHERE CAST(stamp AS TIMESTAMP) > CAST(ingest_ts AS TIMESTAMP)),
-                    count(*),
-                    count(DISTINCT session_id)
-                FROM {daily}
-                """
-            ).fetchone(),
+            counts,
             strict=True,
         )
     )

@@ -112,7 +112,8 @@ def test_a_crash_before_the_state_commit_leaves_the_day_rerunnable(tmp_path, mon
     with pytest.raises(OSError):
         simulate_day(crashed)
     monkeypatch.undo()
-    assert state.read_pointer(_storage(crashed)).last_day == SHORT.isoformat()
+    pointer = state.read_pointer(_storage(crashed))
+    assert pointer is not None and pointer.last_day == SHORT.isoformat()
     assert simulate_day(crashed).business_date == SHORT + timedelta(days=1)
     assert lake_files(tmp_path / "crashed") == lake_files(tmp_path / "clean")
 
@@ -139,7 +140,8 @@ def test_force_history_starts_over(tmp_path):
     simulate_history(settings, seed=2, until=SHORT, force=True)
     raw = sorted(p.name for p in (tmp_path / "lake/raw/sessions").iterdir())
     assert raw == [f"ingest_date={SHORT + timedelta(days=1)}"]
-    assert state.read_pointer(_storage(settings)).seed == 2
+    pointer = state.read_pointer(_storage(settings))
+    assert pointer is not None and pointer.seed == 2
 
 
 def test_old_snapshots_are_pruned_and_forcing_past_them_says_so(tmp_path, monkeypatch):

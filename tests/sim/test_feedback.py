@@ -52,7 +52,9 @@ def test_feedback_rates_the_days_completed_sessions(sim_lake):
         .agg(pl.col("rating").mean(), pl.len())
         .filter(pl.col("len") >= 30)
     )
-    quality = tutor_quality(SEED, int(means["tutor_id"].max()) + 1)
+    last_tutor = means["tutor_id"].max()
+    assert isinstance(last_tutor, int)
+    quality = tutor_quality(SEED, last_tutor + 1)
     for tutor_id, mean, n in means.iter_rows():
         expected = np.clip(np.rint(quality[tutor_id] + noise), 1, 5).mean()
         assert abs(mean - expected) < 4 / n**0.5, tutor_id

@@ -52,13 +52,13 @@ def _fingerprints(tmp_path, scenario: str, fmt: str, scale: float, names) -> dic
 
 
 @pytest.mark.parametrize("case", list(FINGERPRINTS), ids=lambda c: f"{c[0]}-{c[1]}")
-def test_history_files_match_their_fingerprints(tmp_path, case):
+def test_history_files_match_their_fingerprints(tmp_path, case: tuple[str, str, float]):
     expected = FINGERPRINTS[case]
     assert _fingerprints(tmp_path, *case, expected) == expected
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", list(LARGE), ids=lambda c: f"{c[1]}-scale-{c[2]:g}")
-def test_a_larger_history_matches_its_fingerprint(tmp_path, case):
+def test_a_larger_history_matches_its_fingerprint(tmp_path, case: tuple[str, str, float]):
     expected = LARGE[case]
     assert _fingerprints(tmp_path, *case, expected) == expected

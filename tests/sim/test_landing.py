@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from lakehouse.bronze.files import BASE_COLUMNS, BATCH_COLUMNS, DAILY_FILES, OPTIONAL_COLUMNS
+from lakehouse.lake.connection import connect, scalar
 from sim import state
 from sim.api import simulate_day, simulate_history
 
@@ -145,13 +146,11 @@ def test_daily_step_on_every_storage_backend(lake_settings, lake_storage):
     assert result.business_date == until + timedelta(days=1)
     assert [k for k in lake_storage.list("raw/") if "2022-01-02" in k] == sorted(result.files)
     pointer = state.read_pointer(lake_storage)
-    assert pointer.last_date == until + timedelta(days=1)
+    assert pointer is not None and pointer.last_date == until + timedelta(days=1)
     pristine = read_parquet(lake_storage, state.sessions_key(pointer.last_day))
     assert pristine.height == result.clean_sessions
     con = duckdb.connect()
     if lake_settings.storage == "s3":
-        from lakehouse.lake.connection import connect
-
         con = connect(lake_settings)
-    raw = con.sql(f"SELECT count(*) FROM read_csv('{lake_storage.uri(result.files[0])}')")
-    assert raw.fetchone()[0] == result.raw_sessions
+    raw = scalar(con, f"SELECT count(*) FROM read_csv('{lake_storage.uri(result.files[0])}')")
+    assert raw == result.raw_sessions

@@ -57,9 +57,12 @@ def test_session_raises_follow_the_completed_sessions_of_the_days_before(tmp_pat
         .with_columns(before=pl.col("done").cum_sum().over("tutor_id") - pl.col("done"))
         .join(hiring_rate(sessions), on="tutor_id")
     )
-    expected = pl.when(pl.col("hired_at") == 0).then(0)
-    expected = expected.otherwise(
-        pl.min_horizontal(pl.col("hired_at") + 5 * (pl.col("before") // 150), pl.lit(60))
+    expected = (
+        pl.when(pl.col("hired_at") == 0)
+        .then(0)
+        .otherwise(
+            pl.min_horizontal(pl.col("hired_at") + 5 * (pl.col("before") // 150), pl.lit(60))
+        )
     )
     daily = daily.with_columns(expected=expected)
     assert (daily["rates"].list.len() == 1).all()  # one rate per tutor and day
@@ -82,9 +85,10 @@ def test_yearly_raises_come_after_each_hiring_anniversary(tmp_path):
         .join(hiring_rate(sessions), on="tutor_id")
         .with_columns(years=((pl.col("day") - pl.col("hired_on")).dt.total_days() - 1) // 365)
     )
-    expected = pl.when(pl.col("hired_at") == 0).then(0)
-    expected = expected.otherwise(
-        pl.min_horizontal(pl.col("hired_at") + 5 * pl.col("years").clip(0), pl.lit(60))
+    expected = (
+        pl.when(pl.col("hired_at") == 0)
+        .then(0)
+        .otherwise(pl.min_horizontal(pl.col("hired_at") + 5 * pl.col("years").clip(0), pl.lit(60)))
     )
     assert (daily["rates"] == 1).all()
     assert daily["rate"].to_list() == daily.select(expected)["literal"].to_list()

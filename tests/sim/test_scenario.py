@@ -111,7 +111,7 @@ def test_daily_steps_continue_the_scenario_of_the_history(tmp_path):
     for _ in range(5):
         simulate_day(settings)
     pointer = read_state(settings)
-    assert pointer.scenario.name == "cheap"
+    assert pointer is not None and pointer.scenario.name == "cheap"
     assert pointer.scenario.prices.steps == (PriceStep(date(2021, 1, 1), 55),)
     students = read_parquet(
         open_storage(settings), f"{state.snapshot_prefix(pointer.last_date)}/students.parquet"
