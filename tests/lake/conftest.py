@@ -64,24 +64,6 @@ def cli_ok(settings: Settings, *args: str, timeout: float = 300) -> str:
     return output
 
 
-def cli_in_process(settings: Settings, *args: str) -> str:
-    """`lakehouse ARGS` run in this process through Typer's runner, with the environment
-    `cli_env` gives a subprocess: for the commands a test need not kill, it saves a fresh
-    interpreter's start-up and its parse of the SQL models."""
-    from typer.testing import CliRunner
-
-    from cli.main import app
-
-    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("LAKEHOUSE_")}
-    env |= {k: v for k, v in cli_env(settings).items() if k.startswith("LAKEHOUSE_")}
-    result = CliRunner().invoke(app, list(args), env=env)
-    assert result.exit_code == 0, (
-        f"lakehouse {' '.join(args)} exited {result.exit_code}:\n{result.output}"
-        f"{result.exception!r}"
-    )
-    return result.output
-
-
 def reader_args(settings: Settings, tmp: Path, min_reads: int, seconds: float) -> list[str]:
     config = tmp / "reader-settings.json"
     config.write_text(json.dumps(overrides(settings)))

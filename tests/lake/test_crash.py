@@ -18,7 +18,7 @@ from lakehouse.lake.storage import init_lake, open_storage
 from sim.api import simulate_day, simulate_history
 from tests.conftest import s3_settings_for
 
-from .conftest import cli, cli_in_process, tables
+from .conftest import cli, cli_ok, tables
 
 DAYS = 3
 
@@ -38,7 +38,7 @@ def raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def reference(raw: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     settings = copy_local(raw, tmp_path_factory.mktemp("crash-ref") / "lake")
-    cli_in_process(settings, "ingest", "--all")
+    cli_ok(settings, "ingest", "--all")
     return tables(settings)
 
 
@@ -59,8 +59,7 @@ def copy_s3(raw: Path, endpoint: str, tmp: Path) -> Settings:
 
 
 def kill_then_rerun(settings: Settings, rng: random.Random, reference: dict) -> float:
-    """Kill an ingest (a process of its own) after a random delay, rerun it plainly (in this
-    process: only the killed run needs one); return the delay."""
+    """Kill an ingest after a random delay, rerun it plainly; return the delay."""
     process = cli(settings, "ingest", "--all")
     delay = rng.uniform(0.5, 6.0)
     deadline = time.monotonic() + delay
@@ -68,7 +67,7 @@ def kill_then_rerun(settings: Settings, rng: random.Random, reference: dict) -> 
         time.sleep(0.02)
     process.kill()
     process.wait()
-    cli_in_process(settings, "ingest", "--all")
+    cli_ok(settings, "ingest", "--all")
     assert tables(settings) == reference, f"killed after {delay:.2f} s"
     return delay
 
