@@ -19,11 +19,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the project with dev extras
 
 # One pytest worker per core (pytest-xdist); a module's tests stay on one worker, so its
-# module-scoped lakes are built once. WORKERS=0 runs them in this process.
+# module-scoped lakes are built once. The modules go out longest first, as tests/conftest.py
+# orders them from the last runs' durations (--no-loadscope-reorder keeps that order, instead of
+# xdist's most-tests-first). WORKERS=0 runs them in this process.
 WORKERS ?= auto
 
 test: $(STAMP) ## Run the test suite (no network, no Docker; long simulations excluded)
-	$(PY) -m pytest -m "not slow" -n $(WORKERS) --dist loadscope
+	$(PY) -m pytest -m "not slow" -n $(WORKERS) --dist loadscope --no-loadscope-reorder
 
 test-fast: test ## The fast lane: the same as `make test` (every test not marked slow)
 

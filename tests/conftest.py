@@ -97,3 +97,50 @@ def seed_data() -> Path:
     if not SEED_DATA.is_dir():
         pytest.skip(f"seed data not found at {SEED_DATA}")
     return SEED_DATA
+
+
+# The order `make test` hands modules to its xdist workers. A module runs whole on one worker
+# (--dist loadscope), and xdist by default hands out the modules with the most tests first: the
+# long modules of one or two tests (the kill, crash and concurrency loops) came last, and one
+# worker ran them alone for the last 40 s while the other had nothing left. So the modules are
+# ordered longest first, by the seconds each took in the runs before (kept in pytest's cache),
+# and the Makefile passes --no-loadscope-reorder so xdist keeps that order. A module no run has
+# timed yet keeps its place after the timed ones.
+MODULE_SECONDS = "tutor-lakehouse/module-seconds"
+_module_seconds: dict[str, float] = {}
+
+
+def _module_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    cache = getattr(config, "cache", None)
+    seconds: dict[str, float] = cache.get(MODULE_SECONDS, {}) if cache is not None else {}
+    if not seconds:
+        return
+    first_seen: dict[str, int] = {}
+    for item in items:
+        first_seen.setdefault(_module_of(item.nodeid), len(first_seen))
+
+    def key(item: pytest.Item) -> tuple[float, int]:
+        module = _module_of(item.nodeid)
+        return -seconds.get(module, 0.0), first_seen[module]
+
+    items.sort(key=key)  # stable: a module's tests keep their order
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    module = _module_of(report.nodeid)
+    _module_seconds[module] = _module_seconds.get(module, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Merge this run's seconds per module into the cache (the xdist controller, which sees
+    every worker's reports, or a run without workers; never a worker)."""
+    cache = getattr(session.config, "cache", None)
+    if cache is None or hasattr(session.config, "workerinput") or not _module_seconds:
+        return
+    seconds: dict[str, float] = cache.get(MODULE_SECONDS, {})
+    seconds.update({m: round(s, 2) for m, s in _module_seconds.items()})
+    cache.set(MODULE_SECONDS, seconds)

@@ -225,8 +225,13 @@ def test_demo_on_a_short_range(tmp_path, monkeypatch):
     from cli import demo
 
     monkeypatch.chdir(tmp_path)
-    for name in ("LAKEHOUSE_CONFIG", "LAKEHOUSE_PROFILE", "LAKEHOUSE_LAKE"):
-        monkeypatch.delenv(name, raising=False)
+    # the demo puts its lake's settings in os.environ for the commands it prints (cli/demo.py);
+    # delenv records nothing for a variable that is not set, so each is set first: monkeypatch
+    # then unsets it after the test, and the demo's lake does not leak into the next tests
+    for name in ("CONFIG", "PROFILE", "LAKE", "CATALOG", "S3_ENDPOINT", "S3_ACCESS_KEY_ID",
+                 "S3_SECRET_ACCESS_KEY"):  # fmt: skip
+        monkeypatch.setenv(f"LAKEHOUSE_{name}", "")
+        monkeypatch.delenv(f"LAKEHOUSE_{name}")
     app = __import__("typer").Typer()
     app.command()(demo.main)
     args = ["--lake", "demo-lake", "--from", "2025-12-31", "--to", "2026-01-01", "--scale", "0.3"]
