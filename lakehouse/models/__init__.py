@@ -134,9 +134,15 @@ def parse_model(path: Path, root: Path = SQL_DIR) -> Model:
     )
 
 
-@cache
 def load_models(root: Path = SQL_DIR) -> dict[str, Model]:
     """Every model under `root`, by name (the macros under `root/macros` are not models)."""
+    return _load_models(root)
+
+
+@cache
+def _load_models(root: Path) -> dict[str, Model]:
+    # cached on the folder alone: `load_models()` and `load_models(SQL_DIR)` are one entry
+    # (a cache on `load_models` itself keys them apart and parses every model twice)
     paths = sorted(p for p in root.rglob("*.sql") if p.relative_to(root).parts[0] != MACRO_DIR)
     return {m.name: m for m in (parse_model(p, root) for p in paths)}
 

@@ -53,3 +53,13 @@ def test_render_binds_typed_literals_and_keeps_the_cached_tree(tmp_path: Path) -
 def test_every_shipped_model_parses() -> None:
     models = load_models()
     assert {"silver.fct_sessions", "gold.monthly_revenue"} <= set(models)
+
+
+def test_the_shipped_models_are_parsed_once_per_process() -> None:
+    """`load_models()` and `get_model()` (which passes the folder) share one parse: it costs
+    most of a CLI process's start-up."""
+    from lakehouse.models import SQL_DIR, get_model
+
+    models = load_models()
+    assert load_models(SQL_DIR) is models
+    assert get_model("gold.monthly_revenue") is models["gold.monthly_revenue"]
