@@ -587,15 +587,18 @@ def table_stats(
 
 
 def lake_stats(settings: Settings, layers: tuple[str, ...] = LAYERS) -> list[TableInfo]:
-    """`table_stats` on a session of its own; an empty list for a lake without tables."""
+    """`table_stats` on a session of its own, in one read-only transaction: every count comes
+    from the same snapshot, and the catalog is read once, not once per statement. An empty
+    list for a lake without tables."""
     try:
         con = connect_lake(settings, read_only=True)
     except CatalogMissing:
         return []
     try:
+        con.execute("BEGIN TRANSACTION")
         return table_stats(con, layers)
     finally:
-        con.close()
+        con.close()  # rolls the read-only transaction back
 
 
 def write_tables(
