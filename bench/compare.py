@@ -105,7 +105,8 @@ def _in(checkout: Path, *args: str) -> str:
         text=True,
     )
     if done.returncode != 0:
-        raise SystemExit(f"{checkout}: {done.stderr.strip().splitlines()[-1:]}")
+        last = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        raise SystemExit(f"{checkout}: {last[0]}")
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
 
 
